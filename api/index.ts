@@ -1,0 +1,5 @@
+export { LockManagerPlugin, LockManagerHandle, assertDriver } from './plugin.ts';
+export { RfcPlugin, RfcLockManager, createLockManager } from './rfc.ts';
+export { modelSupervisor, supervisorArgv, SUPERVISOR_PROGRAM } from './supervisor.ts';
+export type { ExitKind, ModelSupervisor, Supervisor } from './supervisor.ts';
+export { ManagedContext, isBusy } from './context.ts';

@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// Thin entry: lockchart is written in TypeScript and runs through tsx's loader.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../cli/main.ts');
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,274 @@
+/**
+ * The `model` driver's service: virtlockd's exact semantics as a pure state machine
+ * (reference §3, `virlockspace.c`, `lock_daemon_dispatch.c`, verified against the real daemon in
+ * `reference/virtlockd-protocol.md`).
+ *
+ * - Grants are keyed by owner pid. Exclusive conflicts with everything, shared with exclusive.
+ * - A second exclusive acquire by the *same* owner is RESOURCE_BUSY ("res lock excl").
+ * - A shared acquire by the same owner twice records the pid twice (two releases needed).
+ * - Read-only disks are never locked.
+ * - Acquire and release walk the resources in order and stop at the first failure, with no
+ *   rollback: resources 1..k-1 stay acquired (or released).
+ * - Release by a pid that is not among the owners is INTERNAL_ERROR; of an unheld resource,
+ *   RESOURCE_BUSY "is not locked".
+ * - Only the owner's own registered connection releases everything when it closes, and then the
+ *   daemon kills the owner if it released anything. libvirtd's impersonating connections release
+ *   nothing when they close, and the daemon never watches pids.
+ * - A crashed daemon restarts empty; a re-exec keeps everything.
+ */
+import { lockError, toErrorData, type LockErrorData } from '../errors.ts';
+import type { FailureSemantics } from '../driver.ts';
+import type { ResourceSpec } from '../resources.ts';
+import {
+  fail,
+  ok,
+  type Grant,
+  type LockServiceModel,
+  type Owner,
+  type OwnerGoneResult,
+  type ServiceReply,
+  type ServiceRequest,
+} from '../service.ts';
+import { lockKey } from './naming.ts';
+
+export interface LockdEntry {
+  readonly key: string;
+  /** The resource name as first requested (a disk path as spelled). */
+  readonly resource: string;
+  readonly shared: boolean;
+  /** Owners in acquisition order; a pid appears once per shared acquire. */
+  readonly owners: readonly Owner[];
+}
+
+export interface LockdRegistration {
+  readonly pid: number;
+  readonly host: number;
+  readonly restricted: boolean;
+}
+
+export interface LockdState {
+  /** `file_lockspace_dir`, or null for direct leases. */
+  readonly lockspaceDir: string | null;
+  /** Sorted by key. */
+  readonly entries: readonly LockdEntry[];
+  /** Owners whose own connection is registered, sorted by pid. */
+  readonly registrations: readonly LockdRegistration[];
+}
+
+export const LOCKD_FAILURE: FailureSemantics = {
+  acquire: 'prefix',
+  release: 'prefix',
+  rationale:
+    'virtlockd takes and releases resources one RPC at a time with no rollback, and a reply ' +
+    'can be lost after the call took effect (re-exec), so any prefix may have taken effect',
+};
+
+function busy(name: string, what: 'is locked' | 'is not locked'): LockErrorData {
+  return toErrorData(lockError('RESOURCE_BUSY',
+    `resource busy: Lockspace resource '${name}' ${what}`, { resource: name }));
+}
+
+function findEntry(entries: readonly LockdEntry[], key: string): number {
+  return entries.findIndex((entry) => entry.key === key);
+}
+
+function insertSorted(entries: readonly LockdEntry[], entry: LockdEntry): LockdEntry[] {
+  const next = entries.slice();
+  let at = next.findIndex((other) => other.key > entry.key);
+  if (at < 0) at = next.length;
+  next.splice(at, 0, entry);
+  return next;
+}
+
+function replaceAt(entries: readonly LockdEntry[], at: number, entry: LockdEntry | null) {
+  const next = entries.slice();
+  if (entry === null) next.splice(at, 1);
+  else next[at] = entry;
+  return next;
+}
+
+/** Takes one resource for the owner, or says why not. */
+export function acquireOne(
+  state: LockdState,
+  owner: Owner,
+  resource: ResourceSpec,
+): { state: LockdState } | { error: LockErrorData } {
+  if (resource.mode === 'readonly') return { state };
+  const key = lockKey(resource, state.lockspaceDir);
+  const shared = resource.mode === 'shared';
+  const at = findEntry(state.entries, key);
+  if (at < 0) {
+    const entry: LockdEntry = { key, resource: resource.name, shared, owners: [owner] };
+    return { state: { ...state, entries: insertSorted(state.entries, entry) } };
+  }
+  const entry = state.entries[at]!;
+  if (!(entry.shared && shared)) return { error: busy(resource.name, 'is locked') };
+  const grown: LockdEntry = { ...entry, owners: [...entry.owners, owner] };
+  return { state: { ...state, entries: replaceAt(state.entries, at, grown) } };
+}
+
+/** Releases one resource for the owner, or says why not. */
+export function releaseOne(
+  state: LockdState,
+  owner: Owner,
+  resource: ResourceSpec,
+): { state: LockdState } | { error: LockErrorData } {
+  if (resource.mode === 'readonly') return { state };
+  const key = lockKey(resource, state.lockspaceDir);
+  const at = findEntry(state.entries, key);
+  if (at < 0) return { error: busy(resource.name, 'is not locked') };
+  const entry = state.entries[at]!;
+  const mine = entry.owners.findIndex((held) => held.pid === owner.pid);
+  if (mine < 0) {
+    return {
+      error: toErrorData(lockError('INTERNAL_ERROR',
+        `internal error: owner ${owner.pid} does not hold the resource lock`,
+        { resource: resource.name })),
+    };
+  }
+  const owners = entry.owners.filter((_, index) => index !== mine);
+  const next = owners.length === 0 ? null : { ...entry, owners };
+  return { state: { ...state, entries: replaceAt(state.entries, at, next) } };
+}
+
+type StepOne = typeof acquireOne;
+
+/** Applies `one` to each resource in order; stops at the first failure with no rollback. */
+export function walk(
+  state: LockdState,
+  request: ServiceRequest,
+  one: StepOne,
+): ServiceReply<LockdState> {
+  let current = state;
+  let done = 0;
+  for (const resource of request.resources) {
+    const result = one(current, request.owner, resource);
+    if ('error' in result) return fail(current, result.error, done);
+    current = result.state;
+    done += 1;
+  }
+  return ok(current, null);
+}
+
+function dropOwners(state: LockdState, drop: (owner: Owner) => boolean) {
+  let released = 0;
+  const entries: LockdEntry[] = [];
+  for (const entry of state.entries) {
+    const owners = entry.owners.filter((owner) => !drop(owner));
+    released += entry.owners.length - owners.length;
+    if (owners.length > 0) entries.push(owners.length === entry.owners.length ? entry : { ...entry, owners });
+  }
+  return { entries, released };
+}
+
+function withRegistration(state: LockdState, registration: LockdRegistration): LockdState {
+  const others = state.registrations.filter((other) => other.pid !== registration.pid);
+  const registrations = [...others, registration].sort((a, b) => a.pid - b.pid);
+  return { ...state, registrations };
+}
+
+export function registrationOf(state: LockdState, pid: number) {
+  return state.registrations.find((registration) => registration.pid === pid);
+}
+
+export function lockdGrants(state: LockdState): Grant[] {
+  const grants: Grant[] = [];
+  for (const entry of state.entries) {
+    for (const owner of entry.owners) {
+      grants.push({
+        key: entry.key,
+        resource: entry.resource,
+        owner: owner.pid,
+        host: owner.host,
+        mode: entry.shared ? 'shared' : 'exclusive',
+      });
+    }
+  }
+  return grants;
+}
+
+export function encodeLockd(state: LockdState): string {
+  let out = '';
+  for (const entry of state.entries) {
+    out += `${entry.key}${entry.shared ? 's' : 'x'}`;
+    for (const owner of entry.owners) out += `${owner.pid}@${owner.host},`;
+    out += ';';
+  }
+  out += '|';
+  for (const registration of state.registrations) {
+    out += `${registration.pid}@${registration.host}${registration.restricted ? 'r' : ''};`;
+  }
+  return out;
+}
+
+function checkLeaseOffset(resource: ResourceSpec): LockErrorData | null {
+  if (resource.kind === 'lease' && resource.lease && resource.lease.offset !== 0) {
+    return toErrorData(lockError('CONFIG_UNSUPPORTED',
+      `Offset must be zero for this lock manager (lease '${resource.name}')`,
+      { resource: resource.name }));
+  }
+  return null;
+}
+
+function readLockspaceDir(config: Readonly<Record<string, unknown>>): string | null {
+  const dir = config['file_lockspace_dir'];
+  if (dir === undefined || dir === null) return null;
+  if (typeof dir !== 'string' || !dir.startsWith('/')) {
+    throw lockError('CONFIG_UNSUPPORTED', 'file_lockspace_dir must be an absolute path');
+  }
+  return dir;
+}
+
+/** virtlockd's semantics. Canaries (`sim/canaries`) decorate this object. */
+export const lockdModel: LockServiceModel<LockdState> = {
+  name: 'model',
+  summary: "in-memory reference driver with virtlockd's exact semantics",
+  failure: LOCKD_FAILURE,
+  usesState: false,
+
+  initial: (config) => ({ lockspaceDir: readLockspaceDir(config), entries: [], registrations: [] }),
+  checkResource: checkLeaseOffset,
+
+  register(state, owner, { restrict }) {
+    return ok(withRegistration(state, { ...owner, restricted: restrict }), null);
+  },
+  acquire: (state, request) => walk(state, request, acquireOne),
+  release(state, request) {
+    const reply = walk(state, request, releaseOne);
+    return reply.ok ? ok(reply.state, null) : reply;
+  },
+  inquire: (state) => ok(state, null),
+
+  callFromOwner(state, request, operation) {
+    const registration = registrationOf(state, request.owner.pid);
+    if (registration?.restricted) {
+      return fail(state, toErrorData(lockError('OPERATION_DENIED',
+        'operation forbidden: lock manager connection has been restricted')), 0);
+    }
+    return walk(state, request, operation === 'acquire' ? acquireOne : releaseOne);
+  },
+
+  ownerGone(state, owner): OwnerGoneResult<LockdState> {
+    if (!registrationOf(state, owner.pid)) return { state, released: 0, kill: false };
+    const { entries, released } = dropOwners(state, (held) => held.pid === owner.pid);
+    const registrations = state.registrations.filter((other) => other.pid !== owner.pid);
+    return { state: { ...state, entries, registrations }, released, kill: released > 0 };
+  },
+  daemonCrash(state, host) {
+    const { entries } = dropOwners(state, (owner) => owner.host === host);
+    const registrations = state.registrations.filter((other) => other.host !== host);
+    return { ...state, entries, registrations };
+  },
+  daemonReexec: (state) => state,
+  hostCrash(state, host) {
+    return lockdModel.daemonCrash(state, host);
+  },
+
+  grants: lockdGrants,
+  registration(state, pid) {
+    const registration = registrationOf(state, pid);
+    if (!registration) return 'none';
+    return registration.restricted ? 'restricted' : 'registered';
+  },
+  encode: encodeLockd,
+};

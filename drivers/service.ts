@@ -1,0 +1,126 @@
+/**
+ * The lock *service* a driver talks to, as a pure model: what the simulator and the exhaustive
+ * explorer step.
+ *
+ * A `LockDriver` (driver.ts) is what libvirt calls; behind it sits a service that holds the
+ * locks (virtlockd and the kernel's fcntl table, the sanlock daemon, nothing for nop). Faults hit
+ * the service, not the driver: a daemon crashes and restarts empty, re-executes itself, a
+ * process's connection closes. To explore those faults deterministically, and every outcome a
+ * failed call may leave behind, the simulator needs the service as a pure function of an
+ * explicit state: `(state, request) → (state', reply)`, no I/O, no clock, no randomness.
+ *
+ * A model is the executable form of a driver's contract. `drivers/model` is virtlockd's exact
+ * semantics, `drivers/nop` the absence of locking; canaries are deliberately broken variants.
+ * `service-driver.ts` turns any model into a `LockDriver`, so the same code serves the API faces,
+ * the conformance suite, the simulator and the explorer. Real drivers (kernel locks, virtlockd)
+ * are checked against these models in the simulator's real mode.
+ */
+import type { LockErrorData } from './errors.ts';
+import type { DriverConfig, FailureSemantics } from './driver.ts';
+import type { ResourceSpec } from './resources.ts';
+
+/** A lock owner: the VM process's pid, on the host whose lock daemon serves it. */
+export interface Owner {
+  readonly pid: number;
+  readonly host: number;
+}
+
+/** One lock the service currently enforces. */
+export interface Grant {
+  /** The lock identity the service derived (direct path, lockspace/SHA-256, lease key). */
+  readonly key: string;
+  /** The resource name as requested (a disk path as spelled by the caller). */
+  readonly resource: string;
+  readonly owner: number;
+  /** The host whose daemon holds the grant. */
+  readonly host: number;
+  readonly mode: 'exclusive' | 'shared';
+}
+
+export type ServiceReply<S, V = null> =
+  | { readonly ok: true; readonly state: S; readonly value: V }
+  | {
+      readonly ok: false;
+      readonly state: S;
+      readonly error: LockErrorData;
+      /** How many of the requested resources took effect before the failure. */
+      readonly done: number;
+    };
+
+export interface ServiceRequest {
+  readonly owner: Owner;
+  readonly resources: readonly ResourceSpec[];
+  /** The state string passed to acquire (from an earlier release or inquire). */
+  readonly lockState?: string | null;
+}
+
+/** What the service did when an owner's registered connection closed. */
+export interface OwnerGoneResult<S> {
+  readonly state: S;
+  /** How many grants were released because of it. */
+  readonly released: number;
+  /** Whether the daemon kills the owner process (virtlockd does when it released anything). */
+  readonly kill: boolean;
+}
+
+export interface LockServiceModel<S> {
+  readonly name: string;
+  /** One line for `lockchart --help` and the matrix legend. */
+  readonly summary: string;
+  readonly failure: FailureSemantics;
+  /** Whether release/inquire return state strings (libvirt's USES_STATE). */
+  readonly usesState: boolean;
+
+  initial(config: DriverConfig): S;
+
+  /** Driver-level resource check at addResource time (e.g. lockd: lease offset must be 0). */
+  checkResource(resource: ResourceSpec): LockErrorData | null;
+
+  /** acquire(REGISTER_ONLY): the owner registers its own connection (in the child). */
+  register(state: S, owner: Owner, options: { readonly restrict: boolean }): ServiceReply<S>;
+  /** acquire(0): take every resource for the owner, in order. */
+  acquire(state: S, request: ServiceRequest): ServiceReply<S>;
+  /** release(): release every resource of the owner, in order; may return a state string. */
+  release(state: S, request: ServiceRequest): ServiceReply<S, string | null>;
+  /** inquire(): the owner's current state string, or null. */
+  inquire(state: S, request: ServiceRequest): ServiceReply<S, string | null>;
+  /**
+   * A lock call arriving through the owner's *own* registered connection (the fd leaked into
+   * QEMU). After RESTRICT it must change nothing.
+   */
+  callFromOwner(
+    state: S,
+    request: ServiceRequest,
+    operation: 'acquire' | 'release',
+  ): ServiceReply<S>;
+
+  /** The owner's registered connection closed: process exit, crash, kill, or fd closed. */
+  ownerGone(state: S, owner: Owner): OwnerGoneResult<S>;
+  /** The host's lock daemon died and was restarted empty (socket activation). */
+  daemonCrash(state: S, host: number): S;
+  /** The host's lock daemon re-executed itself keeping its state (virtlockd's SIGUSR1). */
+  daemonReexec(state: S, host: number): S;
+  /** The host died: its daemon and every lock it held are gone. */
+  hostCrash(state: S, host: number): S;
+
+  /** Every lock the service enforces now, in a deterministic order. */
+  grants(state: S): readonly Grant[];
+  /** Whether the owner has a registered connection, and whether it is restricted. */
+  registration(state: S, pid: number): 'none' | 'registered' | 'restricted';
+  /** A canonical string: equal states give equal strings (hashing, memoisation, replay checks). */
+  encode(state: S): string;
+}
+
+/** Helper for models: a successful reply. */
+export function ok<S, V = null>(state: S, value: V): ServiceReply<S, V> {
+  return { ok: true, state, value };
+}
+
+/** Helper for models: a failed reply after `done` resources took effect. */
+export function fail<S, V = null>(
+  state: S,
+  error: LockErrorData,
+  done: number,
+): ServiceReply<S, V> {
+  return { ok: false, state, error, done };
+}

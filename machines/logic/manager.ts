@@ -1,0 +1,29 @@
+/** Pure helpers behind the manager machine's guards and assignments. */
+import { missingParams, type DomainParams } from '../../drivers/params.ts';
+import type { ManagedResource } from '../manager.machine.ts';
+
+export function hasRequiredParams(params: DomainParams): boolean {
+  return missingParams(params).length === 0;
+}
+
+/** Every declared resource, in declaration order (the order drivers take them in). */
+export function resourceIds(resources: readonly ManagedResource[]): string[] {
+  return resources.map((resource) => resource.id);
+}
+
+/** The resources a shutdown must release: believed held, or unknown after a failed call. */
+export function heldOrUnknown(resources: readonly ManagedResource[]): string[] {
+  return resources
+    .filter((resource) => resource.belief === 'held' || resource.belief === 'unknown')
+    .map((resource) => resource.id);
+}
+
+export function withBelief(
+  resources: readonly ManagedResource[],
+  ids: readonly string[],
+  belief: ManagedResource['belief'],
+): ManagedResource[] {
+  const affected = new Set(ids);
+  return resources.map((resource) =>
+    affected.has(resource.id) ? { ...resource, belief } : resource);
+}

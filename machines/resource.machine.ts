@@ -1,0 +1,97 @@
+/**
+ * One disk or lease within a lock manager, as the manager believes it to be: declared,
+ * acquiring, held (exclusive, shared or read-only), releasing, released — and the two *unknown*
+ * states the seed leaves undefined: after a failed acquire the lock may or may not be held
+ * ("I'd just leave it undefined"), after a failed release it may or may not have been released
+ * ("it is sufficient to leave it undefined"). The machine says so instead of guessing; only a
+ * later successful call, or an explicit resolution, moves it out of unknown.
+ */
+import { and, setup } from 'xstate';
+import type { LockMode } from '../drivers/flags.ts';
+
+export interface ResourceContext {
+  readonly name: string;
+  readonly mode: LockMode;
+}
+
+export interface ResourceInput {
+  readonly name: string;
+  readonly mode: LockMode;
+}
+
+export type ResourceEvent =
+  | { type: 'resource.acquire' }
+  | { type: 'resource.acquired' }
+  | { type: 'resource.acquireFailed' }
+  | { type: 'resource.release' }
+  | { type: 'resource.released' }
+  | { type: 'resource.releaseFailed' }
+  | { type: 'resource.resolve'; held: boolean };
+
+const heldByMode = [
+  { guard: 'isExclusive', target: '#resource.held.exclusive' },
+  { guard: 'isShared', target: '#resource.held.shared' },
+  { target: '#resource.held.readonly' },
+] as const;
+
+export const resourceMachine = setup({
+  types: {} as { context: ResourceContext; input: ResourceInput; events: ResourceEvent },
+  guards: {
+    isExclusive: ({ context }) => context.mode === 'exclusive',
+    isShared: ({ context }) => context.mode === 'shared',
+    resolvedHeld: ({ event }) => event.type === 'resource.resolve' && event.held,
+  },
+}).createMachine({
+  id: 'resource',
+  context: ({ input }) => ({ name: input.name, mode: input.mode }),
+  initial: 'declared',
+  states: {
+    declared: {
+      on: { 'resource.acquire': 'acquiring', 'resource.release': 'releasing' },
+    },
+    acquiring: {
+      on: {
+        'resource.acquired': heldByMode,
+        'resource.acquireFailed': 'unknown.afterAcquire',
+      },
+    },
+    held: {
+      initial: 'exclusive',
+      on: { 'resource.release': 'releasing' },
+      states: {
+        exclusive: { description: 'exclusive read-write: no other grant may exist' },
+        shared: { description: 'shared read-write: only other shared grants may exist' },
+        readonly: { description: 'read-only: never locked, coexists with a writer' },
+      },
+    },
+    releasing: {
+      on: {
+        'resource.released': 'released',
+        'resource.releaseFailed': 'unknown.afterRelease',
+      },
+    },
+    released: {
+      on: { 'resource.acquire': 'acquiring', 'resource.release': 'releasing' },
+    },
+    unknown: {
+      description: 'undefined by the seed: the lock may or may not be held',
+      initial: 'afterAcquire',
+      on: {
+        'resource.acquire': 'acquiring',
+        'resource.release': 'releasing',
+        'resource.resolve': [
+          { guard: and(['resolvedHeld', 'isExclusive']), target: '#resource.held.exclusive' },
+          { guard: and(['resolvedHeld', 'isShared']), target: '#resource.held.shared' },
+          { guard: 'resolvedHeld', target: '#resource.held.readonly' },
+          { target: 'released' },
+        ],
+      },
+      states: {
+        afterAcquire: { description: 'acquire failed: maybe held, maybe not' },
+        afterRelease: { description: 'release failed: maybe released, maybe still held' },
+      },
+    },
+  },
+});
+
+export type ResourceMachine = typeof resourceMachine;
