@@ -38,7 +38,11 @@ export function freshObjects(driver: LockDriver): ObjectSource {
   };
 }
 
-export function driverActors(driver: LockDriver, source: ObjectSource, supervisor?: Supervisor) {
+/**
+ * The manager's named actors as plain async functions calling the driver: what `MachineHost`
+ * runs. `driverActors` wraps the same functions for XState's runtime.
+ */
+export function driverEffects(driver: LockDriver, source: ObjectSource, supervisor?: Supervisor) {
   async function withObject<T>(
     input: LockCallInput,
     operation: string,
@@ -60,19 +64,32 @@ export function driverActors(driver: LockDriver, source: ObjectSource, superviso
       driver.acquire(object, { state: input.lockState, flags, action: input.action as 0 }));
 
   return {
-    registerOwner: fromPromise<AcquireOutput, LockCallInput>(({ input }) => acquire(input, input.flags)),
-    acquireResources: fromPromise<AcquireOutput, LockCallInput>(({ input }) =>
-      acquire(input, input.flags & ~AcquireFlags.REGISTER_ONLY)),
-    releaseResources: fromPromise<LockStateOutput, LockCallInput>(({ input }) =>
-      withObject(input, 'release', (object) => driver.release(object, 0))),
-    inquireState: fromPromise<LockStateOutput, LockCallInput>(({ input }) =>
-      withObject(input, 'inquire', (object) => driver.inquire(object, 0))),
-    killProcess: fromPromise<void, { params: DomainParams }>(async ({ input }) => {
+    registerOwner: (input: LockCallInput) => acquire(input, input.flags),
+    acquireResources: (input: LockCallInput) => acquire(input, input.flags & ~AcquireFlags.REGISTER_ONLY),
+    releaseResources: (input: LockCallInput): Promise<LockStateOutput> =>
+      withObject(input, 'release', (object) => driver.release(object, 0)),
+    inquireState: (input: LockCallInput): Promise<LockStateOutput> =>
+      withObject(input, 'inquire', (object) => driver.inquire(object, 0)),
+    killProcess: async (input: { params: DomainParams }): Promise<void> => {
       const pid = input.params.pid;
       if (!supervisor || pid === undefined) {
         throw lockError('INTERNAL_ERROR', 'no supervised process to kill');
       }
       await supervisor.kill(pid);
-    }),
+    },
+  };
+}
+
+/** The same implementations as XState actor logic, for `managerMachine.provide({ actors })`. */
+export function driverActors(driver: LockDriver, source: ObjectSource, supervisor?: Supervisor) {
+  const effects = driverEffects(driver, source, supervisor);
+  return {
+    registerOwner: fromPromise<AcquireOutput, LockCallInput>(({ input }) => effects.registerOwner(input)),
+    acquireResources: fromPromise<AcquireOutput, LockCallInput>(({ input }) =>
+      effects.acquireResources(input)),
+    releaseResources: fromPromise<LockStateOutput, LockCallInput>(({ input }) =>
+      effects.releaseResources(input)),
+    inquireState: fromPromise<LockStateOutput, LockCallInput>(({ input }) => effects.inquireState(input)),
+    killProcess: fromPromise<void, { params: DomainParams }>(({ input }) => effects.killProcess(input)),
   };
 }

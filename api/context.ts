@@ -1,97 +1,86 @@
 /**
- * A live lock-manager context: one XState actor of the manager machine with its driver calls
+ * A live lock-manager context: one manager statechart on a `MachineHost` with its driver calls
  * bound, and `call()`, which sends one API call as an event and settles it:
  * - an event the machine does not handle in its state is rejected with OPERATION_INVALID;
  * - an event that starts a driver call resolves when the call settled, or rejects with the
  *   driver's LockError;
  * - any call after free is OPERATION_INVALID.
  */
-import { createActor, type Actor, type InspectionEvent, type Observer } from 'xstate';
+import type { EventObject } from 'xstate';
 import { LockError } from '../drivers/errors.ts';
 import type { LockDriver } from '../drivers/driver.ts';
-import { managerMachine, type ManagerEvent, type ManagerInput } from '../machines/manager.machine.ts';
-import { driverActors, type ObjectSource } from './bind.ts';
-import { rejection } from './rejection.ts';
+import { InternedMachine } from '../machines/interned.ts';
+import {
+  managerMachine,
+  type ManagerEvent,
+  type ManagerInput,
+} from '../machines/manager.machine.ts';
+import { processMachine } from '../machines/process.machine.ts';
+import { resourceMachine } from '../machines/resource.machine.ts';
+import { driverEffects, type ObjectSource } from './bind.ts';
+import { MachineHost, type HostRecord } from './host.ts';
+import { describeState, rejection } from './rejection.ts';
 import type { Supervisor } from './supervisor.ts';
 
-type ManagerActor = Actor<typeof managerMachine>;
-export type ManagerSnapshot = ReturnType<ManagerActor['getSnapshot']>;
+export type ManagerSnapshot = ReturnType<typeof managerMachine.getInitialSnapshot>;
 
-/** States in which a driver call is in flight. */
-const BUSY_STATES = [
-  'registering',
-  { started: { locks: 'acquiring' } },
-  { started: { locks: 'releasing' } },
-  { started: { hotplug: 'attaching' } },
-  { started: { hotplug: 'detaching' } },
-  { started: { query: 'inquiring' } },
-  'shuttingDown',
-  'freeing',
-] as const;
-
-export function isBusy(snapshot: ManagerSnapshot): boolean {
-  return snapshot.status === 'active' && BUSY_STATES.some((state) => snapshot.matches(state));
-}
+/** Shared by every context of the process, so their transitions are memoised once. */
+const MACHINES = {
+  manager: new InternedMachine('manager', managerMachine, 200_000),
+  resource: new InternedMachine('resource', resourceMachine, 10_000),
+  process: new InternedMachine('process', processMachine, 1_000),
+};
 
 export interface ContextOptions {
   readonly driver: LockDriver;
   readonly objects: ObjectSource;
   readonly input: ManagerInput;
   readonly supervisor?: Supervisor;
-  /** XState inspection observer (live inspection, `--inspect`). */
-  readonly inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /** Sees every event every actor of this context processed (live inspection). */
+  readonly observer?: (record: HostRecord) => void;
 }
 
 export class ManagedContext {
-  readonly actor: ManagerActor;
-  private settled: (() => void) | null = null;
+  readonly host: MachineHost;
 
   constructor(options: ContextOptions) {
-    const machine = managerMachine.provide({
-      actors: driverActors(options.driver, options.objects, options.supervisor),
-    });
-    this.actor = createActor(machine, {
+    this.host = new MachineHost({
+      machine: MACHINES.manager,
       input: options.input,
-      ...(options.inspect ? { inspect: options.inspect } : {}),
+      children: { resource: MACHINES.resource, process: MACHINES.process },
+      effects: driverEffects(options.driver, options.objects, options.supervisor),
+      ...(options.observer ? { observer: options.observer } : {}),
     });
-    this.actor.subscribe({
-      next: (snapshot) => {
-        if (this.settled && !isBusy(snapshot)) {
-          const settle = this.settled;
-          this.settled = null;
-          settle();
-        }
-      },
-      error: () => {},
-    });
-    this.actor.start();
   }
 
   get snapshot(): ManagerSnapshot {
-    return this.actor.getSnapshot();
+    return this.host.state.snapshot as ManagerSnapshot;
+  }
+
+  /** The snapshot of a child actor (a resource or the supervised process), if it exists. */
+  childSnapshot(id: string) {
+    return this.host.child(id)?.snapshot;
+  }
+
+  /** Delivers an event as the runtime would (invoke results included): for tests and tools. */
+  deliver(event: EventObject): boolean {
+    return this.host.send(event);
   }
 
   /** Sends one call; see the module comment for how it settles. */
   async call(event: ManagerEvent, operation: string): Promise<ManagerSnapshot> {
-    const before = this.actor.getSnapshot();
-    if (before.status !== 'active') throw rejection('lock manager', before, operation);
-    if (isBusy(before)) {
+    const before = this.snapshot;
+    if (this.host.done) throw rejection('lock manager', before, operation);
+    if (this.host.busy) {
       throw new LockError({ code: 'OPERATION_INVALID', operation,
-        message: `${operation}: another call on this lock manager is still in progress` });
+        message: `${operation}: another call on this lock manager is still in progress ` +
+          `(state ${describeState(before)})` });
     }
-    this.actor.send(event);
-    let after = this.actor.getSnapshot();
-    if (after === before) throw rejection('lock manager', before, operation);
-    if (isBusy(after)) {
-      await new Promise<void>((resolve) => {
-        this.settled = resolve;
-      });
-      after = this.actor.getSnapshot();
-    }
-    const error = after.context.lastError;
-    if (error !== null && error !== before.context.lastError) {
-      throw new LockError({ ...error, operation });
-    }
-    return after;
+    this.host.clearErrors();
+    if (!this.host.send(event)) throw rejection('lock manager', before, operation);
+    await this.host.settled();
+    const error = this.host.errors[0];
+    if (error) throw new LockError({ ...error, operation });
+    return this.snapshot;
   }
 }

@@ -12,7 +12,6 @@
  * await plugin.free(man);
  * ```
  */
-import type { InspectionEvent, Observer } from 'xstate';
 import { asLockError, lockError } from '../drivers/errors.ts';
 import { DRIVER_METHODS, type DriverConfig, type LockDriver } from '../drivers/driver.ts';
 import {
@@ -28,6 +27,7 @@ import { missingParams, validateParamList, type LockParam } from '../drivers/par
 import { validateResource, type LeaseParams } from '../drivers/resources.ts';
 import type { ManagerEvent } from '../machines/manager.machine.ts';
 import { ManagedContext, type ManagerSnapshot } from './context.ts';
+import type { HostRecord } from './host.ts';
 import { rejection } from './rejection.ts';
 
 /** One lock manager object (libvirt's `virLockManagerPtr`): opaque to callers. */
@@ -69,7 +69,7 @@ export class LockManagerPlugin {
 
   private constructor(
     readonly driver: LockDriver,
-    private readonly inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void),
+    private readonly observer?: (record: HostRecord) => void,
   ) {}
 
   /**
@@ -81,7 +81,8 @@ export class LockManagerPlugin {
     options: {
       config?: DriverConfig;
       flags?: number;
-      inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+      /** Sees every event every manager statechart of this plugin processed (inspection). */
+      observer?: (record: HostRecord) => void;
     } = {},
   ): Promise<LockManagerPlugin> {
     assertDriver(driver);
@@ -91,7 +92,7 @@ export class LockManagerPlugin {
     } catch (error) {
       throw asLockError(error, { operation: 'init', driver: driver.name });
     }
-    return new LockManagerPlugin(driver, options.inspect);
+    return new LockManagerPlugin(driver, options.observer);
   }
 
   /** `drvDeinit`. */
@@ -123,7 +124,7 @@ export class LockManagerPlugin {
       driver: this.driver,
       objects: async () => ({ object, temporary: false }),
       input: { objectType: type, params: validated },
-      ...(this.inspect ? { inspect: this.inspect } : {}),
+      ...(this.observer ? { observer: this.observer } : {}),
     });
     return new LockManagerHandle(context, object);
   }

@@ -14,7 +14,6 @@
  * The seed leaves a failed acquire or release undefined: the resource statechart then shows an
  * explicit unknown state.
  */
-import type { InspectionEvent, Observer } from 'xstate';
 import { asLockError, lockError } from '../drivers/errors.ts';
 import type { DriverConfig, LockDriver } from '../drivers/driver.ts';
 import type { ServiceDriver } from '../drivers/service-driver.ts';
@@ -24,11 +23,12 @@ import { validateResource, type ResourceSpec } from '../drivers/resources.ts';
 import type { ManagerEvent } from '../machines/manager.machine.ts';
 import { freshObjects } from './bind.ts';
 import { ManagedContext, type ManagerSnapshot } from './context.ts';
+import type { HostRecord } from './host.ts';
 import { assertDriver } from './plugin.ts';
 import { rejection } from './rejection.ts';
 import { modelSupervisor, type Supervisor } from './supervisor.ts';
 
-type Inspect = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+type Inspect = (record: HostRecord) => void;
 
 const supervisors = new WeakMap<LockDriver, Supervisor>();
 
@@ -67,13 +67,13 @@ export class RfcPlugin {
   async newManager(
     type: number = RfcObjectType.START_DOMAIN,
     flags = 0,
-    options: { inspect?: Inspect } = {},
+    options: { observer?: Inspect } = {},
   ): Promise<RfcLockManager> {
     checkFlags(flags, 0, 'virLockManagerNew');
     if (type !== RfcObjectType.START_DOMAIN) {
       throw lockError('INVALID_ARG', `unknown lock manager type ${type}`, { operation: 'new' });
     }
-    return new RfcLockManager(this.driver, this.supervisor, options.inspect);
+    return new RfcLockManager(this.driver, this.supervisor, options.observer);
   }
 
   /** `virLockManagerPluginUnload`. */
@@ -89,14 +89,14 @@ export class RfcLockManager {
   constructor(
     private readonly driver: LockDriver,
     private readonly supervisor: Supervisor,
-    inspect?: Inspect,
+    observer?: Inspect,
   ) {
     this.context = new ManagedContext({
       driver,
       objects: freshObjects(driver),
       input: { params: {} },
       supervisor,
-      ...(inspect ? { inspect } : {}),
+      ...(observer ? { observer } : {}),
     });
   }
 
@@ -207,7 +207,7 @@ export class RfcLockManager {
     this.stopWatching = this.supervisor.onExit((dead, how) => {
       if (dead !== pid) return;
       const event: ManagerEvent = { type: 'process.exited', how };
-      if (this.snapshot.status === 'active') this.context.actor.send(event);
+      this.context.deliver(event);
     });
   }
 

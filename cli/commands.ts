@@ -1,5 +1,23 @@
 /** The registry of subcommands. Each command lives in its own file under `cli/commands/`. */
 import type { Command } from './command.ts';
+import { conformCommand } from './commands/conform.ts';
+import { diagramCommand } from './commands/diagram.ts';
 import { machinesCommand } from './commands/machines.ts';
+import { matrixCommand } from './commands/matrix.ts';
+import { mergeCommand } from './commands/merge.ts';
+import { replayCommand } from './commands/replay.ts';
+import { scenarioCommand } from './commands/scenario.ts';
+import { shrinkCommand } from './commands/shrink.ts';
+import { simCommand } from './commands/sim.ts';
 
-export const commands: readonly Command[] = [machinesCommand];
+export const commands: readonly Command[] = [
+  matrixCommand,
+  simCommand,
+  replayCommand,
+  shrinkCommand,
+  scenarioCommand,
+  mergeCommand,
+  machinesCommand,
+  diagramCommand,
+  conformCommand,
+];

@@ -70,6 +70,18 @@ export class LockError extends Error implements LockErrorData {
   }
 }
 
+/**
+ * Plain error data, without constructing an Error (no stack capture): what pure models and the
+ * simulator use on their hot paths. `new LockError(data)` turns it into a throwable.
+ */
+export function errorData(
+  code: LockErrorCode,
+  message: string,
+  extra: Omit<LockErrorData, 'code' | 'message'> = {},
+): LockErrorData {
+  return { code, message, ...extra };
+}
+
 /** Shorthand constructor: `lockError('RESOURCE_BUSY', 'disk /a is locked', { resource: '/a' })`. */
 export function lockError(
   code: LockErrorCode,

@@ -118,6 +118,7 @@ export function toParamList(params: DomainParams): LockParam[] {
 
 export function describe(value: unknown): string {
   if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return `the string '${value.slice(0, 40)}'`;
   if (typeof value === 'object') return 'an object';

@@ -70,6 +70,12 @@ export interface LockServiceModel<S> {
   readonly failure: FailureSemantics;
   /** Whether release/inquire return state strings (libvirt's USES_STATE). */
   readonly usesState: boolean;
+  /**
+   * Whether the service holds locks at all. Lock-level invariants (a running process holds its
+   * locks, grants exclude each other) are meaningless for a service that holds none (nop); only
+   * effect-level ones (who wrote which disk) apply to it.
+   */
+  readonly locks: boolean;
 
   initial(config: DriverConfig): S;
 

@@ -27,7 +27,9 @@ import { unprovided, type DomainLockInput, type LockStateOutput } from './actors
 import { withDisk, withoutDisk } from './logic/domain.ts';
 
 export interface DomainContext {
-  /** The disks attached to the VM, as configured (path spelling, mode). */
+  /** The persistent configuration's disks (path spelling, mode): what a start attaches. */
+  readonly definition: readonly ResourceSpec[];
+  /** The disks attached now (the live configuration: hotplug and unplug change it). */
   readonly disks: readonly ResourceSpec[];
   /** The saved lock-state string (status XML `<lockstate>`), for resume and migration. */
   readonly lockState: string | null;
@@ -39,7 +41,10 @@ export interface DomainContext {
 }
 
 export interface DomainInput {
+  /** The persistent configuration's disks. */
   readonly disks: readonly ResourceSpec[];
+  /** The live configuration after a libvirtd restart (status XML); defaults to `disks`. */
+  readonly liveDisks?: readonly ResourceSpec[];
   readonly lockState?: string | null;
   /** Set when libvirtd restarts and re-attaches to a live QEMU (no lock call is made). */
   readonly reconnect?: 'running' | 'paused';
@@ -119,13 +124,12 @@ export const domainMachine = setup({
     }),
     plugPending: assign({
       disks: ({ context }: Args) => withDisk(context.disks, context.pending),
-      pending: null,
     }),
     unplugPending: assign({
       disks: ({ context }: Args) => withoutDisk(context.disks, context.pending),
-      pending: null,
     }),
     dropPending: assign({ pending: null }),
+    restoreDefinition: assign({ disks: ({ context }: Args) => context.definition, pending: null }),
   },
   guards: {
     reconnectedRunning: ({ context }) => context.reconnected === 'running',
@@ -143,7 +147,8 @@ export const domainMachine = setup({
 }).createMachine({
   id: 'domain',
   context: ({ input }) => ({
-    disks: input.disks,
+    definition: input.disks,
+    disks: input.liveDisks ?? input.disks,
     lockState: input.lockState ?? null,
     pending: null,
     lastError: null,
@@ -160,6 +165,8 @@ export const domainMachine = setup({
       ],
     },
     shutoff: {
+      description: 'no QEMU; the live configuration falls back to the persistent one',
+      entry: 'restoreDefinition',
       on: {
         'domain.start': { target: 'starting', actions: 'launchProcess' },
         'migrate.prepare': { target: 'incoming', actions: ['keepCookie', 'launchProcess'] },
@@ -167,7 +174,7 @@ export const domainMachine = setup({
     },
     starting: {
       description: 'the child registers the QEMU pid and restricts its connection, then execs paused',
-      on: { 'qemu.exit': 'shutoff' },
+      on: { 'qemu.exit': 'shutoff', 'domain.destroy': 'destroying' },
       invoke: {
         id: 'registerOwner',
         src: 'registerOwner',
@@ -178,7 +185,7 @@ export const domainMachine = setup({
     },
     booting: {
       description: 'acquire every disk before the first cont; failure fails the start',
-      on: { 'qemu.exit': 'shutoff' },
+      on: { 'qemu.exit': 'shutoff', 'domain.destroy': 'destroying' },
       invoke: {
         id: 'acquireLocks',
         src: 'acquireLocks',
@@ -239,7 +246,9 @@ export const domainMachine = setup({
                   guard: and(['isNewDisk', 'vcpusSettled']), target: 'attaching', actions: 'setPending',
                 },
                 'domain.detach': {
-                  guard: and(['isAttached', 'vcpusSettled']), target: 'detaching', actions: 'setPending',
+                  guard: and(['isAttached', 'vcpusSettled']),
+                  target: 'detaching',
+                  actions: ['setPending', 'unplugPending'],
                 },
               },
             },
@@ -249,18 +258,18 @@ export const domainMachine = setup({
                 id: 'acquireDisk',
                 src: 'acquireDisk',
                 input: pendingInput,
-                onDone: { target: 'idle', actions: ['plugPending', 'clearError'] },
+                onDone: { target: 'idle', actions: ['plugPending', 'dropPending', 'clearError'] },
                 onError: { target: 'idle', actions: ['dropPending', 'recordError'] },
               },
             },
             detaching: {
-              description: 'the device is gone; unlock the disk (a failure is only a warning)',
+              description: 'the device is gone (DEVICE_DELETED); unlock the disk, a failure is only a warning',
               invoke: {
                 id: 'releaseDisk',
                 src: 'releaseDisk',
                 input: pendingInput,
-                onDone: { target: 'idle', actions: ['unplugPending', 'clearError'] },
-                onError: { target: 'idle', actions: ['unplugPending', 'recordError'] },
+                onDone: { target: 'idle', actions: ['dropPending', 'clearError'] },
+                onError: { target: 'idle', actions: ['dropPending', 'recordError'] },
               },
             },
           },
@@ -270,7 +279,7 @@ export const domainMachine = setup({
     outgoing: {
       description: 'migration source',
       initial: 'inquiring',
-      on: { 'qemu.exit': 'shutoff' },
+      on: { 'qemu.exit': 'shutoff', 'domain.destroy': 'destroying' },
       states: {
         inquiring: {
           invoke: {
@@ -306,7 +315,7 @@ export const domainMachine = setup({
     incoming: {
       description: 'migration destination',
       initial: 'preparing',
-      on: { 'qemu.exit': 'shutoff' },
+      on: { 'qemu.exit': 'shutoff', 'domain.destroy': 'destroying' },
       states: {
         preparing: {
           invoke: {

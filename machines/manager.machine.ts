@@ -18,7 +18,13 @@ import { AcquireFlags, FailureAction, ObjectType } from '../drivers/flags.ts';
 import type { DomainParamKey, DomainParams, ParamValue } from '../drivers/params.ts';
 import type { ResourceSpec } from '../drivers/resources.ts';
 import { unprovided, type AcquireOutput, type LockCallInput, type LockStateOutput } from './actors.ts';
-import { hasRequiredParams, heldOrUnknown, resourceIds, withBelief } from './logic/manager.ts';
+import {
+  freeResourceId,
+  hasRequiredParams,
+  heldOrUnknown,
+  resourceIds,
+  withBelief,
+} from './logic/manager.ts';
 import { processMachine } from './process.machine.ts';
 import { resourceMachine } from './resource.machine.ts';
 
@@ -41,7 +47,6 @@ export interface ManagerContext {
   readonly objectType: number;
   readonly params: DomainParams;
   readonly resources: readonly ManagedResource[];
-  readonly nextResourceId: number;
   /** RFC supervision: this manager started the process and kills it on free. */
   readonly supervises: boolean;
   readonly processAlive: boolean;
@@ -131,11 +136,10 @@ export const managerMachine = setup({
     }),
     declareResource: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'resource.add' && event.type !== 'resource.acquire') return;
-      const id = `resource.${context.nextResourceId}`;
+      const id = freeResourceId(context.resources);
       enqueue.spawnChild('resource', { id, input: { name: event.resource.name, mode: event.resource.mode } });
       enqueue.assign({
         resources: [...context.resources, { id, spec: event.resource, belief: 'declared' as const }],
-        nextResourceId: context.nextResourceId + 1,
         call: event.type === 'resource.acquire'
           ? { ...NO_CALL, resourceIds: [id], action: FailureAction.DEFAULT } : context.call,
       });
@@ -201,7 +205,6 @@ export const managerMachine = setup({
     objectType: input.objectType ?? ObjectType.DOMAIN,
     params: input.params ?? {},
     resources: [],
-    nextResourceId: 0,
     supervises: false,
     processAlive: false,
     call: null,

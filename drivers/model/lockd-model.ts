@@ -16,7 +16,7 @@
  *   nothing when they close, and the daemon never watches pids.
  * - A crashed daemon restarts empty; a re-exec keeps everything.
  */
-import { lockError, toErrorData, type LockErrorData } from '../errors.ts';
+import { errorData, lockError, type LockErrorData } from '../errors.ts';
 import type { FailureSemantics } from '../driver.ts';
 import type { ResourceSpec } from '../resources.ts';
 import {
@@ -64,8 +64,8 @@ export const LOCKD_FAILURE: FailureSemantics = {
 };
 
 function busy(name: string, what: 'is locked' | 'is not locked'): LockErrorData {
-  return toErrorData(lockError('RESOURCE_BUSY',
-    `resource busy: Lockspace resource '${name}' ${what}`, { resource: name }));
+  return errorData('RESOURCE_BUSY',
+    `resource busy: Lockspace resource '${name}' ${what}`, { resource: name });
 }
 
 function findEntry(entries: readonly LockdEntry[], key: string): number {
@@ -121,9 +121,9 @@ export function releaseOne(
   const mine = entry.owners.findIndex((held) => held.pid === owner.pid);
   if (mine < 0) {
     return {
-      error: toErrorData(lockError('INTERNAL_ERROR',
+      error: errorData('INTERNAL_ERROR',
         `internal error: owner ${owner.pid} does not hold the resource lock`,
-        { resource: resource.name })),
+        { resource: resource.name }),
     };
   }
   const owners = entry.owners.filter((_, index) => index !== mine);
@@ -171,7 +171,12 @@ export function registrationOf(state: LockdState, pid: number) {
   return state.registrations.find((registration) => registration.pid === pid);
 }
 
-export function lockdGrants(state: LockdState): Grant[] {
+const grantLists = new WeakMap<readonly LockdEntry[], readonly Grant[]>();
+
+/** Grants derive from the entries alone; one list per distinct entries array. */
+export function lockdGrants(state: LockdState): readonly Grant[] {
+  const cached = grantLists.get(state.entries);
+  if (cached) return cached;
   const grants: Grant[] = [];
   for (const entry of state.entries) {
     for (const owner of entry.owners) {
@@ -184,6 +189,7 @@ export function lockdGrants(state: LockdState): Grant[] {
       });
     }
   }
+  grantLists.set(state.entries, grants);
   return grants;
 }
 
@@ -203,9 +209,9 @@ export function encodeLockd(state: LockdState): string {
 
 function checkLeaseOffset(resource: ResourceSpec): LockErrorData | null {
   if (resource.kind === 'lease' && resource.lease && resource.lease.offset !== 0) {
-    return toErrorData(lockError('CONFIG_UNSUPPORTED',
+    return errorData('CONFIG_UNSUPPORTED',
       `Offset must be zero for this lock manager (lease '${resource.name}')`,
-      { resource: resource.name }));
+      { resource: resource.name });
   }
   return null;
 }
@@ -225,6 +231,7 @@ export const lockdModel: LockServiceModel<LockdState> = {
   summary: "in-memory reference driver with virtlockd's exact semantics",
   failure: LOCKD_FAILURE,
   usesState: false,
+  locks: true,
 
   initial: (config) => ({ lockspaceDir: readLockspaceDir(config), entries: [], registrations: [] }),
   checkResource: checkLeaseOffset,
@@ -242,8 +249,8 @@ export const lockdModel: LockServiceModel<LockdState> = {
   callFromOwner(state, request, operation) {
     const registration = registrationOf(state, request.owner.pid);
     if (registration?.restricted) {
-      return fail(state, toErrorData(lockError('OPERATION_DENIED',
-        'operation forbidden: lock manager connection has been restricted')), 0);
+      return fail(state, errorData('OPERATION_DENIED',
+        'operation forbidden: lock manager connection has been restricted'), 0);
     }
     return walk(state, request, operation === 'acquire' ? acquireOne : releaseOne);
   },

@@ -20,6 +20,7 @@ export const nopModel: LockServiceModel<NopState> = {
   summary: "no locking at all (libvirt's default lock manager)",
   failure: NOP_FAILURE,
   usesState: false,
+  locks: false,
   initial: () => null,
   checkResource: () => null,
   register: (state) => ok(state, null),

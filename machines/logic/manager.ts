@@ -27,3 +27,13 @@ export function withBelief(
   return resources.map((resource) =>
     affected.has(resource.id) ? { ...resource, belief } : resource);
 }
+
+/**
+ * The child id for a newly declared resource: `resource.N` with the smallest N not in use. Ids
+ * are reused after a release, so a context that cycles through the same calls cycles through
+ * the same states (which the memoised engine then steps for free).
+ */
+export function freeResourceId(resources: readonly ManagedResource[]): string {
+  const used = new Set(resources.map((resource) => resource.id));
+  for (let n = 0; ; n++) if (!used.has(`resource.${n}`)) return `resource.${n}`;
+}

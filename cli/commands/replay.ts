@@ -1,0 +1,52 @@
+/** `lockchart replay FILE`: reproduce a recorded run exactly, or say where it diverges. */
+import { ReplayError, replayStrict } from '../../sim/run/replay.ts';
+import { parse } from '../args.ts';
+import { CliError, type Command } from '../command.ts';
+import { loadTrace, traceDriver } from '../trace-input.ts';
+
+export const replayCommand: Command = {
+  name: 'replay',
+  summary: 'replay a trace step by step and check it reproduces exactly',
+  usage: [
+    'usage: lockchart replay FILE [--driver PATH] [--json]',
+    '',
+    'Rebuilds the world the trace describes, applies every step again and compares the world',
+    'digest after each one. A trace recorded with another model version is refused. A trace',
+    'cut short by a crash replays as the prefix it is.',
+    '  --driver   the module path of a user driver (built-in drivers are found by name)',
+  ].join('\n'),
+  async run(argv, io) {
+    const { values, positionals } = parse(argv, { driver: { type: 'string' }, json: { type: 'boolean' } },
+      'replay');
+    if (positionals.length > 1) throw new CliError('replay: one trace at a time');
+    const trace = loadTrace(positionals[0], 'replay');
+    const driver = await traceDriver(trace, values.driver);
+    let result;
+    try {
+      result = replayStrict(trace, driver);
+    } catch (error) {
+      if (error instanceof ReplayError) throw new CliError(`${positionals[0]}: ${error.message}`, 1);
+      throw error;
+    }
+    const verdict = result.violation ? `violated ${result.violation.invariant}`
+      : result.liveness ? `liveness ${result.liveness.invariant}` : 'safe';
+    const recorded = trace.end ? (trace.end.violation ? `violated ${trace.end.violation.invariant}`
+      : trace.end.liveness ? `liveness ${trace.end.liveness.invariant}` : 'safe') : null;
+    if (values.json) {
+      io.out(JSON.stringify({ steps: result.steps, verdict, recorded, truncated: trace.truncated,
+        violation: result.violation, liveness: result.liveness }));
+    } else {
+      io.out(`replayed ${result.steps} steps of ${positionals[0]}: every world digest matches`);
+      if (!trace.end) {
+        io.out(`  the trace has no end record${trace.truncated ? ' (its last line was cut off)' : ''}: ` +
+          'the run did not finish; this is the replayable prefix');
+      }
+      const found = result.violation ?? result.liveness;
+      io.out(`  verdict: ${verdict}${found ? ` — ${found.message}` : ''}`);
+    }
+    if (recorded !== null && recorded !== verdict) {
+      throw new CliError(`${positionals[0]}: the trace recorded '${recorded}' but the replay found '${verdict}'`, 1);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,40 @@
+/** `lockchart scenario FILE…`: run regression scenarios and compare with their expectations. */
+import { ScenarioError } from '../../sim/scenario/parse.ts';
+import { loadScenario, runScenario } from '../../sim/scenario/run.ts';
+import { FileSink } from '../../sim/trace/writer.ts';
+import { parse } from '../args.ts';
+import { CliError, type Command } from '../command.ts';
+
+export const scenarioCommand: Command = {
+  name: 'scenario',
+  summary: 'run scenario files (edge cases with expected verdicts)',
+  usage: [
+    'usage: lockchart scenario FILE… [--trace FILE] [--json]',
+    '',
+    'Each scenario names a driver, a world, explicit steps and faults, and an expected verdict',
+    '(see scenarios/*.scenario and docs/scenarios.md). Exit status 1 when any does not match.',
+    '  --trace   write the trace of the (single) scenario to FILE',
+  ].join('\n'),
+  async run(argv, io) {
+    const { values, positionals } = parse(argv, { trace: { type: 'string' }, json: { type: 'boolean' } },
+      'scenario');
+    if (positionals.length === 0) throw new CliError('scenario: which file(s)? (lockchart scenario FILE…)');
+    if (values.trace && positionals.length > 1) throw new CliError('--trace takes one scenario');
+    let failed = 0;
+    for (const path of positionals) {
+      let result;
+      try {
+        result = await runScenario(loadScenario(path), values.trace ? new FileSink(values.trace) : undefined);
+      } catch (error) {
+        if (error instanceof ScenarioError) throw new CliError(error.message);
+        throw error;
+      }
+      if (!result.passed) failed++;
+      io.out(values.json
+        ? JSON.stringify({ file: path, name: result.scenario.name, passed: result.passed,
+          found: result.found, message: result.message, steps: result.steps })
+        : `${result.passed ? 'PASS' : 'FAIL'}  ${result.scenario.name}  (${path}) — ${result.message}`);
+    }
+    return failed === 0 ? 0 : 1;
+  },
+};

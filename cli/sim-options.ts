@@ -1,0 +1,52 @@
+/** Option parsing shared by the simulator commands: drivers, faults, shapes, seeds. */
+import { parseFaults, type FaultName } from '../sim/faults/catalog.ts';
+import { DriverLoadError, resolveSimDriver, type SimDriver } from '../sim/drivers/registry.ts';
+import { parseSeed } from '../sim/prng.ts';
+import { SHAPE_LIMITS } from '../sim/trace/reader.ts';
+import type { WorldShape } from '../sim/world/shape.ts';
+import { CliError } from './command.ts';
+
+export async function driverOption(spec: string | undefined, fallback = 'model'): Promise<SimDriver> {
+  try {
+    return await resolveSimDriver(spec ?? fallback);
+  } catch (error) {
+    if (error instanceof DriverLoadError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+export function faultsOption(text: string | undefined): FaultName[] {
+  const parsed = parseFaults(text ?? 'none');
+  if ('error' in parsed) throw new CliError(`--faults: ${parsed.error}`);
+  return parsed;
+}
+
+export function seedOption(text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const seed = parseSeed(text);
+  if (seed === null) {
+    throw new CliError(`--seed must be an unsigned 32-bit integer (decimal or 0x hex), got '${text}'`);
+  }
+  return seed;
+}
+
+/** `--shape HOSTSxVMSxDISKS`, e.g. 2x3x3. */
+export function shapeOption(text: string | undefined): WorldShape | undefined {
+  if (text === undefined) return undefined;
+  const match = /^(\d+)x(\d+)x(\d+)$/.exec(text);
+  const [hosts, vms, disks] = match ? [Number(match[1]), Number(match[2]), Number(match[3])] : [0, 0, 0];
+  if (!match || hosts < 1 || vms < 1 || disks < 1 || hosts > SHAPE_LIMITS.hosts ||
+    vms > SHAPE_LIMITS.vms || disks > SHAPE_LIMITS.disks) {
+    throw new CliError(`--shape must be HOSTSxVMSxDISKS within ${SHAPE_LIMITS.hosts}x` +
+      `${SHAPE_LIMITS.vms}x${SHAPE_LIMITS.disks}, got '${text}'`);
+  }
+  return { hosts, vms, disks };
+}
+
+export function positiveOption(text: string | undefined, name: string, fallback: number, max = 1e9): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) {
+    throw new CliError(`--${name} must be an integer from 1 to ${max.toLocaleString('en-US')}, got '${text}'`);
+  }
+  return Number(text);
+}

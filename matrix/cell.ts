@@ -1,0 +1,118 @@
+/**
+ * One cell of the safety matrix: one driver under one fault class (or none). Seeds run one after
+ * another until a safety violation or the budget; a violation is shrunk and its minimal trace
+ * written, ready to replay. Liveness findings (leaked grants) are reported beside a safe verdict.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Violation } from '../sim/checkers/index.ts';
+import { resolveSimDriver, type SimDriver } from '../sim/drivers/registry.ts';
+import type { FaultName } from '../sim/faults/catalog.ts';
+import { runRandom } from '../sim/run/random.ts';
+import { replayLenient } from '../sim/run/replay.ts';
+import { shrinkSteps } from '../sim/run/shrink.ts';
+import type { TraceHeader } from '../sim/trace/format.ts';
+import { FileSink, MemorySink } from '../sim/trace/writer.ts';
+import type { WorldShape } from '../sim/world/shape.ts';
+import type { Step } from '../sim/steps.ts';
+
+export type Column = 'none' | FaultName;
+
+export interface CellSpec {
+  readonly driver: string;
+  readonly fault: Column;
+  readonly seeds: number;
+  readonly steps: number;
+  readonly firstSeed: number;
+  readonly shape?: WorldShape;
+  /** Where shrunk traces go; null: do not write traces. */
+  readonly traceDir: string | null;
+}
+
+export interface CellFinding {
+  readonly invariant: Violation['invariant'];
+  readonly message: string;
+  readonly seed: number;
+}
+
+export interface CellResult {
+  readonly driver: string;
+  readonly fault: Column;
+  readonly verdict: 'safe' | 'violated';
+  readonly invariant?: Violation['invariant'];
+  readonly message?: string;
+  /** The violating seed. */
+  readonly seed?: number;
+  /** Steps of the shrunk counterexample. */
+  readonly shrunk?: number;
+  /** Faults in the shrunk counterexample. */
+  readonly shrunkFaults?: number;
+  readonly trace?: string;
+  readonly replay?: string;
+  /** Seeds run and steps simulated in this cell. */
+  readonly seeds: number;
+  readonly steps: number;
+  /** A liveness finding (safe cells only): grants leaked after the heal phase. */
+  readonly liveness?: CellFinding;
+  readonly ms: number;
+}
+
+export async function runCell(spec: CellSpec): Promise<CellResult> {
+  const driver = await resolveSimDriver(spec.driver);
+  const started = performance.now();
+  const faults = spec.fault === 'none' ? [] : [spec.fault];
+  let steps = 0;
+  let liveness: CellFinding | undefined;
+  for (let k = 0; k < spec.seeds; k++) {
+    const seed = spec.firstSeed + k;
+    const sink = new MemorySink();
+    const run = runRandom({ driver, seed, steps: spec.steps, faults, sink,
+      ...(spec.shape ? { shape: spec.shape } : {}) });
+    steps += run.steps;
+    if (run.liveness && !liveness) {
+      liveness = { invariant: run.liveness.invariant, message: run.liveness.message, seed };
+    }
+    if (run.violation) {
+      return violated(spec, driver, sink, run.violation, seed, k + 1, steps, started);
+    }
+  }
+  return {
+    driver: spec.driver, fault: spec.fault, verdict: 'safe', seeds: spec.seeds, steps,
+    ...(liveness ? { liveness } : {}), ms: Math.round(performance.now() - started),
+  };
+}
+
+function violated(
+  spec: CellSpec,
+  driver: SimDriver,
+  sink: MemorySink,
+  violation: Violation,
+  seed: number,
+  seeds: number,
+  steps: number,
+  started: number,
+): CellResult {
+  const header = sink.records[0] as TraceHeader;
+  const recorded = sink.records.flatMap((r) => (r.type === 'step' ? [r.step] : [])) as Step[];
+  const shrunk = shrinkSteps(header, driver, recorded, violation);
+  let trace: string | undefined;
+  if (spec.traceDir !== null) {
+    mkdirSync(spec.traceDir, { recursive: true });
+    trace = join(spec.traceDir, `${spec.driver}-${spec.fault}.trace.jsonl`);
+    replayLenient({ ...header, origin: 'shrink' }, driver, shrunk.steps, { sink: new FileSink(trace) });
+  }
+  return {
+    driver: spec.driver,
+    fault: spec.fault,
+    verdict: 'violated',
+    invariant: shrunk.violation.invariant,
+    message: shrunk.violation.message,
+    seed,
+    shrunk: shrunk.steps.length,
+    shrunkFaults: shrunk.faults,
+    ...(trace ? { trace, replay: `lockchart replay ${trace}` } : {}),
+    seeds,
+    steps,
+    ms: Math.round(performance.now() - started),
+  };
+}

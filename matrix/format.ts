@@ -1,0 +1,59 @@
+/** The safety matrix as text, Markdown and JSON. */
+import type { CellResult } from './cell.ts';
+import type { MatrixReport } from './matrix.ts';
+
+const n = (value: number) => value.toLocaleString('en-US');
+
+export function cellSummary(cell: CellResult): string {
+  if (cell.verdict === 'violated') {
+    return `${cell.invariant} — shrunk to ${cell.shrunk} steps (${cell.shrunkFaults} fault` +
+      `${cell.shrunkFaults === 1 ? '' : 's'}), seed ${cell.seed}` +
+      (cell.replay ? ` — ${cell.replay}` : '');
+  }
+  const liveness = cell.liveness ? `; liveness ${cell.liveness.invariant}: ${cell.liveness.message}` +
+    ` (seed ${cell.liveness.seed})` : '';
+  return `${cell.seeds} seeds, ${n(cell.steps)} steps${liveness}`;
+}
+
+export function formatText(report: MatrixReport): string {
+  const width = Math.max(...report.cells.map((cell) => cell.driver.length), 6);
+  const lines = [`${'driver'.padEnd(width)}  ${'fault'.padEnd(16)}  verdict   detail`];
+  for (const cell of report.cells) {
+    const verdict = cell.verdict === 'safe' ? 'safe    ' : 'VIOLATED';
+    lines.push(`${cell.driver.padEnd(width)}  ${cell.fault.padEnd(16)}  ${verdict}  ${cellSummary(cell)}`);
+  }
+  lines.push(`${report.cells.length} cells in ${(report.ms / 1000).toFixed(1)} s ` +
+    `(${report.seeds} seeds × ${n(report.steps)} steps per safe cell` +
+    `${report.shard ? `, shard ${report.shard.index}/${report.shard.count}` : ''})`);
+  return lines.join('\n');
+}
+
+/** Faults down, drivers across. */
+export function formatMarkdown(report: MatrixReport): string {
+  const drivers = [...new Set(report.cells.map((cell) => cell.driver))];
+  const faults = [...new Set(report.cells.map((cell) => cell.fault))];
+  const lines = [`| fault | ${drivers.join(' | ')} |`, `|---|${drivers.map(() => '---').join('|')}|`];
+  for (const fault of faults) {
+    const row = drivers.map((driver) => {
+      const cell = report.cells.find((c) => c.driver === driver && c.fault === fault);
+      if (!cell) return '';
+      if (cell.verdict === 'violated') return `**violated** ${cell.invariant} (${cell.shrunk} steps)`;
+      return `safe (${cell.seeds} seeds)${cell.liveness ? ` ~${cell.liveness.invariant}` : ''}`;
+    });
+    lines.push(`| ${fault} | ${row.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+export function toJson(report: MatrixReport): object[] {
+  return report.cells.map((cell) => ({
+    driver: cell.driver,
+    fault: cell.fault,
+    verdict: cell.verdict,
+    ...(cell.invariant ? { invariant: cell.invariant } : {}),
+    steps: cell.verdict === 'violated' ? cell.shrunk : cell.steps,
+    seeds: cell.seeds,
+    ...(cell.trace ? { trace: cell.trace } : {}),
+    detail: cell,
+  }));
+}

@@ -1,0 +1,200 @@
+/**
+ * Driving the statecharts inside a step: events go to domain and process actors through one
+ * FIFO queue (like XState's mailbox), and the effects their transitions return are interpreted
+ * here — invoked actors become pending lock calls, delays become timers, named actions become
+ * process commands.
+ */
+import type { EventObject } from 'xstate';
+import type { ResourceSpec } from '../../drivers/resources.ts';
+import type { DomainLockInput } from '../../machines/actors.ts';
+import type { DomainContext } from '../../machines/domain.machine.ts';
+import { DOMAIN, PROCESS, type SimContext } from './context.ts';
+import type { Draft } from './draft.ts';
+import { plainEvent } from './events.ts';
+import type { Effect } from '../../machines/interned.ts';
+import type { DiskUse, Proc } from './types.ts';
+
+export function toSpec(use: DiskUse): ResourceSpec {
+  return { kind: 'disk', name: use.path, mode: use.mode };
+}
+
+export function toUse(ctx: SimContext, spec: ResourceSpec): DiskUse {
+  const disk = ctx.storage.resolve(spec.name);
+  if (disk === undefined) throw new Error(`invariant: unknown disk path ${spec.name}`);
+  return { disk, mode: spec.mode, path: spec.name };
+}
+
+export function domainContext(d: Draft, vm: number, host: number): DomainContext {
+  return d.domain(vm, host).snapshot.context as DomainContext;
+}
+
+export function isRunning(proc: Proc): boolean {
+  return proc.actor.leaves[0] === 'alive.running';
+}
+
+/** Delivers a management call to a domain; false when the domain does not accept it. */
+export function callDomain(
+  ctx: SimContext,
+  d: Draft,
+  vm: number,
+  host: number,
+  event: EventObject,
+): boolean {
+  if (!stepDomain(ctx, d, vm, host, event)) return false;
+  drain(ctx, d);
+  return true;
+}
+
+/** Queues a notification for a domain (processed after the current step's other effects). */
+export function notifyDomain(d: Draft, vm: number, host: number, event: EventObject): void {
+  d.inbox.push({ vm, host, event });
+}
+
+/** Processes queued notifications until none are left. */
+export function drain(ctx: SimContext, d: Draft): void {
+  while (d.inbox.length > 0) {
+    const { vm, host, event } = d.inbox.shift()!;
+    stepDomain(ctx, d, vm, host, event);
+  }
+}
+
+function stepDomain(ctx: SimContext, d: Draft, vm: number, host: number, event: EventObject) {
+  const before = d.domain(vm, host);
+  const stepped = DOMAIN.step(before, event);
+  d.transitions?.push({ machine: 'domain', vm, host, event, before, after: stepped.state,
+    handled: stepped.handled });
+  if (!stepped.handled) return false;
+  d.setDomain(vm, host, stepped.state);
+  syncDevices(ctx, d, vm, host);
+  for (const effect of stepped.effects) applyEffect(ctx, d, vm, host, effect);
+  return true;
+}
+
+/** The devices a live process can write follow what libvirtd attached. */
+function syncDevices(ctx: SimContext, d: Draft, vm: number, host: number): void {
+  const proc = d.proc(vm, host);
+  if (!proc) return;
+  const disks = domainContext(d, vm, host).disks;
+  if (disks.length === proc.devices.length && disks.every((disk, i) => disk.name ===
+    proc.devices[i]!.path && disk.mode === proc.devices[i]!.mode)) return;
+  const devices = disks.map((disk) => toUse(ctx, disk));
+  d.setProc({ ...proc, devices });
+  // An unplugged device is no longer written: its disk forgets this writer.
+  for (const old of proc.devices) {
+    if (!devices.some((use) => use.disk === old.disk)) forgetWriter(d, proc.pid, old.disk);
+  }
+}
+
+function applyEffect(ctx: SimContext, d: Draft, vm: number, host: number, effect: Effect): void {
+  switch (effect.kind) {
+    case 'invoke': {
+      const input = effect.input as DomainLockInput;
+      d.pending.push({
+        seq: d.nextSeq++,
+        vm,
+        host,
+        invoke: effect.id,
+        src: effect.src,
+        disks: input.disks.map((disk) => toUse(ctx, disk)),
+        lockState: input.lockState,
+        pid: d.proc(vm, host)?.pid ?? 0,
+        orphan: false,
+      });
+      return;
+    }
+    case 'stopInvoke':
+      d.pending = d.pending.map((call) => call.vm === vm && call.host === host &&
+        call.invoke === effect.id && !call.orphan ? { ...call, orphan: true } : call);
+      return;
+    case 'timer':
+      d.timers.push({ vm, host, id: effect.id, event: effect.event, due: d.time + effect.delay });
+      return;
+    case 'cancelTimer':
+      d.timers = d.timers.filter((t) => !(t.vm === vm && t.host === host && t.id === effect.id));
+      return;
+    case 'action':
+      processCommand(ctx, d, vm, host, effect.name);
+  }
+}
+
+function processCommand(ctx: SimContext, d: Draft, vm: number, host: number, name: string) {
+  const proc = d.proc(vm, host);
+  switch (name) {
+    case 'launchProcess':
+      launch(ctx, d, vm, host);
+      return;
+    case 'contProcess':
+      if (proc) commandProc(d, proc, 'process.cont');
+      return;
+    case 'stopProcess':
+      if (proc) commandProc(d, proc, 'process.stop');
+      return;
+    case 'terminateProcess':
+      if (proc) d.setProc({ ...proc, terminating: true });
+      return;
+    case 'killProcess':
+      if (proc) procDies(ctx, d, proc.pid, 'kill');
+      return;
+    default:
+      throw new Error(`invariant: the domain machine named an unknown action '${name}'`);
+  }
+}
+
+function launch(ctx: SimContext, d: Draft, vm: number, host: number): void {
+  if (d.proc(vm, host)) throw new Error(`invariant: vm${vm}@h${host} launched twice`);
+  const initial = PROCESS.initial(undefined).state;
+  const started = PROCESS.step(initial, plainEvent('process.start'));
+  d.transitions?.push({ machine: 'process', vm, host, pid: d.nextPid,
+    event: plainEvent('process.start'), before: initial, after: started.state, handled: true });
+  d.procs.push({
+    pid: d.nextPid++,
+    vm,
+    host,
+    actor: started.state,
+    devices: domainContext(d, vm, host).disks.map((disk) => toUse(ctx, disk)),
+    terminating: false,
+  });
+}
+
+/** Sends a command to a live process; a process that stops running stops writing. */
+export function commandProc(d: Draft, proc: Proc, type: string): boolean {
+  const stepped = PROCESS.step(proc.actor, plainEvent(type));
+  d.transitions?.push({ machine: 'process', vm: proc.vm, host: proc.host, pid: proc.pid,
+    event: plainEvent(type), before: proc.actor, after: stepped.state, handled: stepped.handled });
+  if (!stepped.handled) return false;
+  const next = { ...proc, actor: stepped.state };
+  d.setProc(next);
+  if (isRunning(proc) && !isRunning(next)) forgetWriter(d, proc.pid);
+  return true;
+}
+
+/** A process dies: the kernel closes its connection, the daemon reacts, libvirtd sees EOF. */
+export function procDies(
+  ctx: SimContext,
+  d: Draft,
+  pid: number,
+  how: 'exit' | 'crash' | 'kill',
+  options: { notifyLibvirtd?: boolean } = {},
+): void {
+  const proc = d.procByPid(pid);
+  if (!proc) return;
+  const died = PROCESS.step(proc.actor, plainEvent(`process.${how}`));
+  d.transitions?.push({ machine: 'process', vm: proc.vm, host: proc.host, pid,
+    event: plainEvent(`process.${how}`), before: proc.actor, after: died.state,
+    handled: died.handled });
+  d.removeProc(pid);
+  forgetWriter(d, pid);
+  const gone = ctx.model.ownerGone(d.service, { pid, host: proc.host });
+  d.service = gone.state;
+  if (gone.released > 0) d.note(`daemon released ${gone.released} lock(s) of dead pid ${pid}`);
+  // A child that dies before registering never completes its registration.
+  d.pending = d.pending.filter((call) => !(call.src === 'registerOwner' && call.pid === pid));
+  if (options.notifyLibvirtd ?? true) notifyDomain(d, proc.vm, proc.host, plainEvent('qemu.exit'));
+}
+
+/** The process stopped writing (all its disks, or just `only`). */
+export function forgetWriter(d: Draft, pid: number, only?: number): void {
+  d.disks = d.disks.map((disk, index) => (only === undefined || only === index) &&
+    disk.liveWriters.some((w) => w.pid === pid)
+    ? { ...disk, liveWriters: disk.liveWriters.filter((w) => w.pid !== pid) } : disk);
+}

@@ -1,0 +1,30 @@
+/**
+ * What stays fixed during a run: the driver's service model, the storage layout and the
+ * interned machines. Interned machines are shared by every run in a process, so their memo
+ * tables warm up once.
+ */
+import type { DriverConfig } from '../../drivers/driver.ts';
+import type { LockServiceModel } from '../../drivers/service.ts';
+import { domainMachine } from '../../machines/domain.machine.ts';
+import { processMachine } from '../../machines/process.machine.ts';
+import { InternedMachine } from '../../machines/interned.ts';
+import type { WorldShape } from './shape.ts';
+import { createStorage, type Storage } from './storage.ts';
+
+export const DOMAIN = new InternedMachine('domain', domainMachine);
+export const PROCESS = new InternedMachine('process', processMachine);
+
+export interface SimContext {
+  readonly model: LockServiceModel<unknown>;
+  readonly config: DriverConfig;
+  readonly shape: WorldShape;
+  readonly storage: Storage;
+}
+
+export function createContext(
+  model: LockServiceModel<unknown>,
+  shape: WorldShape,
+  config: DriverConfig = {},
+): SimContext {
+  return { model, config, shape, storage: createStorage(shape.disks) };
+}

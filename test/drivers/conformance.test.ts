@@ -1,0 +1,73 @@
+/**
+ * The conformance suite (drivers/conformance) on the built-in drivers: `model` passes every
+ * check, with direct leases and with a file lockspace; `nop` fails exactly the checks that need
+ * a lock to exist, and must never pass an exclusion check.
+ */
+import { describe, expect, it } from 'vitest';
+import { serviceHarness } from '../../drivers/conformance/model-harness.ts';
+import { CHECKS } from '../../drivers/conformance/checks.ts';
+import { formatResults, runCheck, runConformance } from '../../drivers/conformance/run.ts';
+import { createModelDriver } from '../../drivers/model/driver.ts';
+import { createNopDriver } from '../../drivers/nop/driver.ts';
+
+const LOCKSPACE = { file_lockspace_dir: '/var/lib/libvirt/lockd/files' };
+
+/** nop accepts everything, so every check that expects a refusal fails. */
+const NOP_FAILS = [
+  'exclusive-excludes-exclusive',
+  'exclusive-excludes-shared',
+  'shared-excludes-exclusive',
+  'same-owner-exclusive-twice',
+  'release-by-non-owner',
+  'restricted-connection-changes-nothing',
+  'release-unheld-fails',
+  'failed-acquire-matches-declared-outcomes',
+];
+
+describe('the conformance suite', () => {
+  it('names every check uniquely', () => {
+    expect(new Set(CHECKS.map((check) => check.id)).size).toBe(CHECKS.length);
+  });
+
+  describe.each([
+    ['direct leases', {}],
+    ['file_lockspace_dir', LOCKSPACE],
+  ])('on the model driver with %s', (_label, config) => {
+    it.each(CHECKS.map((check) => [check.id, check] as const))('passes %s', async (_id, check) => {
+      const result = await runCheck(serviceHarness(() => createModelDriver(), config), check);
+      expect(result.detail).toBeUndefined();
+      expect(result.verdict).toBe('pass');
+    });
+  });
+
+  describe('on the nop driver', () => {
+    const results = runConformance(serviceHarness(() => createNopDriver()));
+
+    it('fails exactly the checks that need a lock to exist', async () => {
+      const failed = (await results).filter((r) => r.verdict === 'fail').map((r) => r.id);
+      expect(failed).toEqual(NOP_FAILS);
+    });
+
+    it('fails every exclusion check, because the second owner is never refused', async () => {
+      const exclusion = (await results).filter((r) => r.category === 'exclusion');
+      expect(exclusion.length).toBeGreaterThan(0);
+      for (const result of exclusion) {
+        expect(result.verdict).toBe('fail');
+        expect(result.detail).toMatch(/but it succeeded$/);
+      }
+    });
+
+    it('passes the lifecycle checks, which only need calls to succeed', async () => {
+      const lifecycle = (await results).filter((r) => r.category === 'lifecycle');
+      expect(lifecycle.map((r) => r.verdict)).toEqual(lifecycle.map(() => 'pass'));
+    });
+
+    it('reports each failure on its own line, with what happened', async () => {
+      const lines = formatResults(await results).split('\n');
+      expect(lines).toHaveLength(CHECKS.length);
+      expect(lines.filter((line) => line.startsWith('FAIL'))).toHaveLength(NOP_FAILS.length);
+      expect(lines.find((line) => line.includes('exclusive-excludes-exclusive')))
+        .toContain('B exclusive while A holds it: expected RESOURCE_BUSY, but it succeeded');
+    });
+  });
+});

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { resolveSimDriver } from '../../sim/drivers/registry.ts';
+import { runRandom } from '../../sim/run/random.ts';
+import { replayLenient } from '../../sim/run/replay.ts';
+import { shrinkSteps } from '../../sim/run/shrink.ts';
+import { isFault } from '../../sim/steps.ts';
+import type { TraceHeader } from '../../sim/trace/format.ts';
+import { MemorySink } from '../../sim/trace/writer.ts';
+
+describe('nop', () => {
+  it('breaks write exclusion with no faults at all, shrunk to at most 15 steps', async () => {
+    const nop = await resolveSimDriver('nop');
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const sink = new MemorySink();
+      const run = runRandom({ driver: nop, seed, steps: 2000, faults: [], sink, invariants: ['S3'] });
+      expect(run.violation?.invariant).toBe('S3');
+      const header = sink.records[0] as TraceHeader;
+      const steps = sink.records.flatMap((r) => (r.type === 'step' ? [r.step] : []));
+      const shrunk = shrinkSteps(header, nop, steps, run.violation!);
+      expect(shrunk.steps.length).toBeLessThanOrEqual(15);
+      expect(shrunk.steps.filter(isFault)).toEqual([]);
+      expect(shrunk.violation.invariant).toBe('S3');
+      // The shrunk run really breaks it again, and no step of it is superfluous.
+      expect(replayLenient(header, nop, shrunk.steps).violation?.invariant).toBe('S3');
+      for (let i = 0; i < shrunk.steps.length; i++) {
+        const without = shrunk.steps.filter((_, j) => j !== i);
+        expect(replayLenient(header, nop, without, { invariants: ['S3'] }).violation).toBeNull();
+      }
+    }
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * The whole conformance suite against the real virtlockd, with real owner processes that
+ * register themselves and real temp files, in both naming modes; then `lockchart conform`
+ * against a live daemon, hazards included.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { CommandIo } from '../../cli/command.ts';
+import { main } from '../../cli/main.ts';
+import { CHECKS } from '../../drivers/conformance/checks.ts';
+import { runConformance } from '../../drivers/conformance/run.ts';
+import type { VirtlockdDaemon } from '../../drivers/lockd/daemon.ts';
+import { lockdHarness } from '../../drivers/lockd/harness.ts';
+import { describeVirtlockd, Scratch } from './lockd-support.ts';
+
+const scratch = new Scratch();
+let daemon: VirtlockdDaemon;
+beforeAll(async () => {
+  daemon = await scratch.daemon();
+});
+afterAll(() => scratch.release());
+
+async function conform(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CommandIo =
+    { out: (text) => out.push(text), err: (text) => err.push(text), isTty: false };
+  const code = await main(['conform', ...argv], io);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describeVirtlockd('lockd conformance against virtlockd', () => {
+  it.each([
+    ['direct leases', () => ({})],
+    ['indirect leases', () => ({ lockspaceDir: join(daemon.dir, 'lockspace') })],
+  ])('passes every check with %s', async (_mode, extra) => {
+    const results = await runConformance(lockdHarness({ socket: daemon.socketPath, ...extra() }));
+    expect(results.map((result) => result.id)).toEqual(CHECKS.map((check) => check.id));
+    expect(results.filter((result) => result.verdict !== 'pass')).toEqual([]);
+  });
+
+  it('lockchart conform --driver lockd passes, checks aliasing, skips the destructive hazard',
+    async () => {
+      const { code, out } = await conform('--driver', 'lockd', '--socket', daemon.socketPath,
+        '--lockspace', join(daemon.dir, 'cli-lockspace'));
+      expect(code).toBe(0);
+      for (const check of CHECKS) expect(out).toMatch(new RegExp(`^pass  ${check.id} `, 'm'));
+      expect(out).toMatch(/^pass  aliasing /m);
+      expect(out).toMatch(/^skip  unregistered-reexec .*--destructive/m);
+    });
+
+  it('lockchart conform --destructive finds the daemon, warns, and it is gone', async () => {
+    const victim = await scratch.daemon();
+    const { code, out } = await conform('--driver', 'lockd', '--socket', victim.socketPath,
+      '--destructive', '--json');
+    const report = JSON.parse(out) as { passed: boolean;
+      hazards: Array<{ id: string; verdict: string; facts: Record<string, unknown> }> };
+    expect(code).toBe(0);
+    expect(report.passed).toBe(true);
+    expect(report.hazards.find((hazard) => hazard.id === 'unregistered-reexec')).toMatchObject({
+      verdict: 'warn', facts: { heldBefore: true, exited: true, heldAfter: false } });
+    await victim.waitExit();
+    expect(victim.lastExit?.code).toBe(9);
+  });
+
+  it('lockchart conform --driver lockd on a dead daemon is a one-line error', async () => {
+    const dead = await scratch.daemon();
+    dead.kill('SIGKILL');
+    await dead.waitExit();
+    const { code, err } = await conform('--driver', 'lockd', '--socket', dead.socketPath);
+    expect(code).toBe(2);
+    expect(err).toMatch(/^lockchart: conform: cannot talk to virtlockd at .*ECONNREFUSED|refused/);
+    expect(err.split('\n')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,195 @@
+/**
+ * Records a replayed run for the report, step by step, as a session observer: each lane's
+ * value is compared with its last one and only changes are kept (segments), so memory grows
+ * with what changed, not with steps × lanes. Identity checks skip lanes whose part of the world
+ * is the very same object as before (worlds share what a step did not touch).
+ */
+import type { ActorState } from '../../machines/interned.ts';
+import type { ObservedStep, SessionObserver } from '../../sim/run/session.ts';
+import { describeStep, faultOf } from '../../sim/steps.ts';
+import type { TraceHeader } from '../../sim/trace/format.ts';
+import type { SimContext } from '../../sim/world/context.ts';
+import type { ActorTransition } from '../../sim/world/draft.ts';
+import type { Proc, World } from '../../sim/world/types.ts';
+import { domainStates, processStates } from './chart-states.ts';
+import { deltaEncode, Interner } from './encode.ts';
+import { diskValue, grantView, hostValue, layoutLanes, procSlots, type GrantView } from './lanes.ts';
+import type { Lane, LaneKind, ReportData } from './model.ts';
+
+/** What the recorder does not learn from the steps themselves. */
+export type RecordedParts = Omit<ReportData, 'title' | 'summary' | 'truncated' | 'ended' |
+  'verdict' | 'healStart'>;
+
+export class TimelineRecorder implements SessionObserver {
+  readonly lanes: readonly Lane[];
+  private readonly names: readonly string[];
+  private readonly tables: Record<LaneKind, Interner<unknown>> = {
+    host: new Interner(), domain: new Interner(), proc: new Interner(), lockd: new Interner(),
+    disk: new Interner(),
+  };
+  private readonly domainStates = domainStates();
+  private readonly processStates = processStates();
+  private readonly starts: number[][];
+  private readonly values: number[][];
+  private readonly descriptions = new Interner<string>();
+  private readonly description: number[] = [];
+  private readonly time: number[] = [];
+  private readonly texts = new Interner<string>();
+  private readonly notes: number[][] = [];
+  private readonly eventCounts: number[] = [];
+  private readonly events: number[] = [];
+  private readonly faults: [number, number, number, number][] = [];
+  private readonly writes: [number, number][] = [];
+  /** What each lane was computed from last time (identity checks). */
+  private lastDomains: readonly ActorState[] = [];
+  private lastProcs: (Proc | undefined)[] = [];
+  private lastService: unknown = undefined;
+  private lastDisks: World['disks'] = [];
+  private grants: GrantView | null = null;
+
+  constructor(private readonly ctx: SimContext, header: TraceHeader) {
+    this.names = header.definitions.map((definition) => definition.name);
+    this.lanes = layoutLanes(header.shape.hosts, this.names, header.shape.disks);
+    this.starts = this.lanes.map(() => []);
+    this.values = this.lanes.map(() => []);
+  }
+
+  step(observed: ObservedStep): void {
+    const { index, step, after } = observed;
+    this.description.push(this.descriptions.add(describeStep(step, this.names)));
+    this.time.push(after.time);
+    if (observed.notes.length > 0) {
+      this.notes.push([index, ...observed.notes.map((note) => this.texts.add(note))]);
+    }
+    this.eventCounts.push(observed.transitions.length);
+    for (const t of observed.transitions) this.events.push(this.texts.add(this.eventText(t)));
+    const fault = faultOf(step);
+    if (fault) {
+      const target = step as { host?: number; vm?: number };
+      this.faults.push([index, this.texts.add(fault), target.host ?? -1, target.vm ?? -1]);
+    }
+    if (step.kind === 'write') this.writes.push([index, step.disk]);
+    this.recordLanes(index, after, observed.transitions);
+  }
+
+  /** The recorded data, encoded for the page. */
+  parts(): RecordedParts {
+    return {
+      vmNames: this.names,
+      diskPaths: this.lastDisks.map((disk) => disk.path),
+      hosts: this.lastDomains.length / Math.max(1, this.names.length),
+      steps: this.description.length,
+      lanes: this.lanes,
+      tables: {
+        host: this.tables.host.items, domain: this.tables.domain.items,
+        proc: this.tables.proc.items, lockd: this.tables.lockd.items, disk: this.tables.disk.items,
+      },
+      segments: this.starts.map((starts, lane) => ({
+        starts: deltaEncode(starts), values: this.values[lane]!,
+      })),
+      domainStates: this.domainStates.items,
+      processStates: this.processStates.items,
+      descriptions: this.descriptions.items,
+      description: this.description,
+      time: deltaEncode(this.time),
+      texts: this.texts.items,
+      notes: deltaEncodeFirst(this.notes),
+      eventCounts: this.eventCounts,
+      events: this.events,
+      faults: this.faults,
+      writes: this.writes,
+    };
+  }
+
+  private eventText(t: ActorTransition): string {
+    const target = t.machine === 'domain'
+      ? `${this.names[t.vm] ?? `vm${t.vm}`}@h${t.host}` : `qemu ${t.pid}`;
+    const error = (t.event as { error?: { code?: string } }).error?.code;
+    return `${target} ← ${t.event.type}${error ? ` (${error})` : ''}` +
+      `${t.handled ? '' : ' — not handled'}`;
+  }
+
+  private recordLanes(index: number, world: World, transitions: readonly ActorTransition[]): void {
+    const slots = procSlots(world);
+    const dead = deaths(transitions, world.hosts.length);
+    const servicesChanged = world.service !== this.lastService || world.disks.some((disk, i) =>
+      disk !== this.lastDisks[i]);
+    if (servicesChanged) this.grants = grantView(this.ctx, world);
+    this.lanes.forEach((lane, at) => {
+      const slot = lane.vm * world.hosts.length + lane.host;
+      switch (lane.kind) {
+        case 'host':
+          this.set(at, index, this.tables.host.add(hostValue(world, lane.host)));
+          return;
+        case 'domain': {
+          const state = world.domains[slot]!;
+          if (state !== this.lastDomains[slot]) {
+            const chart = this.domainStates.of(state);
+            this.set(at, index, this.tables.domain.add(chart, String(chart)));
+          }
+          return;
+        }
+        case 'proc': {
+          const death = dead.get(slot);
+          const proc = slots[slot];
+          if (!death && proc === this.lastProcs[slot] && index > 0 &&
+            !this.wasDeath(at)) return;
+          const value = death ? [death.pid, this.processStates.of(death.after), 0, 1]
+            : proc ? [proc.pid, this.processStates.of(proc.actor), proc.terminating ? 1 : 0, 0]
+              : null;
+          this.set(at, index, this.tables.proc.add(value));
+          return;
+        }
+        case 'lockd':
+          if (servicesChanged) {
+            this.set(at, index, this.tables.lockd.add(this.grants!.daemons[lane.host]));
+          }
+          return;
+        case 'disk':
+          if (servicesChanged) {
+            this.set(at, index, this.tables.disk.add(diskValue(world, lane.disk, this.grants!)));
+          }
+      }
+    });
+    this.lastDomains = world.domains;
+    this.lastProcs = slots;
+    this.lastService = world.service;
+    this.lastDisks = world.disks;
+  }
+
+  /** Whether a process lane's current value shows a death (it must clear on the next step). */
+  private wasDeath(lane: number): boolean {
+    const values = this.values[lane]!;
+    const value = this.tables.proc.items[values[values.length - 1]!] as number[] | null;
+    return value !== null && value[3] === 1;
+  }
+
+  /** Starts a new segment when the lane's value changed. */
+  private set(lane: number, index: number, value: number): void {
+    const values = this.values[lane]!;
+    if (values.length > 0 && values[values.length - 1] === value) return;
+    this.starts[lane]!.push(index);
+    values.push(value);
+  }
+}
+
+/** Processes that died in this step, by slot, with their final state. */
+function deaths(transitions: readonly ActorTransition[], hosts: number) {
+  const dead = new Map<number, { pid: number; after: ActorState }>();
+  for (const t of transitions) {
+    if (t.machine === 'process' && t.after.snapshot.status === 'done') {
+      dead.set(t.vm * hosts + t.host, { pid: t.pid!, after: t.after });
+    }
+  }
+  return dead;
+}
+
+/** Delta-encodes the first number of each run (the step), keeping the rest as they are. */
+function deltaEncodeFirst(runs: readonly number[][]): number[][] {
+  let previous = 0;
+  return runs.map(([step, ...rest]) => {
+    const delta = step! - previous;
+    previous = step!;
+    return [delta, ...rest];
+  });
+}
