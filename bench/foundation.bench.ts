@@ -19,27 +19,18 @@ type Snapshot = ReturnType<typeof initialTransition<typeof managerMachine>>[0];
 type Step = (snapshot: Snapshot, event: AnyEventObject) => Snapshot;
 
 /**
- * Runs whole lifecycles; returns events stepped per second, the time of each initial snapshot
- * included. The best of three rounds: the machine is shared, and a round that lost the CPU to
+ * Events stepped per second over whole lifecycles (`lifecycle()` runs one and checks every event
+ * was handled). The best of three rounds: the machine is shared, and a round that lost the CPU to
  * another process says nothing about this code.
  */
-function lifecyclesRate(start: () => Snapshot, step: Step, roundMs = 700): number {
-  const run = (): void => {
-    let snapshot = start();
-    for (const event of LIFECYCLE) {
-      const next = step(snapshot, event);
-      if (next === snapshot) throw new Error(`bench sequence: '${event.type}' was not handled`);
-      snapshot = next;
-    }
-    if (snapshot.status !== 'done') throw new Error('bench sequence did not end freed');
-  };
-  for (let i = 0; i < 300; i++) run();
+function bestRate(lifecycle: () => void, roundMs = 700): number {
+  for (let i = 0; i < 300; i++) lifecycle();
   let best = 0;
   for (let round = 0; round < 3; round++) {
     let lifecycles = 0;
     const begin = performance.now();
     while (performance.now() - begin < roundMs) {
-      run();
+      lifecycle();
       lifecycles++;
     }
     best = Math.max(best, (lifecycles * LIFECYCLE.length) / ((performance.now() - begin) / 1000));
@@ -47,37 +38,42 @@ function lifecyclesRate(start: () => Snapshot, step: Step, roundMs = 700): numbe
   return best;
 }
 
+function unhandled(event: AnyEventObject): never {
+  throw new Error(`bench sequence: '${event.type}' was not handled`);
+}
+
+/** Lifecycles through XState's transition function (a fresh or a reused scope). */
+function snapshotsRate(start: () => Snapshot, step: Step): number {
+  return bestRate(() => {
+    let snapshot = start();
+    for (const event of LIFECYCLE) {
+      const next = step(snapshot, event);
+      if (next === snapshot) unhandled(event);
+      snapshot = next;
+    }
+    if (snapshot.status !== 'done') throw new Error('bench sequence did not end freed');
+  });
+}
+
 /** The same lifecycles through lockchart's memoised engine (what the faces and the sim run). */
-function internedRate(roundMs = 700): number {
+function internedRate(): number {
   const engine = new InternedMachine('manager', managerMachine);
-  const run = (): void => {
+  return bestRate(() => {
     let state = engine.initial(LIFECYCLE_INPUT).state;
     for (const event of LIFECYCLE) {
       const next = engine.step(state, event as never);
-      if (!next.handled) throw new Error(`bench sequence: '${event.type}' was not handled`);
+      if (!next.handled) unhandled(event);
       state = next.state;
     }
     if (state.snapshot.status !== 'done') throw new Error('bench sequence did not end freed');
-  };
-  for (let i = 0; i < 300; i++) run();
-  let best = 0;
-  for (let round = 0; round < 3; round++) {
-    let lifecycles = 0;
-    const begin = performance.now();
-    while (performance.now() - begin < roundMs) {
-      run();
-      lifecycles++;
-    }
-    best = Math.max(best, (lifecycles * LIFECYCLE.length) / ((performance.now() - begin) / 1000));
-  }
-  return best;
+  });
 }
 
 function pureFigures(): BenchFigure[] {
   const stepper = createStepper(managerMachine);
-  const cold = lifecyclesRate(() => stepper.initial(LIFECYCLE_INPUT).snapshot,
+  const cold = snapshotsRate(() => stepper.initial(LIFECYCLE_INPUT).snapshot,
     (snapshot, event) => stepper.step(snapshot, event as never).snapshot);
-  const official = lifecyclesRate(() => initialTransition(managerMachine, LIFECYCLE_INPUT)[0],
+  const official = snapshotsRate(() => initialTransition(managerMachine, LIFECYCLE_INPUT)[0],
     (snapshot, event) => transition(managerMachine, snapshot, event as never)[0]);
   return [
     atLeast('manager machine, pure transitions (memoised engine)', internedRate(), 'transitions/s',

@@ -55,8 +55,8 @@ int main(int argc, char **argv) {
 }
 `;
 
-const ROUNDS = 5;
-const ROUND_MS = 500;
+const ROUNDS = 8;
+const ROUND_MS = 300;
 const ACQUIRE = { state: null, flags: 0, action: 0 } as const;
 
 function rawFcntl(dir: string, disk: string): () => number {

@@ -96,6 +96,22 @@ function callInput(context: ManagerContext): LockCallInput {
   };
 }
 
+/** What a call's outcome does to the resources it was about: tell their statecharts, note it. */
+const ACQUIRED = { type: 'settleResources', params: { event: 'resource.acquired', belief: 'held' } } as const;
+const ACQUIRE_FAILED = {
+  type: 'settleResources', params: { event: 'resource.acquireFailed', belief: 'unknown' },
+} as const;
+const RELEASED = {
+  type: 'settleResources', params: { event: 'resource.released', belief: 'released' },
+} as const;
+const RELEASE_FAILED = {
+  type: 'settleResources', params: { event: 'resource.releaseFailed', belief: 'unknown' },
+} as const;
+const ACQUIRING = { type: 'tellResources', params: { type: 'resource.acquire' } } as const;
+const RELEASING = { type: 'tellResources', params: { type: 'resource.release' } } as const;
+
+const inputOf = ({ context }: { context: ManagerContext }) => callInput(context);
+
 const errorOf = ({ event }: { event: unknown }): LockErrorData =>
   toErrorData((event as { error: LockErrorData }).error);
 
@@ -166,9 +182,11 @@ export const managerMachine = setup({
     tellResources: enqueueActions(({ context, enqueue }, params: { type: string }) => {
       for (const id of context.call?.resourceIds ?? []) enqueue.sendTo(id, { type: params.type });
     }),
-    believe: assign({
-      resources: ({ context }, params: { belief: ManagedResource['belief'] }) =>
-        withBelief(context.resources, context.call?.resourceIds ?? [], params.belief),
+    settleResources: enqueueActions(({ context, enqueue },
+      params: { event: string; belief: ManagedResource['belief'] }) => {
+      const ids = context.call?.resourceIds ?? [];
+      for (const id of ids) enqueue.sendTo(id, { type: params.event });
+      enqueue.assign({ resources: withBelief(context.resources, ids, params.belief) });
     }),
     forgetReleased: enqueueActions(({ context, enqueue }) => {
       for (const r of context.resources) if (r.belief === 'released') enqueue.stopChild(r.id);
@@ -287,20 +305,18 @@ export const managerMachine = setup({
               },
             },
             acquiring: {
-              entry: { type: 'tellResources', params: { type: 'resource.acquire' } },
+              entry: ACQUIRING,
               invoke: {
                 id: 'acquireResources',
                 src: 'acquireResources',
-                input: ({ context }) => callInput(context),
+                input: inputOf,
                 onDone: {
                   target: 'running',
-                  actions: [{ type: 'tellResources', params: { type: 'resource.acquired' } },
-                    { type: 'believe', params: { belief: 'held' } }, 'clearError', 'recordFd', 'contProcess'],
+                  actions: [ACQUIRED, 'clearError', 'recordFd', 'contProcess'],
                 },
                 onError: {
                   target: 'paused',
-                  actions: [{ type: 'tellResources', params: { type: 'resource.acquireFailed' } },
-                    { type: 'believe', params: { belief: 'unknown' } }, 'recordError'],
+                  actions: [ACQUIRE_FAILED, 'recordError'],
                 },
               },
             },
@@ -312,20 +328,18 @@ export const managerMachine = setup({
               },
             },
             releasing: {
-              entry: { type: 'tellResources', params: { type: 'resource.release' } },
+              entry: RELEASING,
               invoke: {
                 id: 'releaseResources',
                 src: 'releaseResources',
-                input: ({ context }) => callInput(context),
+                input: inputOf,
                 onDone: {
                   target: 'paused',
-                  actions: [{ type: 'tellResources', params: { type: 'resource.released' } },
-                    { type: 'believe', params: { belief: 'released' } }, 'recordState', 'clearError'],
+                  actions: [RELEASED, 'recordState', 'clearError'],
                 },
                 onError: {
                   target: 'paused',
-                  actions: [{ type: 'tellResources', params: { type: 'resource.releaseFailed' } },
-                    { type: 'believe', params: { belief: 'unknown' } }, 'recordError'],
+                  actions: [RELEASE_FAILED, 'recordError'],
                 },
               },
             },
@@ -341,38 +355,34 @@ export const managerMachine = setup({
               },
             },
             attaching: {
-              entry: { type: 'tellResources', params: { type: 'resource.acquire' } },
+              entry: ACQUIRING,
               invoke: {
                 id: 'acquireResource',
                 src: 'acquireResources',
-                input: ({ context }) => callInput(context),
+                input: inputOf,
                 onDone: {
                   target: 'idle',
-                  actions: [{ type: 'tellResources', params: { type: 'resource.acquired' } },
-                    { type: 'believe', params: { belief: 'held' } }, 'clearError'],
+                  actions: [ACQUIRED, 'clearError'],
                 },
                 onError: {
                   target: 'idle',
-                  actions: [{ type: 'tellResources', params: { type: 'resource.acquireFailed' } },
-                    { type: 'believe', params: { belief: 'unknown' } }, 'recordError'],
+                  actions: [ACQUIRE_FAILED, 'recordError'],
                 },
               },
             },
             detaching: {
-              entry: { type: 'tellResources', params: { type: 'resource.release' } },
+              entry: RELEASING,
               invoke: {
                 id: 'releaseResource',
                 src: 'releaseResources',
-                input: ({ context }) => callInput(context),
+                input: inputOf,
                 onDone: {
                   target: 'idle',
-                  actions: [{ type: 'tellResources', params: { type: 'resource.released' } },
-                    { type: 'believe', params: { belief: 'released' } }, 'forgetReleased', 'clearError'],
+                  actions: [RELEASED, 'forgetReleased', 'clearError'],
                 },
                 onError: {
                   target: 'idle',
-                  actions: [{ type: 'tellResources', params: { type: 'resource.releaseFailed' } },
-                    { type: 'believe', params: { belief: 'unknown' } }, 'recordError'],
+                  actions: [RELEASE_FAILED, 'recordError'],
                 },
               },
             },
@@ -386,7 +396,7 @@ export const managerMachine = setup({
               invoke: {
                 id: 'inquireState',
                 src: 'inquireState',
-                input: ({ context }) => callInput(context),
+                input: inputOf,
                 onDone: { target: 'idle', actions: ['recordState', 'clearError'] },
                 onError: { target: 'idle', actions: 'recordError' },
               },
@@ -397,20 +407,18 @@ export const managerMachine = setup({
     },
     shuttingDown: {
       description: 'the process has been, or can be, stopped: release everything held',
-      entry: { type: 'tellResources', params: { type: 'resource.release' } },
+      entry: RELEASING,
       invoke: {
         id: 'shutdown',
         src: 'releaseResources',
-        input: ({ context }) => callInput(context),
+        input: inputOf,
         onDone: {
           target: 'shutDown',
-          actions: [{ type: 'tellResources', params: { type: 'resource.released' } },
-            { type: 'believe', params: { belief: 'released' } }, 'recordState', 'clearError'],
+          actions: [RELEASED, 'recordState', 'clearError'],
         },
         onError: {
           target: 'shutDown',
-          actions: [{ type: 'tellResources', params: { type: 'resource.releaseFailed' } },
-            { type: 'believe', params: { belief: 'unknown' } }, 'recordError'],
+          actions: [RELEASE_FAILED, 'recordError'],
         },
       },
     },
@@ -423,18 +431,18 @@ export const managerMachine = setup({
       initial: 'releasing',
       states: {
         releasing: {
-          entry: { type: 'tellResources', params: { type: 'resource.release' } },
+          entry: RELEASING,
           invoke: {
             id: 'freeRelease',
             src: 'releaseResources',
-            input: ({ context }) => callInput(context),
+            input: inputOf,
             onDone: [
-              { guard: 'mustKill', target: 'killing', actions: { type: 'believe', params: { belief: 'released' } } },
-              { target: '#manager.freed', actions: { type: 'believe', params: { belief: 'released' } } },
+              { guard: 'mustKill', target: 'killing', actions: RELEASED },
+              { target: '#manager.freed', actions: RELEASED },
             ],
             onError: [
-              { guard: 'mustKill', target: 'killing', actions: 'recordError' },
-              { target: '#manager.freed', actions: 'recordError' },
+              { guard: 'mustKill', target: 'killing', actions: [RELEASE_FAILED, 'recordError'] },
+              { target: '#manager.freed', actions: [RELEASE_FAILED, 'recordError'] },
             ],
           },
         },

@@ -63,6 +63,7 @@ export interface KernelDriver<B extends KernelBackend = KernelBackend>
 }
 
 const ACQUIRE_FLAGS = AcquireFlags.REGISTER_ONLY | AcquireFlags.RESTRICT;
+const NO_FD: AcquireResult = Object.freeze({ fd: null });
 
 type Step = (owner: number, target: LockTarget) => void | Promise<void>;
 
@@ -78,7 +79,6 @@ function walk(targets: readonly LockTarget[], owner: number, step: Step, from = 
     if (pending) return pending.then(() => walk(targets, owner, step, at + 1));
   }
 }
-const NO_FD: AcquireResult = Object.freeze({ fd: null });
 
 export function createKernelDriver<B extends KernelBackend>(spec: KernelDriverSpec<B>):
   KernelDriver<B> {
@@ -110,6 +110,7 @@ export function createKernelDriver<B extends KernelBackend>(spec: KernelDriverSp
     }
     return pid;
   };
+
   return {
     name,
     version: LOCK_MANAGER_VERSION,

@@ -96,13 +96,18 @@ export class Session {
 
   private healStart = -1;
 
+  /** From the next step on, the run is in its heal phase (the trace marks where it began). */
+  beginHeal(): void {
+    this.healing = true;
+    this.healStart = this.count;
+  }
+
   /**
    * The heal phase: faults and workload stop; lock calls in flight complete, timers fire, dying
    * processes exit, until nothing is left to do (or `bound` steps). Returns the steps taken.
    */
   heal(prng: Prng | null, bound = 500): number {
-    this.healing = true;
-    this.healStart = this.count;
+    this.beginHeal();
     let taken = 0;
     while (taken < bound && !this.violation) {
       const steps = enabledSteps(this.ctx, this.world, { faults: new Set(), heal: true });
@@ -126,13 +131,14 @@ export class Session {
     return this.liveness;
   }
 
-  end(): TraceEnd {
+  end(extra: Pick<TraceEnd, 'findings'> = {}): TraceEnd {
     const end: TraceEnd = {
       type: 'end',
       steps: this.count,
       verdict: this.violation ? 'violated' : 'safe',
       violation: this.violation,
       liveness: this.liveness,
+      ...extra,
     };
     this.options.sink?.write(end);
     this.options.observer?.end?.(end);

@@ -49,6 +49,9 @@ export interface TraceEnd {
   readonly verdict: 'safe' | 'violated';
   readonly violation: Violation | null;
   readonly liveness: Violation | null;
+  /** Real mode: where the real driver did not do what the model allowed. */
+  readonly findings?: readonly { readonly step: number; readonly kind: string;
+    readonly message: string }[];
 }
 
 export type TraceRecord = TraceHeader | TraceStep | TraceEnd;

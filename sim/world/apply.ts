@@ -97,7 +97,7 @@ function dispatch(ctx: SimContext, d: Draft, step: Step): boolean {
 }
 
 function complete(ctx: SimContext, d: Draft, step: Extract<Step, { kind: 'complete' }>) {
-  const at = findCall(d, step.vm, step.host, step.invoke);
+  const at = findCall(d.pending, step.vm, step.host, step.invoke);
   if (at < 0) return false;
   if (step.outcome.type === 'fail') {
     const allowed = failureOutcomes(ctx, d.pending[at]!, step.outcome.fault);

@@ -66,8 +66,10 @@ export function failureOutcomes(ctx: SimContext, call: PendingCall, fault: Outco
     : admissible.filter((k) => k > 0 && k < n);
 }
 
-export function findCall(d: Draft, vm: number, host: number, invoke: string): number {
-  return d.pending.findIndex((call) => call.vm === vm && call.host === host && call.invoke === invoke);
+/** The index of the oldest pending call of `invoke` for vm@host, or -1. */
+export function findCall(pending: readonly PendingCall[], vm: number, host: number, invoke: string):
+  number {
+  return pending.findIndex((call) => call.vm === vm && call.host === host && call.invoke === invoke);
 }
 
 /** Completes the oldest pending call of `invoke` for vm@host; false if there is none. */
@@ -79,7 +81,7 @@ export function completeCall(
   invoke: string,
   outcome: Outcome,
 ): boolean {
-  const at = findCall(d, vm, host, invoke);
+  const at = findCall(d.pending, vm, host, invoke);
   if (at < 0) return false;
   const call = d.pending[at]!;
   d.pending.splice(at, 1);

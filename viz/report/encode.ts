@@ -27,8 +27,11 @@ export class Interner<T> {
   readonly items: T[] = [];
   private readonly index = new Map<string, number>();
 
-  /** The index of `value`, adding it under `key` (default: its JSON) the first time. */
-  add(value: T, key: string = JSON.stringify(value)): number {
+  /**
+   * The index of `value`, adding it under `key` the first time. The key defaults to the value
+   * itself for strings (no serialising on the hot path) and to its JSON otherwise.
+   */
+  add(value: T, key: string = typeof value === 'string' ? value : JSON.stringify(value)): number {
     let at = this.index.get(key);
     if (at === undefined) {
       at = this.items.length;

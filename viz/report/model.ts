@@ -38,7 +38,8 @@ export type ModeLetter = 'X' | 'S';
  * A lane's value, by lane kind (arrays keep the embedded JSON small):
  * - host: `[timers, [vm, call, orphan]…]`, the host's lock calls in flight and pending timers;
  * - domain: an index into `domainStates`;
- * - proc: `[pid, processState, terminating, dead]` or null when no QEMU runs;
+ * - proc: `[processState, terminating, dead]` or null when no QEMU runs (the pid is kept in
+ *   the lane's `pids`, so that one table entry serves every process in that state);
  * - lockd: `[epoch, [disk, pid, mode]…]`, the grants this host's lock daemon holds;
  * - disk: `[[pid, host, mode]…, ]` holders, then `[pid…]` live writers: `[holders, writers]`.
  */
@@ -48,6 +49,8 @@ export type CellValue = unknown;
 export interface LaneSegments {
   readonly starts: readonly number[];
   readonly values: readonly number[];
+  /** Process lanes: each segment's pid (0 when none), delta-encoded. */
+  readonly pids?: readonly number[];
 }
 
 export interface ReportVerdict {
@@ -85,7 +88,11 @@ export interface ReportData {
   readonly texts: readonly string[];
   /** `[step, text…]` runs: the notes of the steps that have any, steps delta-encoded. */
   readonly notes: readonly (readonly number[])[];
-  /** Per step, how many events it delivered to statecharts, and their texts in order. */
+  /**
+   * Per step, how many events it delivered to statecharts; then, for every event in order, its
+   * target and its text. The target is `2 * slot` for the domain of slot `vm * hosts + host`,
+   * `2 * slot + 1` for that slot's QEMU process (its pid is the process lane's at that step).
+   */
   readonly eventCounts: readonly number[];
   readonly events: readonly number[];
   /** `[step, fault text, host, vm]` for every fault step (-1 where it names no host or VM). */

@@ -31,6 +31,7 @@ export class TimelineRecorder implements SessionObserver {
   private readonly processStates = processStates();
   private readonly starts: number[][];
   private readonly values: number[][];
+  private readonly pids: number[][];
   private readonly descriptions = new Interner<string>();
   private readonly description: number[] = [];
   private readonly time: number[] = [];
@@ -45,6 +46,8 @@ export class TimelineRecorder implements SessionObserver {
   private lastProcs: (Proc | undefined)[] = [];
   private lastService: unknown = undefined;
   private lastDisks: World['disks'] = [];
+  private lastPending: World['pending'] = [];
+  private lastTimers: World['timers'] = [];
   private grants: GrantView | null = null;
 
   constructor(private readonly ctx: SimContext, header: TraceHeader) {
@@ -52,6 +55,7 @@ export class TimelineRecorder implements SessionObserver {
     this.lanes = layoutLanes(header.shape.hosts, this.names, header.shape.disks);
     this.starts = this.lanes.map(() => []);
     this.values = this.lanes.map(() => []);
+    this.pids = this.lanes.map(() => []);
   }
 
   step(observed: ObservedStep): void {
@@ -62,7 +66,10 @@ export class TimelineRecorder implements SessionObserver {
       this.notes.push([index, ...observed.notes.map((note) => this.texts.add(note))]);
     }
     this.eventCounts.push(observed.transitions.length);
-    for (const t of observed.transitions) this.events.push(this.texts.add(this.eventText(t)));
+    for (const t of observed.transitions) {
+      const slot = t.vm * after.hosts.length + t.host;
+      this.events.push(slot * 2 + (t.machine === 'domain' ? 0 : 1), this.texts.add(eventText(t)));
+    }
     const fault = faultOf(step);
     if (fault) {
       const target = step as { host?: number; vm?: number };
@@ -76,8 +83,8 @@ export class TimelineRecorder implements SessionObserver {
   parts(): RecordedParts {
     return {
       vmNames: this.names,
-      diskPaths: this.lastDisks.map((disk) => disk.path),
-      hosts: this.lastDomains.length / Math.max(1, this.names.length),
+      diskPaths: [...Array(this.ctx.shape.disks).keys()].map((d) => this.ctx.storage.canonical(d)),
+      hosts: this.ctx.shape.hosts,
       steps: this.description.length,
       lanes: this.lanes,
       tables: {
@@ -86,6 +93,7 @@ export class TimelineRecorder implements SessionObserver {
       },
       segments: this.starts.map((starts, lane) => ({
         starts: deltaEncode(starts), values: this.values[lane]!,
+        ...(this.lanes[lane]!.kind === 'proc' ? { pids: deltaEncode(this.pids[lane]!) } : {}),
       })),
       domainStates: this.domainStates.items,
       processStates: this.processStates.items,
@@ -101,25 +109,19 @@ export class TimelineRecorder implements SessionObserver {
     };
   }
 
-  private eventText(t: ActorTransition): string {
-    const target = t.machine === 'domain'
-      ? `${this.names[t.vm] ?? `vm${t.vm}`}@h${t.host}` : `qemu ${t.pid}`;
-    const error = (t.event as { error?: { code?: string } }).error?.code;
-    return `${target} ← ${t.event.type}${error ? ` (${error})` : ''}` +
-      `${t.handled ? '' : ' — not handled'}`;
-  }
-
   private recordLanes(index: number, world: World, transitions: readonly ActorTransition[]): void {
     const slots = procSlots(world);
     const dead = deaths(transitions, world.hosts.length);
-    const servicesChanged = world.service !== this.lastService || world.disks.some((disk, i) =>
-      disk !== this.lastDisks[i]);
+    const servicesChanged = world.service !== this.lastService ||
+      !sameItems(world.disks, this.lastDisks);
+    const hostsChanged = index === 0 || !sameItems(world.pending, this.lastPending) ||
+      !sameItems(world.timers, this.lastTimers);
     if (servicesChanged) this.grants = grantView(this.ctx, world);
     this.lanes.forEach((lane, at) => {
       const slot = lane.vm * world.hosts.length + lane.host;
       switch (lane.kind) {
         case 'host':
-          this.set(at, index, this.tables.host.add(hostValue(world, lane.host)));
+          if (hostsChanged) this.set(at, index, this.tables.host.add(hostValue(world, lane.host)));
           return;
         case 'domain': {
           const state = world.domains[slot]!;
@@ -134,10 +136,9 @@ export class TimelineRecorder implements SessionObserver {
           const proc = slots[slot];
           if (!death && proc === this.lastProcs[slot] && index > 0 &&
             !this.wasDeath(at)) return;
-          const value = death ? [death.pid, this.processStates.of(death.after), 0, 1]
-            : proc ? [proc.pid, this.processStates.of(proc.actor), proc.terminating ? 1 : 0, 0]
-              : null;
-          this.set(at, index, this.tables.proc.add(value));
+          const value = death ? [this.processStates.of(death.after), 0, 1]
+            : proc ? [this.processStates.of(proc.actor), proc.terminating ? 1 : 0, 0] : null;
+          this.set(at, index, this.tables.proc.add(value), death?.pid ?? proc?.pid ?? 0);
           return;
         }
         case 'lockd':
@@ -155,22 +156,33 @@ export class TimelineRecorder implements SessionObserver {
     this.lastProcs = slots;
     this.lastService = world.service;
     this.lastDisks = world.disks;
+    this.lastPending = world.pending;
+    this.lastTimers = world.timers;
   }
 
   /** Whether a process lane's current value shows a death (it must clear on the next step). */
   private wasDeath(lane: number): boolean {
     const values = this.values[lane]!;
     const value = this.tables.proc.items[values[values.length - 1]!] as number[] | null;
-    return value !== null && value[3] === 1;
+    return value !== null && value[2] === 1;
   }
 
-  /** Starts a new segment when the lane's value changed. */
-  private set(lane: number, index: number, value: number): void {
+  /** Starts a new segment when the lane's value (or, for a process lane, its pid) changed. */
+  private set(lane: number, index: number, value: number, pid = 0): void {
     const values = this.values[lane]!;
-    if (values.length > 0 && values[values.length - 1] === value) return;
+    const pids = this.pids[lane]!;
+    const last = values.length - 1;
+    if (last >= 0 && values[last] === value && (pids[last] ?? 0) === pid) return;
     this.starts[lane]!.push(index);
     values.push(value);
+    pids.push(pid);
   }
+}
+
+/** An event as the page lists it (its target is stored apart: a pid would defeat interning). */
+function eventText(t: ActorTransition): string {
+  const error = (t.event as { error?: { code?: string } }).error?.code;
+  return `${t.event.type}${error ? ` (${error})` : ''}${t.handled ? '' : ' — not handled'}`;
 }
 
 /** Processes that died in this step, by slot, with their final state. */
@@ -182,6 +194,14 @@ function deaths(transitions: readonly ActorTransition[], hosts: number) {
     }
   }
   return dead;
+}
+
+/** Whether two lists hold the very same elements (worlds share unchanged ones). */
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Delta-encodes the first number of each run (the step), keeping the rest as they are. */

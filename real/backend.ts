@@ -1,0 +1,84 @@
+/**
+ * What the simulator's real mode needs from a real driver: a world of real files, processes and
+ * lock services it can drive step by step, and observations of what really happened.
+ *
+ * Real mode runs the very steps of the simulator: the pure world decides what happens and what
+ * the model allows; a backend makes each step happen for real (start a VM stand-in, take locks
+ * through the real driver, SIGKILL a process, crash or re-exec a daemon) and reports what the
+ * kernel and the daemons did. Pids in this interface are the *model's* pids: the backend keeps
+ * the map to the real ones.
+ */
+import type { DriverConfig } from '../drivers/driver.ts';
+import type { LockErrorCode } from '../drivers/errors.ts';
+import type { LockServiceModel } from '../drivers/service.ts';
+import type { FaultName } from '../sim/faults/catalog.ts';
+import type { WorldShape } from '../sim/world/shape.ts';
+import type { DiskUse } from '../sim/world/types.ts';
+
+/** The outcome of a real call, in the model's terms. */
+export type RealReply =
+  | { readonly ok: true; readonly output: string | null }
+  | { readonly ok: false; readonly code: LockErrorCode; readonly message: string };
+
+/** A lock the kernel really holds on one of the world's disks. */
+export interface ObservedLock {
+  readonly disk: number;
+  readonly mode: 'exclusive' | 'shared';
+  /**
+   * The model pid of the process the lock belongs to, when the kernel shows it (POSIX locks of a
+   * supervisor); null when it cannot tell (a daemon holds it for someone, or an OFD lock).
+   */
+  readonly holder: number | null;
+}
+
+/** One record a VM stand-in wrote, in the disk's own order. */
+export interface RealWrite {
+  readonly disk: number;
+  /** The model pid of the writer. */
+  readonly pid: number;
+}
+
+export type LockCallKind = 'acquire' | 'release' | 'inquire';
+
+export interface RealBackend {
+  /** The driver: `ofd`, `posix`, `lockd`. */
+  readonly name: string;
+  /** The pure model the real driver is compared against (its declared semantics). */
+  readonly model: LockServiceModel<unknown>;
+  readonly config: DriverConfig;
+  /** Fault classes this backend can make real; real mode refuses the others. */
+  readonly faults: ReadonlySet<FaultName>;
+
+  /** A private temporary world: disks reachable by every spelling, a lock service per host. */
+  setup(shape: WorldShape): Promise<void>;
+  /** Starts the QEMU stand-in of model pid `pid` on `host`, paused, with its devices. */
+  launch(pid: number, host: number, disks: readonly DiskUse[]): Promise<void>;
+  /** The child's registration, from inside the process (REGISTER_ONLY | RESTRICT). */
+  register(pid: number, disks: readonly DiskUse[]): Promise<RealReply>;
+  /** libvirtd's call on `host` on behalf of `pid`: one fresh driver object, one call, free. */
+  lockCall(kind: LockCallKind, host: number, pid: number, disks: readonly DiskUse[],
+    lockState: string | null): Promise<RealReply>;
+  cont(pid: number): Promise<void>;
+  stop(pid: number): Promise<void>;
+  /** The stand-in writes one record to the disk. */
+  write(pid: number, disk: number): Promise<void>;
+  /** Ends a process and resolves once it is gone and the lock service reacted to it. */
+  end(pid: number, how: 'term' | 'kill' | 'crash'): Promise<void>;
+  /** Closes the process's own lock-service connection while it lives; says whether it died. */
+  dropConnection(pid: number): Promise<{ readonly killed: boolean }>;
+  /** The guest sends a lock call through its own (restricted) connection. */
+  rogueCall(pid: number, op: 'acquire' | 'release', disk: DiskUse): Promise<RealReply>;
+  daemonCrash(host: number): Promise<void>;
+  daemonReexec(host: number): Promise<void>;
+  /** Everything on the host dies: its processes and its lock service. */
+  hostCrash(host: number): Promise<void>;
+
+  /** Whether the process of model pid `pid` is still alive. */
+  alive(pid: number): boolean;
+  /** The locks really held now on the world's disks. */
+  observe(): Promise<ObservedLock[]>;
+  /** Every record the stand-ins wrote so far, per disk in file order. */
+  records(): Promise<RealWrite[]>;
+  /** Kills and removes everything setup() and later steps made. Safe to call twice. */
+  teardown(): Promise<void>;
+}

@@ -1,0 +1,77 @@
+/**
+ * Comparing what the model allowed with what really happened. Pure: each function takes the
+ * model's side and the real side and says what differs, in one sentence, or null.
+ */
+import { diskGrants } from '../sim/checkers/grants.ts';
+import type { SimContext } from '../sim/world/context.ts';
+import type { World } from '../sim/world/types.ts';
+import type { ObservedLock, RealReply, RealWrite } from './backend.ts';
+import type { Expected } from './mirror.ts';
+
+export type FindingKind = 'outcome' | 'locks' | 'process' | 'records';
+
+/** A divergence between model and reality: a model bug or a driver/daemon bug. */
+export interface Finding {
+  /** The index of the step after which it was seen. */
+  readonly step: number;
+  readonly kind: FindingKind;
+  readonly message: string;
+}
+
+const describeReply = (reply: { ok: boolean; code?: string }) => (reply.ok ? 'success' : reply.code!);
+
+export function compareReply(what: string, expect: Expected, real: RealReply): string | null {
+  const same = expect.ok === real.ok && (expect.ok || expect.code === (real as { code: string }).code);
+  if (same) return null;
+  const detail = real.ok ? '' : ` (${real.message})`;
+  return `${what}: the model answers ${describeReply(expect)}, the real driver ${describeReply(real)}${detail}`;
+}
+
+type Level = 'exclusive' | 'shared';
+
+/** Per disk, the strongest lock: what both sides can see whoever holds it for whom. */
+function levels(locks: ReadonlyArray<{ disk: number | undefined; mode: Level }>): Map<number, Level> {
+  const out = new Map<number, Level>();
+  for (const lock of locks) {
+    if (lock.disk === undefined) continue;
+    if (lock.mode === 'exclusive' || !out.has(lock.disk)) out.set(lock.disk, lock.mode);
+  }
+  return out;
+}
+
+/** The kernel's locks against the model's grants: same disks locked, in the same modes. */
+export function compareLocks(ctx: SimContext, world: World, observed: readonly ObservedLock[]):
+  string | null {
+  const grants = diskGrants(ctx, world.service);
+  const model = levels(grants);
+  const real = levels(observed);
+  const problems: string[] = [];
+  for (let disk = 0; disk < world.disks.length; disk++) {
+    const want = model.get(disk) ?? 'unlocked';
+    const have = real.get(disk) ?? 'unlocked';
+    if (want !== have) problems.push(`disk${disk} is ${have} for real but ${want} in the model`);
+  }
+  for (const lock of observed) {
+    if (lock.holder === null) continue;
+    if (!grants.some((grant) => grant.disk === lock.disk && grant.owner === lock.holder)) {
+      problems.push(`disk${lock.disk} is really held by pid ${lock.holder}, which holds no grant on it in the model`);
+    }
+  }
+  return problems.length === 0 ? null : problems.join('; ');
+}
+
+/** The records on the disks against the writes the run commanded, disk by disk, in order. */
+export function compareRecords(expected: readonly RealWrite[], real: readonly RealWrite[]): string | null {
+  const disks = new Set([...expected, ...real].map((write) => write.disk));
+  for (const disk of [...disks].sort((a, b) => a - b)) {
+    const want = expected.filter((w) => w.disk === disk).map((w) => w.pid);
+    const have = real.filter((w) => w.disk === disk).map((w) => w.pid);
+    const at = want.findIndex((pid, i) => have[i] !== pid);
+    if (at >= 0 || want.length !== have.length) {
+      const index = at >= 0 ? at : Math.min(want.length, have.length);
+      return `disk${disk}: write ${index} is by pid ${have[index] ?? 'nobody'} on disk, the run ` +
+        `commanded pid ${want[index] ?? 'nobody'} (${have.length} records, ${want.length} writes)`;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,154 @@
+/**
+ * From a simulator step to the real actions that make it happen, and what the model expects
+ * each to do. Pure: it reads the world before and after the step (processes that appeared or
+ * died, vCPUs that started or stopped) and the step itself (which lock call completed, which
+ * fault struck), so real mode never re-implements what a step means.
+ */
+import type { LockErrorCode } from '../drivers/errors.ts';
+import type { ServiceReply } from '../drivers/service.ts';
+import { toSpec } from '../sim/world/actors.ts';
+import type { SimContext } from '../sim/world/context.ts';
+import { callKind, effectSize, findCall } from '../sim/world/lock-calls.ts';
+import type { Step } from '../sim/steps.ts';
+import type { DiskUse, PendingCall, Proc, World } from '../sim/world/types.ts';
+
+/** What the model says a real call must answer. */
+export interface Expected {
+  readonly ok: boolean;
+  readonly code?: LockErrorCode;
+}
+
+export type RealAction =
+  | { readonly kind: 'launch'; readonly pid: number; readonly host: number;
+      readonly disks: readonly DiskUse[] }
+  | { readonly kind: 'register'; readonly pid: number; readonly disks: readonly DiskUse[];
+      readonly expect: Expected }
+  | { readonly kind: 'lockCall'; readonly call: PendingCall; readonly disks: readonly DiskUse[];
+      readonly expect: Expected }
+  | { readonly kind: 'cont' | 'stop'; readonly pid: number }
+  | { readonly kind: 'write'; readonly pid: number; readonly disk: number }
+  | { readonly kind: 'end'; readonly pid: number; readonly how: 'term' | 'kill' | 'crash' }
+  | { readonly kind: 'dropConnection'; readonly pid: number; readonly expectKilled: boolean }
+  | { readonly kind: 'rogue'; readonly pid: number; readonly op: 'acquire' | 'release';
+      readonly disk: DiskUse; readonly expect: Expected }
+  | { readonly kind: 'daemonCrash' | 'daemonReexec' | 'hostCrash'; readonly host: number };
+
+const running = (proc: Proc) => proc.actor.leaves[0] === 'alive.running';
+
+function expected(reply: ServiceReply<unknown, unknown>): Expected {
+  return reply.ok ? { ok: true } : { ok: false, code: reply.error.code };
+}
+
+/** The model's reply to a call on the resources that take effect (all, or a failure's prefix). */
+function modelReply(ctx: SimContext, world: World, call: PendingCall, effect: number): Expected {
+  const owner = { pid: call.pid, host: call.host };
+  const request = { owner, resources: call.disks.slice(0, effect).map(toSpec),
+    lockState: call.lockState };
+  switch (callKind(call)) {
+    case 'register':
+      return { ok: true };
+    case 'acquire':
+      return expected(ctx.model.acquire(world.service, request));
+    case 'release':
+      return expected(ctx.model.release(world.service, request));
+    case 'inquire':
+      return expected(ctx.model.inquire(world.service, request));
+  }
+}
+
+function callAction(ctx: SimContext, world: World, call: PendingCall, effect: number): RealAction {
+  const disks = call.disks.slice(0, effect);
+  const expect = modelReply(ctx, world, call, effect);
+  return callKind(call) === 'register'
+    ? { kind: 'register', pid: call.pid, disks: call.disks, expect }
+    : { kind: 'lockCall', call, disks, expect };
+}
+
+/** The step's own actions: the lock calls it completes and the faults it injects. */
+function stepActions(ctx: SimContext, before: World, after: World, step: Step): RealAction[] {
+  switch (step.kind) {
+    case 'complete': {
+      const call = before.pending[findCall(before.pending, step.vm, step.host, step.invoke)]!;
+      const effect = step.outcome.type === 'ok' ? effectSize(call) : step.outcome.effect;
+      if (callKind(call) === 'register' && effect === 0) return [];
+      return [callAction(ctx, before, call, effect)];
+    }
+    case 'write': {
+      const proc = before.procs.find((p) => p.vm === step.vm && p.host === step.host)!;
+      return [{ kind: 'write', pid: proc.pid, disk: step.disk }];
+    }
+    case 'rogue-call': {
+      const proc = before.procs.find((p) => p.vm === step.vm && p.host === step.host)!;
+      const disk = proc.devices.find((use) => use.disk === step.disk)!;
+      const reply = ctx.model.callFromOwner(before.service,
+        { owner: { pid: proc.pid, host: step.host }, resources: [toSpec(disk)] }, step.op);
+      return [{ kind: 'rogue', pid: proc.pid, op: step.op, disk, expect: expected(reply) }];
+    }
+    case 'fault':
+      return faultActions(ctx, before, after, step);
+    default:
+      return [];
+  }
+}
+
+function faultActions(ctx: SimContext, before: World, after: World,
+  step: Extract<Step, { kind: 'fault' }>): RealAction[] {
+  switch (step.fault) {
+    case 'daemon-crash':
+    case 'host-crash':
+      return [{ kind: step.fault === 'daemon-crash' ? 'daemonCrash' : 'hostCrash', host: step.host }];
+    case 'daemon-reexec': {
+      const lost = before.pending.filter((call) => call.host === step.host)
+        .filter((_, i) => step.lost[i]);
+      return [{ kind: 'daemonReexec', host: step.host },
+        ...lost.map((call) => callAction(ctx, before, call, effectSize(call)))];
+    }
+    case 'libvirtd-restart': {
+      const applied = before.pending.filter((call) => call.host === step.host &&
+        call.src !== 'registerOwner').filter((_, i) => step.applied[i]);
+      return applied.map((call) => callAction(ctx, before, call, effectSize(call)));
+    }
+    case 'connection-drop': {
+      const proc = before.procs.find((p) => p.vm === step.vm && p.host === step.host)!;
+      return [{ kind: 'dropConnection', pid: proc.pid,
+        expectKilled: !after.procs.some((p) => p.pid === proc.pid) }];
+    }
+    default:
+      return [];
+  }
+}
+
+/** How a process that died in this step ends for real. */
+function endOf(step: Step): 'term' | 'kill' | 'crash' | null {
+  if (step.kind === 'exit') return 'term';
+  if (step.kind !== 'fault') return 'kill';
+  switch (step.fault) {
+    case 'process-crash':
+      return 'crash';
+    case 'host-crash':
+    case 'connection-drop':
+      return null;
+    default:
+      return 'kill';
+  }
+}
+
+export function mirrorStep(ctx: SimContext, before: World, after: World, step: Step): RealAction[] {
+  const actions: RealAction[] = [];
+  const was = new Map(before.procs.map((proc) => [proc.pid, proc]));
+  const now = new Map(after.procs.map((proc) => [proc.pid, proc]));
+  for (const proc of after.procs) {
+    if (!was.has(proc.pid)) actions.push({ kind: 'launch', pid: proc.pid, host: proc.host, disks: proc.devices });
+  }
+  actions.push(...stepActions(ctx, before, after, step));
+  for (const proc of after.procs) {
+    const old = was.get(proc.pid);
+    if (!old || running(old) === running(proc)) continue;
+    actions.push({ kind: running(proc) ? 'cont' : 'stop', pid: proc.pid });
+  }
+  const how = endOf(step);
+  for (const proc of before.procs) {
+    if (!now.has(proc.pid) && how !== null) actions.push({ kind: 'end', pid: proc.pid, how });
+  }
+  return actions;
+}

@@ -1,0 +1,193 @@
+/**
+ * Real mode: the simulator's steps against real processes, files and lock services.
+ *
+ * The pure world stays in charge — it chooses the steps (from a seed, or from a trace being
+ * replayed), checks the invariants on what the model allows, and writes the normal trace. After
+ * each step the backend makes it happen for real (`mirror.ts` says what that means), and the run
+ * compares: every real call's answer against the model's, the kernel's locks against the model's
+ * grants after every step, and at the end the records the VM stand-ins wrote against the writes
+ * the run commanded. A difference is a finding, reported with the step it appeared at.
+ */
+import type { Violation } from '../sim/checkers/index.ts';
+import type { FaultName } from '../sim/faults/catalog.ts';
+import { Prng } from '../sim/prng.ts';
+import { traceHeader } from '../sim/run/random.ts';
+import { Session } from '../sim/run/session.ts';
+import { chooseStep } from '../sim/scheduler.ts';
+import type { Step } from '../sim/steps.ts';
+import { drawSwarm } from '../sim/swarm.ts';
+import type { TraceHeader } from '../sim/trace/format.ts';
+import type { TraceSink } from '../sim/trace/writer.ts';
+import { createContext } from '../sim/world/context.ts';
+import { enabledSteps } from '../sim/world/enabled.ts';
+import { createWorld } from '../sim/world/setup.ts';
+import { DEFAULT_SHAPE, drawDefinitions, type WorldShape } from '../sim/world/shape.ts';
+import type { VmDefinition } from '../sim/world/types.ts';
+import { callKind } from '../sim/world/lock-calls.ts';
+import type { LockCallKind, RealBackend, RealWrite } from './backend.ts';
+import { compareLocks, compareRecords, compareReply, type Finding } from './compare.ts';
+import { mirrorStep, type RealAction } from './mirror.ts';
+
+export class RealModeError extends Error {
+  override readonly name = 'RealModeError';
+}
+
+/** Where the steps come from: a seed (random mode) or a recorded trace (replay). */
+export type StepSource =
+  | { readonly kind: 'random'; readonly seed: number; readonly steps: number;
+      readonly faults: readonly FaultName[]; readonly shape?: WorldShape }
+  | { readonly kind: 'trace'; readonly header: TraceHeader; readonly steps: readonly Step[] };
+
+export interface RealRunOptions {
+  readonly backend: RealBackend;
+  readonly source: StepSource;
+  readonly sink?: TraceSink;
+  /** Stop at the first finding (default) or collect them all. */
+  readonly keepGoing?: boolean;
+}
+
+export interface RealRunResult {
+  readonly steps: number;
+  readonly findings: readonly Finding[];
+  readonly violation: Violation | null;
+  readonly liveness: Violation | null;
+  readonly definitions: readonly VmDefinition[];
+}
+
+function checkFaults(backend: RealBackend, faults: readonly FaultName[]): void {
+  const missing = faults.filter((fault) => !backend.faults.has(fault));
+  if (missing.length > 0) {
+    throw new RealModeError(`real mode cannot inject ${missing.join(', ')} with driver ` +
+      `'${backend.name}' (it can: ${[...backend.faults].join(', ') || 'none'})`);
+  }
+}
+
+export async function runReal(options: RealRunOptions): Promise<RealRunResult> {
+  const { backend, source } = options;
+  const shape = source.kind === 'trace' ? source.header.shape : source.shape ?? DEFAULT_SHAPE;
+  const ctx = createContext(backend.model, shape, backend.config);
+  const prng = source.kind === 'random' ? new Prng(source.seed) : null;
+  const definitions = source.kind === 'trace' ? source.header.definitions
+    : drawDefinitions(shape, ctx.storage, prng!);
+  const swarm = prng ? drawSwarm(prng) : null;
+  const faults = source.kind === 'trace' ? source.header.faults : source.faults;
+  checkFaults(backend, faults);
+  const session = new Session(ctx, createWorld(ctx, definitions),
+    options.sink ? { sink: options.sink } : {});
+  session.start(traceHeader({ name: backend.name, model: backend.model, config: backend.config }, {
+    seed: source.kind === 'random' ? source.seed : source.header.seed, faults, shape, definitions,
+    swarm, origin: 'real' }));
+  const run = new RealRun(session, backend, options.keepGoing ?? false);
+  await backend.setup(shape);
+  try {
+    if (source.kind === 'trace') {
+      for (const step of source.steps) if (!(await run.step(step))) break;
+    } else {
+      const enabled = new Set(faults);
+      while (session.count < source.steps && !session.violation && !run.stopped) {
+        const steps = enabledSteps(ctx, session.world, { faults: enabled });
+        if (steps.length === 0) break;
+        await run.step(chooseStep(prng!, steps, swarm!));
+      }
+      await run.heal(prng!);
+    }
+    await run.finish();
+  } finally {
+    await backend.teardown();
+  }
+  session.end({ findings: run.findings });
+  options.sink?.close();
+  return { steps: session.count, findings: run.findings, violation: session.violation,
+    liveness: session.liveness, definitions };
+}
+
+/** One real run: applies steps to the session, mirrors them, compares. */
+class RealRun {
+  readonly findings: Finding[] = [];
+  private readonly writes: RealWrite[] = [];
+
+  constructor(private readonly session: Session, private readonly backend: RealBackend,
+    private readonly keepGoing: boolean) {}
+
+  get stopped(): boolean {
+    return !this.keepGoing && this.findings.length > 0;
+  }
+
+  /** Applies, mirrors and compares one step; false once the run should stop. */
+  async step(step: Step): Promise<boolean> {
+    const before = this.session.world;
+    if (!this.session.apply(step)) {
+      throw new RealModeError(`step ${this.session.count} is not enabled in the model: ` +
+        JSON.stringify(step));
+    }
+    const index = this.session.count - 1;
+    for (const action of mirrorStep(this.session.ctx, before, this.session.world, step)) {
+      await this.perform(action, index);
+    }
+    const locks = compareLocks(this.session.ctx, this.session.world, await this.backend.observe());
+    if (locks) this.findings.push({ step: index, kind: 'locks', message: locks });
+    return !this.stopped && !this.session.violation;
+  }
+
+  /** The heal phase, mirrored like any other steps. */
+  async heal(prng: Prng, bound = 500): Promise<void> {
+    if (this.session.violation || this.stopped) return;
+    this.session.beginHeal();
+    for (let taken = 0; taken < bound; taken++) {
+      const steps = enabledSteps(this.session.ctx, this.session.world,
+        { faults: new Set(), heal: true });
+      if (steps.length === 0 || !(await this.step(prng.pick(steps)))) break;
+    }
+    if (!this.session.violation) this.session.checkLiveness();
+  }
+
+  async finish(): Promise<void> {
+    if (this.stopped) return;
+    const records = compareRecords(this.writes, await this.backend.records());
+    if (records) this.findings.push({ step: this.session.count - 1, kind: 'records', message: records });
+  }
+
+  private async perform(action: RealAction, index: number): Promise<void> {
+    const backend = this.backend;
+    const find = (kind: Finding['kind'], message: string | null) => {
+      if (message) this.findings.push({ step: index, kind, message });
+    };
+    switch (action.kind) {
+      case 'launch':
+        return backend.launch(action.pid, action.host, action.disks);
+      case 'register':
+        return find('outcome', compareReply(`registration of pid ${action.pid}`, action.expect,
+          await backend.register(action.pid, action.disks)));
+      case 'lockCall': {
+        const { call } = action;
+        const real = await backend.lockCall(callKind(call) as LockCallKind, call.host, call.pid,
+          action.disks, call.lockState);
+        return find('outcome', compareReply(`${call.src} for pid ${call.pid}`, action.expect, real));
+      }
+      case 'cont':
+        return backend.cont(action.pid);
+      case 'stop':
+        return backend.stop(action.pid);
+      case 'write':
+        this.writes.push({ disk: action.disk, pid: action.pid });
+        return backend.write(action.pid, action.disk);
+      case 'end':
+        return backend.end(action.pid, action.how);
+      case 'dropConnection': {
+        const { killed } = await backend.dropConnection(action.pid);
+        return find('process', killed === action.expectKilled ? null
+          : `after its connection dropped pid ${action.pid} was ${killed ? '' : 'not '}killed, ` +
+            `the model says it is ${action.expectKilled ? '' : 'not '}killed`);
+      }
+      case 'rogue':
+        return find('outcome', compareReply(`pid ${action.pid}'s own ${action.op}`, action.expect,
+          await backend.rogueCall(action.pid, action.op, action.disk)));
+      case 'daemonCrash':
+        return backend.daemonCrash(action.host);
+      case 'daemonReexec':
+        return backend.daemonReexec(action.host);
+      case 'hostCrash':
+        return backend.hostCrash(action.host);
+    }
+  }
+}
