@@ -6,6 +6,7 @@ import { machinesCommand } from './commands/machines.ts';
 import { matrixCommand } from './commands/matrix.ts';
 import { mergeCommand } from './commands/merge.ts';
 import { replayCommand } from './commands/replay.ts';
+import { reportCommand } from './commands/report.ts';
 import { scenarioCommand } from './commands/scenario.ts';
 import { shrinkCommand } from './commands/shrink.ts';
 import { simCommand } from './commands/sim.ts';
@@ -14,6 +15,7 @@ export const commands: readonly Command[] = [
   matrixCommand,
   simCommand,
   replayCommand,
+  reportCommand,
   shrinkCommand,
   scenarioCommand,
   mergeCommand,

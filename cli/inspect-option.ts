@@ -5,11 +5,15 @@ import type { InspectionSink } from '../viz/inspect/sink.ts';
 import { simInspector } from '../viz/inspect/sim-inspector.ts';
 import { CliError } from './command.ts';
 
-export const INSPECT_USAGE = [
-  '  --inspect    write XState inspection events (@xstate.actor, .event, .snapshot) of every',
-  '               domain and QEMU statechart: to FILE as JSON lines, or to a Stately inspector',
-  '               at ws://HOST:PORT (see docs/visualising.md)',
-];
+/** The option's help lines, its text starting at `column` like the command's other options. */
+export function inspectUsage(column: number): string[] {
+  const pad = ' '.repeat(column);
+  return [
+    `  ${'--inspect'.padEnd(column - 2)}write XState inspection events (@xstate.actor, .event,`,
+    `${pad}.snapshot) of every domain and QEMU statechart: to FILE as JSON lines, or to a`,
+    `${pad}Stately inspector at ws://HOST:PORT (see docs/visualising.md)`,
+  ];
+}
 
 export interface Inspection {
   readonly observer: SessionObserver;
@@ -30,4 +34,14 @@ export async function inspectOption(target: string | undefined): Promise<Inspect
     throw new CliError(`--inspect: ${message}`);
   }
   return { observer: simInspector(sink), sink };
+}
+
+/** One observer that calls each of `observers` in turn (a timeline and an inspector, say). */
+export function combineObservers(...observers: (SessionObserver | undefined)[]): SessionObserver {
+  const present = observers.filter((o): o is SessionObserver => o !== undefined);
+  return {
+    start: (world, header) => present.forEach((o) => o.start?.(world, header)),
+    step: (observed) => present.forEach((o) => o.step?.(observed)),
+    end: (end) => present.forEach((o) => o.end?.(end)),
+  };
 }

@@ -38,7 +38,12 @@ export interface CellFinding {
 export interface CellResult {
   readonly driver: string;
   readonly fault: Column;
-  readonly verdict: 'safe' | 'violated';
+  /** `n/a`: a real driver cannot make this fault class real. */
+  readonly verdict: 'safe' | 'violated' | 'n/a';
+  /** Run in real mode (real processes, files, daemons). */
+  readonly real?: true;
+  /** Real mode: where reality did not do what the model allowed. */
+  readonly findings?: readonly string[];
   readonly invariant?: Violation['invariant'];
   readonly message?: string;
   /** The violating seed. */

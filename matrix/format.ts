@@ -5,6 +5,12 @@ import type { MatrixReport } from './matrix.ts';
 const n = (value: number) => value.toLocaleString('en-US');
 
 export function cellSummary(cell: CellResult): string {
+  const findings = cell.findings ? ` — REAL MODE FINDINGS: ${cell.findings.join('; ')}` : '';
+  if (cell.verdict === 'n/a') return cell.message ?? 'not applicable';
+  if (cell.verdict === 'violated' && cell.real) {
+    return `${cell.invariant} at seed ${cell.seed} (real mode)${findings}` +
+      (cell.replay ? ` — ${cell.replay}` : '');
+  }
   if (cell.verdict === 'violated') {
     return `${cell.invariant} — shrunk to ${cell.shrunk} steps (${cell.shrunkFaults} fault` +
       `${cell.shrunkFaults === 1 ? '' : 's'}), seed ${cell.seed}` +
@@ -12,14 +18,15 @@ export function cellSummary(cell: CellResult): string {
   }
   const liveness = cell.liveness ? `; liveness ${cell.liveness.invariant}: ${cell.liveness.message}` +
     ` (seed ${cell.liveness.seed})` : '';
-  return `${cell.seeds} seeds, ${n(cell.steps)} steps${liveness}`;
+  return `${cell.seeds} seeds, ${n(cell.steps)} steps${cell.real ? ' (real mode)' : ''}` +
+    `${liveness}${findings}`;
 }
 
 export function formatText(report: MatrixReport): string {
   const width = Math.max(...report.cells.map((cell) => cell.driver.length), 6);
   const lines = [`${'driver'.padEnd(width)}  ${'fault'.padEnd(16)}  verdict   detail`];
   for (const cell of report.cells) {
-    const verdict = cell.verdict === 'safe' ? 'safe    ' : 'VIOLATED';
+    const verdict = cell.verdict === 'safe' ? 'safe    ' : cell.verdict === 'n/a' ? 'n/a     ' : 'VIOLATED';
     lines.push(`${cell.driver.padEnd(width)}  ${cell.fault.padEnd(16)}  ${verdict}  ${cellSummary(cell)}`);
   }
   lines.push(`${report.cells.length} cells in ${(report.ms / 1000).toFixed(1)} s ` +
@@ -37,8 +44,12 @@ export function formatMarkdown(report: MatrixReport): string {
     const row = drivers.map((driver) => {
       const cell = report.cells.find((c) => c.driver === driver && c.fault === fault);
       if (!cell) return '';
-      if (cell.verdict === 'violated') return `**violated** ${cell.invariant} (${cell.shrunk} steps)`;
-      return `safe (${cell.seeds} seeds)${cell.liveness ? ` ~${cell.liveness.invariant}` : ''}`;
+      if (cell.verdict === 'n/a') return 'n/a';
+      const found = cell.findings ? ` ⚠ ${cell.findings.length} finding(s)` : '';
+      if (cell.verdict === 'violated') {
+        return `**violated** ${cell.invariant} (${cell.shrunk ?? 'real'} steps)${found}`;
+      }
+      return `safe (${cell.seeds} seeds)${cell.liveness ? ` ~${cell.liveness.invariant}` : ''}${found}`;
     });
     lines.push(`| ${fault} | ${row.join(' | ')} |`);
   }
@@ -54,6 +65,7 @@ export function toJson(report: MatrixReport): object[] {
     steps: cell.verdict === 'violated' ? cell.shrunk : cell.steps,
     seeds: cell.seeds,
     ...(cell.trace ? { trace: cell.trace } : {}),
+    ...(cell.findings ? { findings: cell.findings } : {}),
     detail: cell,
   }));
 }

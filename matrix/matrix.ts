@@ -7,7 +7,9 @@
 import { FAULT_NAMES } from '../sim/faults/catalog.ts';
 import type { WorldShape } from '../sim/world/shape.ts';
 import type { CellResult, CellSpec, Column } from './cell.ts';
+import { realDriverNames } from '../real/backends.ts';
 import { runCells } from './pool.ts';
+import { runRealCell } from './real-cell.ts';
 
 export const ALL_COLUMNS: readonly Column[] = ['none', ...FAULT_NAMES];
 
@@ -61,15 +63,41 @@ export function parseShard(text: string): Shard | null {
   return index >= 1 && count >= 1 && index <= count ? { index, count } : null;
 }
 
+export interface RealBudget {
+  readonly seeds: number;
+  readonly steps: number;
+}
+
+/**
+ * Runs the cells: simulated ones on the worker pool, real ones (real drivers, real mode, with
+ * their own smaller budget) one after another in this thread meanwhile.
+ */
 export async function runMatrix(
-  options: MatrixOptions,
+  options: MatrixOptions & { readonly real?: RealBudget },
   onResult?: (result: CellResult, done: number, total: number) => void,
 ): Promise<MatrixReport> {
   const started = performance.now();
-  const cells = await runCells(matrixSpecs(options), {
-    ...(options.workers !== undefined ? { workers: options.workers } : {}),
-    ...(onResult ? { onResult } : {}),
-  });
+  const specs = matrixSpecs(options);
+  const isReal = (spec: CellSpec) => realDriverNames().includes(spec.driver);
+  const simulated = specs.filter((spec) => !isReal(spec));
+  const real = specs.filter(isReal).map((spec) => ({ ...spec, ...(options.real ?? {}) }));
+  let done = 0;
+  const report = (result: CellResult) => onResult?.(result, ++done, specs.length);
+  const [pure, realCells] = await Promise.all([
+    runCells(simulated, { ...(options.workers !== undefined ? { workers: options.workers } : {}),
+      onResult: report }),
+    (async () => {
+      const results: CellResult[] = [];
+      for (const spec of real) {
+        const result = await runRealCell(spec);
+        report(result);
+        results.push(result);
+      }
+      return results;
+    })(),
+  ]);
+  const byKey = new Map([...pure, ...realCells].map((cell) => [`${cell.driver}|${cell.fault}`, cell]));
+  const cells = specs.map((spec) => byKey.get(`${spec.driver}|${spec.fault}`)!);
   return {
     lockchart: 'matrix',
     seeds: options.seeds,

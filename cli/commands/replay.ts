@@ -1,32 +1,47 @@
 /** `lockchart replay FILE`: reproduce a recorded run exactly, or say where it diverges. */
-import { ReplayError, replayStrict } from '../../sim/run/replay.ts';
+import { contextFor, ReplayError, replayStrict } from '../../sim/run/replay.ts';
+import { stripObserver } from '../../viz/timeline/observer.ts';
 import { parse } from '../args.ts';
 import { CliError, type Command } from '../command.ts';
+import { combineObservers, inspectOption, inspectUsage } from '../inspect-option.ts';
 import { loadTrace, traceDriver } from '../trace-input.ts';
 
 export const replayCommand: Command = {
   name: 'replay',
   summary: 'replay a trace step by step and check it reproduces exactly',
   usage: [
-    'usage: lockchart replay FILE [--driver PATH] [--json]',
+    'usage: lockchart replay FILE [--driver PATH] [--timeline] [--inspect FILE|ws://HOST:PORT]',
+    '                             [--json]',
     '',
     'Rebuilds the world the trace describes, applies every step again and compares the world',
     'digest after each one. A trace recorded with another model version is refused. A trace',
     'cut short by a crash replays as the prefix it is.',
     '  --driver   the module path of a user driver (built-in drivers are found by name)',
+    '  --timeline print one line per step as it replays: step, virtual time, a state strip',
+    '             (each VM\'s domain on each host, each disk\'s lock), the step, its notes;',
+    '             faults and the violation are marked (fits 100 columns)',
+    ...inspectUsage(13),
   ].join('\n'),
   async run(argv, io) {
-    const { values, positionals } = parse(argv, { driver: { type: 'string' }, json: { type: 'boolean' } },
-      'replay');
+    const { values, positionals } = parse(argv, { driver: { type: 'string' }, json: { type: 'boolean' },
+      timeline: { type: 'boolean' }, inspect: { type: 'string' } }, 'replay');
+    if (values.timeline && values.json) throw new CliError('replay: --timeline or --json, not both');
     if (positionals.length > 1) throw new CliError('replay: one trace at a time');
     const trace = loadTrace(positionals[0], 'replay');
     const driver = await traceDriver(trace, values.driver);
+    const inspection = await inspectOption(values.inspect);
+    const timeline = values.timeline ? stripObserver(contextFor(trace.header, driver), trace.header,
+      (line) => io.out(line), { healStart: trace.steps.findIndex((s) => s.heal === true) })
+      : undefined;
     let result;
     try {
-      result = replayStrict(trace, driver);
+      result = replayStrict(trace, driver, timeline || inspection
+        ? { observer: combineObservers(timeline, inspection?.observer) } : {});
     } catch (error) {
       if (error instanceof ReplayError) throw new CliError(`${positionals[0]}: ${error.message}`, 1);
       throw error;
+    } finally {
+      await inspection?.sink.close();
     }
     const verdict = result.violation ? `violated ${result.violation.invariant}`
       : result.liveness ? `liveness ${result.liveness.invariant}` : 'safe';

@@ -5,7 +5,7 @@ import { describeSwarm } from '../../sim/swarm.ts';
 import { FileSink } from '../../sim/trace/writer.ts';
 import { parse } from '../args.ts';
 import { CliError, type Command } from '../command.ts';
-import { INSPECT_USAGE, inspectOption } from '../inspect-option.ts';
+import { inspectOption, inspectUsage } from '../inspect-option.ts';
 import { driverOption, faultsOption, positiveOption, seedOption, shapeOption } from '../sim-options.ts';
 
 const INVARIANTS = ['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7'];
@@ -29,7 +29,7 @@ export const simCommand: Command = {
     '  --faults     fault classes to inject (see lockchart matrix --help for the list)',
     '  --shape      hosts x VMs x disks (default 2x3x3)',
     '  --trace      write the trace (JSON lines, as the run goes) to FILE',
-    ...INSPECT_USAGE,
+    ...inspectUsage(15),
     '',
     'Exit status: 0 safe, 129 safety violation, 128 liveness violation, 2 bad input.',
   ].join('\n'),

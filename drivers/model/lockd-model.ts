@@ -29,7 +29,7 @@ import {
   type ServiceReply,
   type ServiceRequest,
 } from '../service.ts';
-import { lockKey } from './naming.ts';
+import { lockKey, normalisePath } from './naming.ts';
 
 export interface LockdEntry {
   readonly key: string;
@@ -49,6 +49,12 @@ export interface LockdRegistration {
 export interface LockdState {
   /** `file_lockspace_dir`, or null for direct leases. */
   readonly lockspaceDir: string | null;
+  /**
+   * Null for virtlockd's exact semantics (paths as spelled). Otherwise the driver canonicalises
+   * paths before naming locks, as lockchart's real drivers do with realpath: this table maps the
+   * spellings the world knows (symlinks) to their canonical path; other paths are normalised.
+   */
+  readonly canonical: Readonly<Record<string, string>> | null;
   /** Sorted by key. */
   readonly entries: readonly LockdEntry[];
   /** Owners whose own connection is registered, sorted by pid. */
@@ -62,6 +68,13 @@ export const LOCKD_FAILURE: FailureSemantics = {
     'virtlockd takes and releases resources one RPC at a time with no rollback, and a reply ' +
     'can be lost after the call took effect (re-exec), so any prefix may have taken effect',
 };
+
+/** What the driver names the lock after: the path as spelled, or its canonical form. */
+function canonicalResource(state: LockdState, resource: ResourceSpec): ResourceSpec {
+  if (state.canonical === null || resource.kind !== 'disk') return resource;
+  const name = state.canonical[resource.name] ?? normalisePath(resource.name);
+  return name === resource.name ? resource : { ...resource, name };
+}
 
 function busy(name: string, what: 'is locked' | 'is not locked'): LockErrorData {
   return errorData('RESOURCE_BUSY',
@@ -94,7 +107,7 @@ export function acquireOne(
   resource: ResourceSpec,
 ): { state: LockdState } | { error: LockErrorData } {
   if (resource.mode === 'readonly') return { state };
-  const key = lockKey(resource, state.lockspaceDir);
+  const key = lockKey(canonicalResource(state, resource), state.lockspaceDir);
   const shared = resource.mode === 'shared';
   const at = findEntry(state.entries, key);
   if (at < 0) {
@@ -114,7 +127,7 @@ export function releaseOne(
   resource: ResourceSpec,
 ): { state: LockdState } | { error: LockErrorData } {
   if (resource.mode === 'readonly') return { state };
-  const key = lockKey(resource, state.lockspaceDir);
+  const key = lockKey(canonicalResource(state, resource), state.lockspaceDir);
   const at = findEntry(state.entries, key);
   if (at < 0) return { error: busy(resource.name, 'is not locked') };
   const entry = state.entries[at]!;
@@ -216,6 +229,14 @@ function checkLeaseOffset(resource: ResourceSpec): LockErrorData | null {
   return null;
 }
 
+/** `canonical_paths: true` (or "1"/"true" from a scenario) with the world's `path_aliases`. */
+function readCanonical(config: Readonly<Record<string, unknown>>): Readonly<Record<string, string>> | null {
+  const on = config['canonical_paths'];
+  if (on !== true && on !== 'true' && on !== '1') return null;
+  const aliases = config['path_aliases'];
+  return typeof aliases === 'object' && aliases !== null ? aliases as Record<string, string> : {};
+}
+
 function readLockspaceDir(config: Readonly<Record<string, unknown>>): string | null {
   const dir = config['file_lockspace_dir'];
   if (dir === undefined || dir === null) return null;
@@ -233,7 +254,12 @@ export const lockdModel: LockServiceModel<LockdState> = {
   usesState: false,
   locks: true,
 
-  initial: (config) => ({ lockspaceDir: readLockspaceDir(config), entries: [], registrations: [] }),
+  initial: (config) => ({
+    lockspaceDir: readLockspaceDir(config),
+    canonical: readCanonical(config),
+    entries: [],
+    registrations: [],
+  }),
   checkResource: checkLeaseOffset,
 
   register(state, owner, { restrict }) {

@@ -32,3 +32,14 @@ export function lockKey(resource: ResourceSpec, lockspaceDir: string | null): st
   if (lockspaceDir !== null) return `${lockspaceDir}\0${sha256Hex(resource.name)}`;
   return `\0${resource.name}`;
 }
+
+/** Pure path normalisation (what realpath does short of symlinks): `//`, `/./`, `/../`. */
+export function normalisePath(path: string): string {
+  const parts: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return `/${parts.join('/')}`;
+}

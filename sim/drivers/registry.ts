@@ -31,6 +31,7 @@ const NAMED: readonly SimDriver[] = [
   ...BUILTIN_DRIVERS,
   asSim(lockdModel as LockServiceModel<never>,
     { file_lockspace_dir: '/var/lib/libvirt/lockd/files' }, 'model-indirect'),
+  asSim(lockdModel as LockServiceModel<never>, { canonical_paths: true }, 'model-canonical'),
   ...CANARIES.map((canary) => asSim(canary.model as LockServiceModel<never>)),
 ];
 

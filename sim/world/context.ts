@@ -26,5 +26,7 @@ export function createContext(
   shape: WorldShape,
   config: DriverConfig = {},
 ): SimContext {
-  return { model, config, shape, storage: createStorage(shape.disks) };
+  const storage = createStorage(shape.disks);
+  // A driver that canonicalises paths resolves the world's symlinks like realpath would.
+  return { model, config: { ...config, path_aliases: storage.aliasTable() }, shape, storage };
 }

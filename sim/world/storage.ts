@@ -11,6 +11,8 @@ export interface Storage {
   spelling(disk: number, n: number): string;
   /** The physical disk a path reaches, or undefined. */
   resolve(path: string): number | undefined;
+  /** Every spelling of every disk mapped to its canonical path (what realpath returns). */
+  aliasTable(): Readonly<Record<string, string>>;
 }
 
 export const ALIAS_SPELLINGS = 3;
@@ -32,5 +34,6 @@ export function createStorage(count: number): Storage {
     canonical: (disk) => spellings[disk]![0]!,
     spelling: (disk, n) => spellings[disk]![n % ALIAS_SPELLINGS]!,
     resolve: (path) => byPath.get(path),
+    aliasTable: () => Object.fromEntries([...byPath].map(([path, disk]) => [path, spellings[disk]![0]!])),
   };
 }

@@ -62,7 +62,7 @@ ${assets.css}
     <div id="grid" tabindex="0"><div id="grid-head"></div><div id="grid-body"></div></div>
     <canvas id="minimap" title="faults (orange), violations (red), matches (blue)"></canvas>
   </section>
-  <aside id="panel"><div id="step-info"></div><div id="cards"></div></aside>
+  <section id="panel"><div id="step-info"></div><div id="cards"></div></section>
 </main>
 <template id="chart-domain">${charts.domain}</template>
 <template id="chart-process">${charts.process}</template>

@@ -14,10 +14,10 @@ export function layoutLanes(hosts: number, vmNames: readonly string[], disks: nu
   const lane = (kind: Lane['kind'], host: number, vm: number, disk: number, label: string) =>
     lanes.push({ kind, host, vm, disk, label });
   for (let host = 0; host < hosts; host++) {
-    lane('host', host, -1, -1, `h${host}`);
+    lane('host', host, -1, -1, 'calls');
     vmNames.forEach((name, vm) => lane('domain', host, vm, -1, name));
     vmNames.forEach((name, vm) => lane('proc', host, vm, -1, name));
-    lane('lockd', host, -1, -1, 'lockd');
+    lane('lockd', host, -1, -1, 'grants');
   }
   for (let disk = 0; disk < disks; disk++) lane('disk', -1, -1, disk, `disk${disk}`);
   return lanes;

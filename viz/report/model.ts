@@ -17,7 +17,7 @@ export interface Lane {
   readonly vm: number;
   /** The disk of a disk lane, else -1. */
   readonly disk: number;
-  /** Column heading (`vm1`, `lockd`, `disk0`). */
+  /** Column heading (`vm1`, `grants`, `disk0`). */
   readonly label: string;
 }
 

@@ -42,7 +42,7 @@ const CELL_KINDS = {
     const [timers, ...calls] = value;
     if (calls.length > 0) cell.classes.push('tone-busy');
     cell.text = `${calls.length ? `${calls.length} call${calls.length > 1 ? 's' : ''}` : ''}` +
-      `${timers ? ` ⧗${timers}` : ''}`;
+      `${timers ? ` ◷${timers}` : ''}`;
     cell.title = [
       ...calls.map(([vm, call, orphan]) => `${call} for ${model.raw.vmNames[vm]}` +
         `${orphan ? ' (orphaned: libvirtd stopped waiting)' : ''}`),

@@ -8,7 +8,7 @@
 
 function createCharts(model) {
   const container = document.getElementById('cards');
-  const panel = document.getElementById('panel');
+
   const templates = {
     domain: document.getElementById('chart-domain'),
     process: document.getElementById('chart-process'),
@@ -23,7 +23,7 @@ function createCharts(model) {
     for (const entry of entries) {
       if (entry.isIntersecting) instantiate(cards.get(entry.target.dataset.actor));
     }
-  }, { root: panel, rootMargin: '300px' });
+  }, { root: container, rootMargin: '300px' });
 
   function makeCard(key, kind) {
     const el = document.createElement('div');
@@ -57,6 +57,8 @@ function createCharts(model) {
       el.removeAttribute('id');
     }
     card.chart.style.aspectRatio = '';
+    // A small chart (the process machine) is not blown up past its natural size.
+    svg.style.maxWidth = `${(sizes[card.kind].width * 4) / 3}px`;
     card.chart.appendChild(svg);
     card.lit = new Set();
     light(card, card.wanted);
@@ -76,7 +78,10 @@ function createCharts(model) {
     card.zoomed = !card.zoomed;
     card.el.classList.toggle('zoomed', card.zoomed);
     const svg = card.chart.querySelector('svg');
-    if (svg) svg.style.width = card.zoomed ? `${(sizes[card.kind].width * 4) / 3}px` : '';
+    if (svg) {
+      svg.style.width = card.zoomed ? `${(sizes[card.kind].width * 4) / 3}px` : '';
+      svg.style.maxWidth = card.zoomed ? 'none' : `${(sizes[card.kind].width * 4) / 3}px`;
+    }
   }
 
   /** The actors alive at `step`: domains of every VM on every host, then live processes. */

@@ -133,6 +133,11 @@ function neighbour(sorted, step, dir) {
   return at >= 0 && at < sorted.length ? sorted[at] : -1;
 }
 
+/** Virtual time for a cell: milliseconds, or seconds once they get long. */
+function formatTime(ms) {
+  return ms < 100000 ? `${ms} ms` : `${(ms / 1000).toFixed(3)} s`;
+}
+
 /** Text safe inside HTML. */
 function esc(text) {
   return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -11,7 +11,7 @@ function showStepInfo(model, step) {
   }
   const parts = [];
   const description = model.raw.descriptions[model.description[step]];
-  parts.push(`<h2>Step ${step} <span class="when">· t = ${model.time[step]} ms</span></h2>`);
+  parts.push(`<h2>Step ${step} <span class="when">· t = ${formatTime(model.time[step])}</span></h2>`);
   parts.push(`<div class="ev">${esc(description)}</div>`);
   for (const fault of model.faultsAt.get(step) ?? []) {
     parts.push(`<div class="fault-msg">⚡ fault injected: ${esc(fault.name)}</div>`);

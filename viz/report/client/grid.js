@@ -6,9 +6,11 @@
 
 const ROW_H = 22;
 const HEAD_ROW_H = 20;
-const LEFT_W = 22 + 64 + 74 + 340;
+const LEFT_W = 22 + 64 + 84 + 320;
 const OVERSCAN = 6;
-const GROUP_NAMES = { host: 'host', domain: 'libvirtd', proc: 'qemu', lockd: 'lockd', disk: 'disks' };
+const GROUP_NAMES = {
+  host: 'host', domain: 'libvirtd', proc: 'qemu', lockd: 'lock daemon', disk: 'disks',
+};
 
 function createGrid(model, onSelect) {
   const grid = document.getElementById('grid');
@@ -25,6 +27,7 @@ function createGrid(model, onSelect) {
   body.style.height = `${model.steps * ROW_H}px`;
   body.style.width = `${total}px`;
   head.style.width = `${total}px`;
+  grid.style.setProperty('--left', `${LEFT_W}px`);
 
   const headHeight = () => head.offsetHeight;
   const viewRows = () => Math.max(1, Math.floor((grid.clientHeight - headHeight()) / ROW_H));
@@ -40,7 +43,8 @@ function createGrid(model, onSelect) {
         else cells.push({ key, lane, width: LANE_WIDTH[lane.kind], first: i });
       });
       return cells.map((c) => `<div class="h group ${classOf(c.lane)}" style="width:${c.width}px"` +
-        ` title="${esc(labelOf(c.lane))}">${esc(labelOf(c.lane))}</div>`).join('');
+        ` title="${esc(labelOf(c.lane))}"><span class="sticky">${esc(labelOf(c.lane))}</span></div>`)
+        .join('');
     };
     const hostRow = spans((l) => l.host, (l) => (l.host < 0 ? 'shared storage' : `host h${l.host}`),
       () => 'host');
@@ -82,7 +86,7 @@ function createGrid(model, onSelect) {
     return `<div class="${classes.join(' ')}" data-step="${step}" style="top:${step * ROW_H}px;` +
       `width:${total}px"><div class="left" style="width:${LEFT_W}px">` +
       `<span class="mark">${mark}</span><span class="num">${step}</span>` +
-      `<span class="t">${model.time[step]} ms</span>` +
+      `<span class="t">${formatTime(model.time[step])}</span>` +
       `<span class="desc" title="${esc(description)}">${esc(description)}${badge}</span></div>` +
       `<div style="width:${spacer}px;flex:none"></div>${cells}</div>`;
   }
