@@ -3,5 +3,7 @@
 import { register } from 'tsx/esm/api';
 
 register();
+const { tolerateClosedPipes } = await import('../cli/stdio.ts');
 const { main } = await import('../cli/main.ts');
+tolerateClosedPipes();
 process.exitCode = await main(process.argv.slice(2));

@@ -2,6 +2,7 @@
 import type { Command } from './command.ts';
 import { conformCommand } from './commands/conform.ts';
 import { diagramCommand } from './commands/diagram.ts';
+import { exploreCommand } from './commands/explore.ts';
 import { machinesCommand } from './commands/machines.ts';
 import { matrixCommand } from './commands/matrix.ts';
 import { mergeCommand } from './commands/merge.ts';
@@ -14,6 +15,7 @@ import { simCommand } from './commands/sim.ts';
 export const commands: readonly Command[] = [
   matrixCommand,
   simCommand,
+  exploreCommand,
   replayCommand,
   reportCommand,
   shrinkCommand,

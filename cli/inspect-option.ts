@@ -15,6 +15,7 @@ export function inspectUsage(column: number): string[] {
   ];
 }
 
+/** An opened `--inspect` target: the observer to hand a session, and its sink to close. */
 export interface Inspection {
   readonly observer: SessionObserver;
   readonly sink: InspectionSink;

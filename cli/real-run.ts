@@ -1,9 +1,11 @@
 /** Real mode for `lockchart sim --real` and `lockchart replay --real`. */
-import { realBackend, RealDriverError } from '../real/backends.ts';
+import { realBackend, realDriverNames, RealDriverError } from '../real/backends.ts';
 import type { Finding } from '../real/compare.ts';
 import { RealModeError, runReal, type StepSource } from '../real/runner.ts';
+import type { ReadTrace } from '../sim/trace/reader.ts';
 import { FileSink } from '../sim/trace/writer.ts';
 import { CliError, type CommandIo } from './command.ts';
+import { faultsOption, positiveOption, seedOption, shapeOption } from './sim-options.ts';
 
 /** Exit status when real mode found a divergence between model and reality. */
 export const EXIT_FINDING = 3;
@@ -22,10 +24,13 @@ export async function runRealMode(options: {
     if (error instanceof RealDriverError) throw new CliError(error.message);
     throw error;
   }
-  if (options.source.kind === 'trace' && options.source.header.driver !== backend.model.name) {
+  // A simulator trace of the reference driver, or a trace an earlier real run of this driver wrote.
+  const reference = backend.reference ?? backend.model.name;
+  if (options.source.kind === 'trace' &&
+    ![reference, backend.name].includes(options.source.header.driver)) {
     throw new CliError(`the trace was recorded with driver '${options.source.header.driver}'; ` +
-      `real '${options.driver}' is checked against '${backend.model.name}', so replay a ` +
-      `'${backend.model.name}' trace`);
+      `real '${options.driver}' is checked against '${reference}', so replay a ` +
+      `'${reference}' trace (or one real '${backend.name}' wrote)`);
   }
   const started = performance.now();
   let result;
@@ -42,7 +47,8 @@ export async function runRealMode(options: {
   }
   const seconds = (performance.now() - started) / 1000;
   const io = options.io;
-  io.out(`real mode: driver=${options.driver} checked against model '${backend.model.name}', ` +
+  io.out(`real mode: driver=${options.driver} checked against model ` +
+    `'${backend.reference ?? backend.model.name}', ` +
     `${result.steps} steps in ${seconds.toFixed(1)} s (${Math.round(result.steps / seconds)} steps/s)`);
   const found = result.violation ?? result.liveness;
   io.out(found ? `  model verdict: ${found.kind === 'safety' ? 'VIOLATED' : 'LIVENESS'} ` +
@@ -50,10 +56,67 @@ export async function runRealMode(options: {
   io.out(result.findings.length === 0 ? '  findings: none (reality did what the model allowed)'
     : `  findings (${result.findings.length}):`);
   for (const finding of result.findings) io.out(`    ${formatFinding(finding)}`);
+  for (const incident of backend.incidents ?? []) io.out(`  incident: ${incident}`);
   if (options.trace) io.out(`  trace: ${options.trace}`);
   return result.findings.length > 0 ? EXIT_FINDING : 0;
 }
 
 export function formatFinding(finding: Finding): string {
-  return `step ${finding.step} [${finding.kind}] ${finding.message}`;
+  return `step ${finding.step}${finding.what ? ` (${finding.what})` : ''} [${finding.kind}] ` +
+    finding.message;
+}
+
+/** The `lockchart sim` options real mode reads (the others are refused with --real). */
+export interface SimRealValues {
+  readonly driver?: string | undefined;
+  readonly seed?: string | undefined;
+  readonly seeds?: string | undefined;
+  readonly steps?: string | undefined;
+  readonly faults?: string | undefined;
+  readonly shape?: string | undefined;
+  readonly invariants?: string | undefined;
+  readonly trace?: string | undefined;
+  readonly json?: boolean | undefined;
+  readonly inspect?: string | undefined;
+  readonly 'keep-going'?: boolean | undefined;
+}
+
+/** Real mode's safety phase is short by default: every VM start is two real processes. */
+export const REAL_DEFAULT_STEPS = 500;
+
+/** `lockchart sim --real --driver NAME …`: one seed against a real driver. */
+export async function simReal(values: SimRealValues, io: CommandIo): Promise<number> {
+  const refused = (['seeds', 'invariants', 'json', 'inspect'] as const)
+    .filter((name) => values[name] !== undefined);
+  if (refused.length > 0) {
+    throw new CliError(`sim --real runs one seed with every invariant: drop ` +
+      refused.map((name) => `--${name}`).join(', '));
+  }
+  if (values.driver === undefined) {
+    throw new CliError(`sim --real needs --driver (real drivers: ${realDriverNames().join(', ')})`);
+  }
+  const shape = shapeOption(values.shape);
+  return runRealMode({
+    driver: values.driver,
+    source: { kind: 'random', seed: seedOption(values.seed, 1),
+      steps: positiveOption(values.steps, 'steps', REAL_DEFAULT_STEPS, 10_000_000),
+      faults: faultsOption(values.faults), ...(shape ? { shape } : {}) },
+    ...(values.trace ? { trace: values.trace } : {}),
+    ...(values['keep-going'] ? { keepGoing: true } : {}),
+    io,
+  });
+}
+
+/** `lockchart replay --real NAME FILE`: a recorded run's steps against a real driver. */
+export function replayReal(driver: string, trace: ReadTrace, io: CommandIo,
+  options: { readonly keepGoing?: boolean | undefined; readonly trace?: string | undefined } = {}):
+  Promise<number> {
+  return runRealMode({
+    driver,
+    source: { kind: 'trace', header: trace.header, steps: trace.steps.map((record) => record.step),
+      finished: trace.end !== null },
+    ...(options.trace ? { trace: options.trace } : {}),
+    ...(options.keepGoing ? { keepGoing: true } : {}),
+    io,
+  });
 }

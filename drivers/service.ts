@@ -115,6 +115,28 @@ export interface LockServiceModel<S> {
   registration(state: S, pid: number): 'none' | 'registered' | 'restricted';
   /** A canonical string: equal states give equal strings (hashing, memoisation, replay checks). */
   encode(state: S): string;
+  /**
+   * Optional, for the exhaustive explorer: the state with every owner pid, host and resource
+   * name renamed by `map`, in the order `encode` expects — the state the service would be in
+   * had the world used the new names all along (or undefined when the renaming is not a symmetry of
+   * the model's configuration, e.g. a path alias table it would break). The explorer uses it to
+   * number pids canonically and to merge worlds that differ by a permutation of hosts, VMs and
+   * disks (`docs/explorer.md`). A model that provides it promises that its behaviour depends on
+   * pids, hosts and resource names through equality alone — never their order or value — and
+   * that `ownerGone` for two different owners commutes. Models without it are explored with raw
+   * pids and no symmetry reduction.
+   */
+  relabel?(state: S, map: Relabelling): S | undefined;
+}
+
+/** A renaming of the identities a service state mentions (see `LockServiceModel.relabel`). */
+export interface Relabelling {
+  /** The new pid of an owner pid; injective. */
+  pid(pid: number): number;
+  /** The new index of a host; a permutation. */
+  host(host: number): number;
+  /** The new name of a resource as spelled; a bijection (names it does not know stay). */
+  resource(name: string): string;
 }
 
 /** Helper for models: a successful reply. */

@@ -15,6 +15,7 @@ import type { TraceHeader } from '../sim/trace/format.ts';
 import { FileSink, MemorySink } from '../sim/trace/writer.ts';
 import type { WorldShape } from '../sim/world/shape.ts';
 import type { Step } from '../sim/steps.ts';
+import { runExhaustiveCell, type ExhaustiveSpec } from './exhaustive.ts';
 
 export type Column = 'none' | FaultName;
 
@@ -27,6 +28,12 @@ export interface CellSpec {
   readonly shape?: WorldShape;
   /** Where shrunk traces go; null: do not write traces. */
   readonly traceDir: string | null;
+  /** Several fault classes at once (a sweep); overrides the column's single class. */
+  readonly faults?: readonly FaultName[];
+  /** Shrink a violation (default) or just report the violating seed. */
+  readonly shrink?: boolean;
+  /** Explore the cell exhaustively within these bounds instead of running seeds. */
+  readonly exhaustive?: ExhaustiveSpec;
 }
 
 export interface CellFinding {
@@ -59,13 +66,17 @@ export interface CellResult {
   readonly steps: number;
   /** A liveness finding (safe cells only): grants leaked after the heal phase. */
   readonly liveness?: CellFinding;
+  /** Exhaustive cells: distinct states explored, and whether every bounded behaviour was. */
+  readonly states?: number;
+  readonly exhausted?: boolean;
   readonly ms: number;
 }
 
 export async function runCell(spec: CellSpec): Promise<CellResult> {
+  if (spec.exhaustive) return runExhaustiveCell(spec, spec.exhaustive);
   const driver = await resolveSimDriver(spec.driver);
   const started = performance.now();
-  const faults = spec.fault === 'none' ? [] : [spec.fault];
+  const faults = spec.faults ?? (spec.fault === 'none' ? [] : [spec.fault]);
   let steps = 0;
   let liveness: CellFinding | undefined;
   for (let k = 0; k < spec.seeds; k++) {
@@ -76,6 +87,11 @@ export async function runCell(spec: CellSpec): Promise<CellResult> {
     steps += run.steps;
     if (run.liveness && !liveness) {
       liveness = { invariant: run.liveness.invariant, message: run.liveness.message, seed };
+    }
+    if (run.violation && spec.shrink === false) {
+      return { driver: spec.driver, fault: spec.fault, verdict: 'violated',
+        invariant: run.violation.invariant, message: run.violation.message, seed, seeds: k + 1, steps,
+        ms: Math.round(performance.now() - started) };
     }
     if (run.violation) {
       return violated(spec, driver, sink, run.violation, seed, k + 1, steps, started);

@@ -7,6 +7,7 @@ const n = (value: number) => value.toLocaleString('en-US');
 export function cellSummary(cell: CellResult): string {
   const findings = cell.findings ? ` — REAL MODE FINDINGS: ${cell.findings.join('; ')}` : '';
   if (cell.verdict === 'n/a') return cell.message ?? 'not applicable';
+  if (cell.states !== undefined) return exhaustiveSummary(cell);
   if (cell.verdict === 'violated' && cell.real) {
     return `${cell.invariant} at seed ${cell.seed} (real mode)${findings}` +
       (cell.replay ? ` — ${cell.replay}` : '');
@@ -22,6 +23,17 @@ export function cellSummary(cell: CellResult): string {
     `${liveness}${findings}`;
 }
 
+/** An exhaustive cell: its shortest counterexample, or its exact number of states. */
+function exhaustiveSummary(cell: CellResult): string {
+  if (cell.verdict === 'violated') {
+    return `${cell.invariant} — shortest run ${cell.shrunk} steps (${cell.shrunkFaults} fault` +
+      `${cell.shrunkFaults === 1 ? '' : 's'}), exhaustive` + (cell.replay ? ` — ${cell.replay}` : '');
+  }
+  const liveness = cell.liveness ? `; liveness ${cell.liveness.invariant}: ${cell.liveness.message}` : '';
+  return `${n(cell.states!)} states, ${cell.exhausted ? 'exhausted' : 'NOT exhausted (state cap)'}` +
+    liveness;
+}
+
 export function formatText(report: MatrixReport): string {
   const width = Math.max(...report.cells.map((cell) => cell.driver.length), 6);
   const lines = [`${'driver'.padEnd(width)}  ${'fault'.padEnd(16)}  verdict   detail`];
@@ -30,7 +42,9 @@ export function formatText(report: MatrixReport): string {
     lines.push(`${cell.driver.padEnd(width)}  ${cell.fault.padEnd(16)}  ${verdict}  ${cellSummary(cell)}`);
   }
   lines.push(`${report.cells.length} cells in ${(report.ms / 1000).toFixed(1)} s ` +
-    `(${report.seeds} seeds × ${n(report.steps)} steps per safe cell` +
+    (report.exhaustive ? `(exhaustive: ${report.exhaustive.shape.hosts}x${report.exhaustive.shape.vms}x` +
+      `${report.exhaustive.shape.disks}, fault budget ${report.exhaustive.faultBudget}, workload ≤ ` +
+      `${report.exhaustive.workload}` : `(${report.seeds} seeds × ${n(report.steps)} steps per safe cell`) +
     `${report.shard ? `, shard ${report.shard.index}/${report.shard.count}` : ''})`);
   return lines.join('\n');
 }
@@ -49,7 +63,8 @@ export function formatMarkdown(report: MatrixReport): string {
       if (cell.verdict === 'violated') {
         return `**violated** ${cell.invariant} (${cell.shrunk ?? 'real'} steps)${found}`;
       }
-      return `safe (${cell.seeds} seeds)${cell.liveness ? ` ~${cell.liveness.invariant}` : ''}${found}`;
+      const size = cell.states === undefined ? `${cell.seeds} seeds` : `${n(cell.states)} states`;
+      return `safe (${size})${cell.liveness ? ` ~${cell.liveness.invariant}` : ''}${found}`;
     });
     lines.push(`| ${fault} | ${row.join(' | ')} |`);
   }
@@ -64,6 +79,7 @@ export function toJson(report: MatrixReport): object[] {
     ...(cell.invariant ? { invariant: cell.invariant } : {}),
     steps: cell.verdict === 'violated' ? cell.shrunk : cell.steps,
     seeds: cell.seeds,
+    ...(cell.states !== undefined ? { states: cell.states } : {}),
     ...(cell.trace ? { trace: cell.trace } : {}),
     ...(cell.findings ? { findings: cell.findings } : {}),
     detail: cell,

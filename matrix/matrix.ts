@@ -7,6 +7,7 @@
 import { FAULT_NAMES } from '../sim/faults/catalog.ts';
 import type { WorldShape } from '../sim/world/shape.ts';
 import type { CellResult, CellSpec, Column } from './cell.ts';
+import type { ExhaustiveSpec } from './exhaustive.ts';
 import { realDriverNames } from '../real/backends.ts';
 import { runCells } from './pool.ts';
 import { runRealCell } from './real-cell.ts';
@@ -29,6 +30,8 @@ export interface MatrixOptions {
   readonly traceDir: string | null;
   readonly shard?: Shard;
   readonly workers?: number;
+  /** Explore every cell exhaustively within these bounds instead of running seeds. */
+  readonly exhaustive?: ExhaustiveSpec;
 }
 
 export interface MatrixReport {
@@ -39,6 +42,8 @@ export interface MatrixReport {
   readonly shard: Shard | null;
   readonly cells: readonly CellResult[];
   readonly ms: number;
+  /** Set when the cells were explored exhaustively: their bounds. */
+  readonly exhaustive?: ExhaustiveSpec;
 }
 
 export function matrixSpecs(options: MatrixOptions): CellSpec[] {
@@ -48,6 +53,7 @@ export function matrixSpecs(options: MatrixOptions): CellSpec[] {
       specs.push({
         driver, fault, seeds: options.seeds, steps: options.steps, firstSeed: options.firstSeed,
         traceDir: options.traceDir, ...(options.shape ? { shape: options.shape } : {}),
+        ...(options.exhaustive ? { exhaustive: options.exhaustive } : {}),
       });
     }
   }
@@ -106,5 +112,6 @@ export async function runMatrix(
     shard: options.shard ?? null,
     cells,
     ms: Math.round(performance.now() - started),
+    ...(options.exhaustive ? { exhaustive: options.exhaustive } : {}),
   };
 }

@@ -40,24 +40,45 @@ export interface RealWrite {
 
 export type LockCallKind = 'acquire' | 'release' | 'inquire';
 
+/** How a call is made. */
+export interface CallOptions {
+  /**
+   * The model chose to lose this call's reply in a re-exec of its host's lock daemon: the call
+   * took effect, its answer never came. A backend with a daemon re-executes it while the reply
+   * is due, so the reply may really be lost (OPERATION_TIMEOUT: outcome unknown); a backend
+   * without one ignores this.
+   */
+  readonly acrossReexec?: boolean;
+}
+
 export interface RealBackend {
   /** The driver: `ofd`, `posix`, `lockd`. */
   readonly name: string;
   /** The pure model the real driver is compared against (its declared semantics). */
   readonly model: LockServiceModel<unknown>;
   readonly config: DriverConfig;
+  /**
+   * The simulator driver (by name) that `model` with `config` is, when it is not the model's
+   * own name (e.g. `model-canonical`): traces of that driver replay in real mode.
+   */
+  readonly reference?: string;
   /** Fault classes this backend can make real; real mode refuses the others. */
   readonly faults: ReadonlySet<FaultName>;
+  /**
+   * What happened for real that no step asked for (a daemon that died of a re-exec), in order.
+   * Optional; real mode prints them after the findings.
+   */
+  readonly incidents?: readonly string[];
 
   /** A private temporary world: disks reachable by every spelling, a lock service per host. */
   setup(shape: WorldShape): Promise<void>;
   /** Starts the QEMU stand-in of model pid `pid` on `host`, paused, with its devices. */
   launch(pid: number, host: number, disks: readonly DiskUse[]): Promise<void>;
   /** The child's registration, from inside the process (REGISTER_ONLY | RESTRICT). */
-  register(pid: number, disks: readonly DiskUse[]): Promise<RealReply>;
+  register(pid: number, disks: readonly DiskUse[], options?: CallOptions): Promise<RealReply>;
   /** libvirtd's call on `host` on behalf of `pid`: one fresh driver object, one call, free. */
   lockCall(kind: LockCallKind, host: number, pid: number, disks: readonly DiskUse[],
-    lockState: string | null): Promise<RealReply>;
+    lockState: string | null, options?: CallOptions): Promise<RealReply>;
   cont(pid: number): Promise<void>;
   stop(pid: number): Promise<void>;
   /** The stand-in writes one record to the disk. */
@@ -72,6 +93,14 @@ export interface RealBackend {
   daemonReexec(host: number): Promise<void>;
   /** Everything on the host dies: its processes and its lock service. */
   hostCrash(host: number): Promise<void>;
+  /**
+   * libvirtd on the host dies and restarts while its VMs keep running (after the calls it had
+   * in flight reached the lock service or not). Optional: only a driver whose state lives in
+   * libvirtd's process is touched by it.
+   */
+  libvirtdRestart?(host: number): Promise<void>;
+  /** libvirtd on the host opens the disk's image and closes it again (`image-probe`). Optional. */
+  probeImage?(host: number, disk: number): Promise<void>;
 
   /** Whether the process of model pid `pid` is still alive. */
   alive(pid: number): boolean;

@@ -6,7 +6,12 @@ import type { RealBackend } from './backend.ts';
 
 type Factory = () => Promise<RealBackend>;
 
-const FACTORIES: Readonly<Record<string, Factory>> = {};
+const FACTORIES: Readonly<Record<string, Factory>> = {
+  ofd: async () => (await import('./kernel-backend.ts')).kernelBackend('ofd'),
+  posix: async () => (await import('./kernel-backend.ts')).kernelBackend('posix'),
+  'posix-naive': async () => (await import('./kernel-backend.ts')).kernelBackend('posix-naive'),
+  lockd: async () => (await import('./lockd-backend.ts')).lockdBackend(),
+};
 
 export function realDriverNames(): string[] {
   return Object.keys(FACTORIES);

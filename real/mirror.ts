@@ -22,16 +22,18 @@ export type RealAction =
   | { readonly kind: 'launch'; readonly pid: number; readonly host: number;
       readonly disks: readonly DiskUse[] }
   | { readonly kind: 'register'; readonly pid: number; readonly disks: readonly DiskUse[];
-      readonly expect: Expected }
+      readonly expect: Expected; readonly lost?: true }
   | { readonly kind: 'lockCall'; readonly call: PendingCall; readonly disks: readonly DiskUse[];
-      readonly expect: Expected }
+      readonly expect: Expected; readonly lost?: true }
   | { readonly kind: 'cont' | 'stop'; readonly pid: number }
   | { readonly kind: 'write'; readonly pid: number; readonly disk: number }
   | { readonly kind: 'end'; readonly pid: number; readonly how: 'term' | 'kill' | 'crash' }
   | { readonly kind: 'dropConnection'; readonly pid: number; readonly expectKilled: boolean }
   | { readonly kind: 'rogue'; readonly pid: number; readonly op: 'acquire' | 'release';
       readonly disk: DiskUse; readonly expect: Expected }
-  | { readonly kind: 'daemonCrash' | 'daemonReexec' | 'hostCrash'; readonly host: number };
+  | { readonly kind: 'daemonCrash' | 'daemonReexec' | 'hostCrash' | 'libvirtdRestart';
+      readonly host: number }
+  | { readonly kind: 'imageProbe'; readonly host: number; readonly disk: number };
 
 const running = (proc: Proc) => proc.actor.leaves[0] === 'alive.running';
 
@@ -40,28 +42,45 @@ function expected(reply: ServiceReply<unknown, unknown>): Expected {
 }
 
 /** The model's reply to a call on the resources that take effect (all, or a failure's prefix). */
-function modelReply(ctx: SimContext, world: World, call: PendingCall, effect: number): Expected {
+function modelReply(ctx: SimContext, service: unknown, call: PendingCall, effect: number):
+  ServiceReply<unknown, unknown> {
   const owner = { pid: call.pid, host: call.host };
   const request = { owner, resources: call.disks.slice(0, effect).map(toSpec),
     lockState: call.lockState };
   switch (callKind(call)) {
     case 'register':
-      return { ok: true };
+      return ctx.model.register(service, owner, { restrict: true });
     case 'acquire':
-      return expected(ctx.model.acquire(world.service, request));
+      return ctx.model.acquire(service, request);
     case 'release':
-      return expected(ctx.model.release(world.service, request));
+      return ctx.model.release(service, request);
     case 'inquire':
-      return expected(ctx.model.inquire(world.service, request));
+      return ctx.model.inquire(service, request);
   }
 }
 
 function callAction(ctx: SimContext, world: World, call: PendingCall, effect: number): RealAction {
   const disks = call.disks.slice(0, effect);
-  const expect = modelReply(ctx, world, call, effect);
+  const expect = expected(modelReply(ctx, world.service, call, effect));
   return callKind(call) === 'register'
     ? { kind: 'register', pid: call.pid, disks: call.disks, expect }
     : { kind: 'lockCall', call, disks, expect };
+}
+
+/**
+ * Calls a fault applies in full one after the other (a re-exec's lost replies, a libvirtd
+ * restart's calls that made it): each must answer what the model answers once the ones before
+ * it took effect, not what it would have answered alone.
+ */
+function callsInOrder(ctx: SimContext, world: World, calls: readonly PendingCall[],
+  lost: boolean): RealAction[] {
+  let service = world.service;
+  return calls.map((call) => {
+    const action = callAction(ctx, { ...world, service }, call, effectSize(call));
+    service = modelReply(ctx, service, call, effectSize(call)).state;
+    return lost && (action.kind === 'register' || action.kind === 'lockCall')
+      ? { ...action, lost: true } : action;
+  });
 }
 
 /** The step's own actions: the lock calls it completes and the faults it injects. */
@@ -100,14 +119,17 @@ function faultActions(ctx: SimContext, before: World, after: World,
     case 'daemon-reexec': {
       const lost = before.pending.filter((call) => call.host === step.host)
         .filter((_, i) => step.lost[i]);
-      return [{ kind: 'daemonReexec', host: step.host },
-        ...lost.map((call) => callAction(ctx, before, call, effectSize(call)))];
+      return [{ kind: 'daemonReexec', host: step.host }, ...callsInOrder(ctx, before, lost, true)];
     }
     case 'libvirtd-restart': {
       const applied = before.pending.filter((call) => call.host === step.host &&
         call.src !== 'registerOwner').filter((_, i) => step.applied[i]);
-      return applied.map((call) => callAction(ctx, before, call, effectSize(call)));
+      // The calls that made it reached the lock service before libvirtd died.
+      return [...callsInOrder(ctx, before, applied, false),
+        { kind: 'libvirtdRestart', host: step.host }];
     }
+    case 'image-probe':
+      return [{ kind: 'imageProbe', host: step.host, disk: step.disk }];
     case 'connection-drop': {
       const proc = before.procs.find((p) => p.vm === step.vm && p.host === step.host)!;
       return [{ kind: 'dropConnection', pid: proc.pid,

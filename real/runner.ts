@@ -14,7 +14,7 @@ import { Prng } from '../sim/prng.ts';
 import { traceHeader } from '../sim/run/random.ts';
 import { Session } from '../sim/run/session.ts';
 import { chooseStep } from '../sim/scheduler.ts';
-import type { Step } from '../sim/steps.ts';
+import { describeStep, type Step } from '../sim/steps.ts';
 import { drawSwarm } from '../sim/swarm.ts';
 import type { TraceHeader } from '../sim/trace/format.ts';
 import type { TraceSink } from '../sim/trace/writer.ts';
@@ -36,7 +36,12 @@ export class RealModeError extends Error {
 export type StepSource =
   | { readonly kind: 'random'; readonly seed: number; readonly steps: number;
       readonly faults: readonly FaultName[]; readonly shape?: WorldShape }
-  | { readonly kind: 'trace'; readonly header: TraceHeader; readonly steps: readonly Step[] };
+  | { readonly kind: 'trace'; readonly header: TraceHeader; readonly steps: readonly Step[];
+      /**
+       * The trace has its end record: its last steps were the heal phase, so liveness is
+       * checked after them, as `lockchart replay` does.
+       */
+      readonly finished?: boolean };
 
 export interface RealRunOptions {
   readonly backend: RealBackend;
@@ -74,14 +79,25 @@ export async function runReal(options: RealRunOptions): Promise<RealRunResult> {
   checkFaults(backend, faults);
   const session = new Session(ctx, createWorld(ctx, definitions),
     options.sink ? { sink: options.sink } : {});
-  session.start(traceHeader({ name: backend.name, model: backend.model, config: backend.config }, {
+  // The trace names the reference driver, so `lockchart replay` (pure) and `replay --real`
+  // both take a real-mode trace, a finding's included.
+  session.start(traceHeader({ name: backend.reference ?? backend.model.name,
+    model: backend.model, config: backend.config }, {
     seed: source.kind === 'random' ? source.seed : source.header.seed, faults, shape, definitions,
     swarm, origin: 'real' }));
   const run = new RealRun(session, backend, options.keepGoing ?? false);
-  await backend.setup(shape);
   try {
+    // Inside the try: a setup that fails halfway is torn down too (teardown takes partial ones).
+    await backend.setup(shape);
     if (source.kind === 'trace') {
-      for (const step of source.steps) if (!(await run.step(step))) break;
+      let completed = true;
+      for (const step of source.steps) {
+        if (!(await run.step(step))) {
+          completed = false;
+          break;
+        }
+      }
+      if (completed && source.finished && !session.violation) session.checkLiveness();
     } else {
       const enabled = new Set(faults);
       while (session.count < source.steps && !session.violation && !run.stopped) {
@@ -99,6 +115,11 @@ export async function runReal(options: RealRunOptions): Promise<RealRunResult> {
   options.sink?.close();
   return { steps: session.count, findings: run.findings, violation: session.violation,
     liveness: session.liveness, definitions };
+}
+
+/** A call whose reply the model lost in a daemon re-exec is made across a real one. */
+function lostReply(action: { readonly lost?: true }): { acrossReexec?: true } {
+  return action.lost ? { acrossReexec: true } : {};
 }
 
 /** One real run: applies steps to the session, mirrors them, compares. */
@@ -121,11 +142,16 @@ class RealRun {
         JSON.stringify(step));
     }
     const index = this.session.count - 1;
+    const found = this.findings.length;
     for (const action of mirrorStep(this.session.ctx, before, this.session.world, step)) {
       await this.perform(action, index);
     }
     const locks = compareLocks(this.session.ctx, this.session.world, await this.backend.observe());
     if (locks) this.findings.push({ step: index, kind: 'locks', message: locks });
+    if (this.findings.length > found) {
+      const what = describeStep(step, this.session.world.vms.map((vm) => vm.definition.name));
+      for (let i = found; i < this.findings.length; i++) this.findings[i] = { ...this.findings[i]!, what };
+    }
     return !this.stopped && !this.session.violation;
   }
 
@@ -157,12 +183,13 @@ class RealRun {
         return backend.launch(action.pid, action.host, action.disks);
       case 'register':
         return find('outcome', compareReply(`registration of pid ${action.pid}`, action.expect,
-          await backend.register(action.pid, action.disks)));
+          await backend.register(action.pid, action.disks, lostReply(action)), lostReply(action)));
       case 'lockCall': {
         const { call } = action;
         const real = await backend.lockCall(callKind(call) as LockCallKind, call.host, call.pid,
-          action.disks, call.lockState);
-        return find('outcome', compareReply(`${call.src} for pid ${call.pid}`, action.expect, real));
+          action.disks, call.lockState, lostReply(action));
+        return find('outcome', compareReply(`${call.src} for pid ${call.pid}`, action.expect, real,
+          lostReply(action)));
       }
       case 'cont':
         return backend.cont(action.pid);
@@ -188,6 +215,10 @@ class RealRun {
         return backend.daemonReexec(action.host);
       case 'hostCrash':
         return backend.hostCrash(action.host);
+      case 'libvirtdRestart':
+        return backend.libvirtdRestart?.(action.host);
+      case 'imageProbe':
+        return backend.probeImage?.(action.host, action.disk);
     }
   }
 }

@@ -49,7 +49,10 @@ export type FaultStep =
       /** For each call in flight on that daemon (oldest first): was its reply lost? */
       readonly lost: readonly boolean[] }
   | { readonly kind: 'fault'; readonly fault: 'path-alias'; readonly vm: number;
-      readonly disk: number; readonly spelling: number };
+      readonly disk: number; readonly spelling: number }
+  /** libvirtd on `host` opens and closes `disk` (reads its header): no lock call at all. */
+  | { readonly kind: 'fault'; readonly fault: 'image-probe'; readonly host: number;
+      readonly disk: number };
 
 /** Whether a step injects a fault (counts against a fault budget). */
 export function isFault(step: Step): boolean {
@@ -118,6 +121,8 @@ function describeFault(
         `${step.lost.map((a) => (a ? 'yes' : 'no')).join(',') || 'none'})`;
     case 'path-alias':
       return `FAULT path-alias ${vm(step.vm)} disk${step.disk} spelled #${step.spelling}`;
+    case 'image-probe':
+      return `FAULT image-probe h${step.host} disk${step.disk} (libvirtd opens and closes it)`;
   }
 }
 

@@ -7,7 +7,10 @@ import type { Column } from '../../matrix/cell.ts';
 import { formatMarkdown, formatText, toJson } from '../../matrix/format.ts';
 import { ALL_COLUMNS, parseShard, runMatrix } from '../../matrix/matrix.ts';
 import { defaultWorkers } from '../../matrix/pool.ts';
-import { parse } from '../args.ts';
+import { EXHAUSTIVE_DEFAULTS, type ExhaustiveSpec } from '../../matrix/exhaustive.ts';
+import { MAX_FAULTS, MAX_WORKLOAD } from '../../sim/explorer/visited.ts';
+import type { WorldShape } from '../../sim/world/shape.ts';
+import { integerOption, parse } from '../args.ts';
 import { CliError, type Command } from '../command.ts';
 import { progress } from '../progress.ts';
 import { driverOption, positiveOption, seedOption, shapeOption } from '../sim-options.ts';
@@ -22,6 +25,7 @@ export const matrixCommand: Command = {
     'usage: lockchart matrix [--drivers a,b] [--faults none,a,b] [--seeds N] [--steps N]',
     '                        [--seed N] [--shape HxVxD] [--workers N] [--shard i/n]',
     '                        [--canaries] [--traces DIR] [--out FILE] [--json | --markdown]',
+    '       lockchart matrix --exhaustive [--fault-budget F] [--workload W] [--shape HxVxD] …',
     '',
     `Runs ${DEFAULT_SEEDS} seeds × ${DEFAULT_STEPS} steps per cell (defaults) on worker threads and`,
     'prints driver × fault → safe (seeds and steps explored) or violated (invariant, shrunk',
@@ -31,6 +35,10 @@ export const matrixCommand: Command = {
     '  --shard    run only every n-th cell (i/n), for CI matrices; join with `lockchart merge`',
     '  --traces   where shrunk counterexamples are written (default ./lockchart-traces)',
     '  --out      also write the JSON report to FILE',
+    '  --exhaustive  explore each cell exhaustively instead (lockchart explore): exact state',
+    `             counts; default ${EXHAUSTIVE_DEFAULTS.shape.hosts}x${EXHAUSTIVE_DEFAULTS.shape.vms}x` +
+      `${EXHAUSTIVE_DEFAULTS.shape.disks}, --fault-budget ${EXHAUSTIVE_DEFAULTS.faultBudget}, ` +
+      `--workload ${EXHAUSTIVE_DEFAULTS.workload}`,
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parse(argv, {
@@ -38,7 +46,8 @@ export const matrixCommand: Command = {
       steps: { type: 'string' }, seed: { type: 'string' }, shape: { type: 'string' },
       workers: { type: 'string' }, shard: { type: 'string' }, canaries: { type: 'boolean' },
       traces: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
-      markdown: { type: 'boolean' },
+      markdown: { type: 'boolean' }, exhaustive: { type: 'boolean' },
+      'fault-budget': { type: 'string' }, workload: { type: 'string' },
     }, 'matrix');
     if (positionals.length > 0) throw new CliError(`matrix: unexpected argument '${positionals[0]}'`);
     if (values.json && values.markdown) throw new CliError('choose one of --json and --markdown');
@@ -59,6 +68,7 @@ export const matrixCommand: Command = {
       workers: positiveOption(values.workers, 'workers', defaultWorkers(), 64),
       ...(shape ? { shape } : {}),
       ...(shard ? { shard } : {}),
+      ...(values.exhaustive ? { exhaustive: exhaustiveOption(values, shape) } : {}),
     }, (cell, done, total) => bar.update(done, total,
       `${cell.driver} × ${cell.fault}: ${cell.verdict}${cell.invariant ? ` ${cell.invariant}` : ''}`));
     bar.done();
@@ -68,6 +78,22 @@ export const matrixCommand: Command = {
     return 0;
   },
 };
+
+function exhaustiveOption(
+  values: { 'fault-budget'?: string | undefined; workload?: string | undefined },
+  shape: WorldShape | undefined,
+): ExhaustiveSpec {
+  const bounded = (text: string | undefined, name: string, fallback: number, max: number) => {
+    const value = integerOption(text, name, fallback);
+    if (value > max) throw new CliError(`--${name} must be an integer from 0 to ${max}, got '${text}'`);
+    return value;
+  };
+  return {
+    shape: shape ?? EXHAUSTIVE_DEFAULTS.shape,
+    faultBudget: bounded(values['fault-budget'], 'fault-budget', EXHAUSTIVE_DEFAULTS.faultBudget, MAX_FAULTS),
+    workload: bounded(values.workload, 'workload', EXHAUSTIVE_DEFAULTS.workload, MAX_WORKLOAD),
+  };
+}
 
 function columnsOption(text: string | undefined): Column[] {
   if (text === undefined) return [...ALL_COLUMNS];

@@ -4,6 +4,7 @@ import { stripObserver } from '../../viz/timeline/observer.ts';
 import { parse } from '../args.ts';
 import { CliError, type Command } from '../command.ts';
 import { combineObservers, inspectOption, inspectUsage } from '../inspect-option.ts';
+import { replayReal } from '../real-run.ts';
 import { loadTrace, traceDriver } from '../trace-input.ts';
 
 export const replayCommand: Command = {
@@ -12,6 +13,7 @@ export const replayCommand: Command = {
   usage: [
     'usage: lockchart replay FILE [--driver PATH] [--timeline] [--inspect FILE|ws://HOST:PORT]',
     '                             [--json]',
+    '       lockchart replay --real ofd|posix|posix-naive|lockd FILE [--trace OUT] [--keep-going]',
     '',
     'Rebuilds the world the trace describes, applies every step again and compares the world',
     'digest after each one. A trace recorded with another model version is refused. A trace',
@@ -21,13 +23,28 @@ export const replayCommand: Command = {
     '             (each VM\'s domain on each host, each disk\'s lock), the step, its notes;',
     '             faults and the violation are marked (fits 100 columns)',
     ...inspectUsage(13),
+    '  --real     replay the steps against a real driver (real mode): a trace of the driver\'s',
+    '             reference model (model-canonical for ofd and posix) or of an earlier real run;',
+    '             divergences are findings (exit 3). --trace writes the real run\'s own trace',
   ].join('\n'),
   async run(argv, io) {
-    const { values, positionals } = parse(argv, { driver: { type: 'string' }, json: { type: 'boolean' },
-      timeline: { type: 'boolean' }, inspect: { type: 'string' } }, 'replay');
-    if (values.timeline && values.json) throw new CliError('replay: --timeline or --json, not both');
+    const { values, positionals } = parse(argv, {
+      driver: { type: 'string' }, json: { type: 'boolean' }, timeline: { type: 'boolean' },
+      inspect: { type: 'string' }, real: { type: 'string' }, trace: { type: 'string' },
+      'keep-going': { type: 'boolean' },
+    }, 'replay');
+    if (values.timeline && values.json) {
+      throw new CliError('replay: --timeline or --json, not both');
+    }
     if (positionals.length > 1) throw new CliError('replay: one trace at a time');
     const trace = loadTrace(positionals[0], 'replay');
+    if (values.real !== undefined) {
+      return replayReal(values.real, trace, io,
+        { keepGoing: values['keep-going'], trace: values.trace });
+    }
+    if (values.trace || values['keep-going']) {
+      throw new CliError('--trace and --keep-going are for --real');
+    }
     const driver = await traceDriver(trace, values.driver);
     const inspection = await inspectOption(values.inspect);
     const timeline = values.timeline ? stripObserver(contextFor(trace.header, driver), trace.header,

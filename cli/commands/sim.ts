@@ -6,6 +6,7 @@ import { FileSink } from '../../sim/trace/writer.ts';
 import { parse } from '../args.ts';
 import { CliError, type Command } from '../command.ts';
 import { inspectOption, inspectUsage } from '../inspect-option.ts';
+import { simReal } from '../real-run.ts';
 import { driverOption, faultsOption, positiveOption, seedOption, shapeOption } from '../sim-options.ts';
 
 const INVARIANTS = ['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7'];
@@ -21,6 +22,8 @@ export const simCommand: Command = {
     'usage: lockchart sim [--driver NAME|PATH] [--seed N] [--seeds N] [--steps N]',
     '                     [--faults none|a,b,…] [--shape HxVxD] [--invariants S1,S3]',
     '                     [--trace FILE] [--inspect FILE|ws://HOST:PORT] [--json]',
+    '       lockchart sim --real --driver ofd|posix|posix-naive|lockd [--seed N] [--steps N]',
+    '                     [--faults …] [--shape HxVxD] [--trace FILE] [--keep-going]',
     '',
     '  --driver     nop, model, model-indirect, a canary, or a module exporting a service model',
     '  --seed       the seed (default 1); one seed reproduces a run exactly',
@@ -29,6 +32,9 @@ export const simCommand: Command = {
     '  --faults     fault classes to inject (see lockchart matrix --help for the list)',
     '  --shape      hosts x VMs x disks (default 2x3x3)',
     '  --trace      write the trace (JSON lines, as the run goes) to FILE',
+    '  --real       real mode: the same steps against a real driver — real processes, files,',
+    '               kernel locks, daemons (default 500 steps); divergences are findings (exit 3)',
+    '  --keep-going real mode: report every finding instead of stopping at the first',
     ...inspectUsage(15),
     '',
     'Exit status: 0 safe, 129 safety violation, 128 liveness violation, 2 bad input.',
@@ -38,9 +44,11 @@ export const simCommand: Command = {
       driver: { type: 'string' }, seed: { type: 'string' }, seeds: { type: 'string' },
       steps: { type: 'string' }, faults: { type: 'string' }, shape: { type: 'string' },
       invariants: { type: 'string' }, trace: { type: 'string' }, json: { type: 'boolean' },
-      inspect: { type: 'string' },
+      inspect: { type: 'string' }, real: { type: 'boolean' }, 'keep-going': { type: 'boolean' },
     }, 'sim');
     if (positionals.length > 0) throw new CliError(`sim: unexpected argument '${positionals[0]}'`);
+    if (values.real) return simReal(values, io);
+    if (values['keep-going']) throw new CliError('--keep-going is for real mode (--real)');
     const driver = await driverOption(values.driver);
     const faults = faultsOption(values.faults);
     const first = seedOption(values.seed, 1);
@@ -58,10 +66,15 @@ export const simCommand: Command = {
     const inspection = await inspectOption(values.inspect);
     for (let seed = first; seed < first + seeds; seed++) {
       const sink = values.trace ? new FileSink(values.trace) : undefined;
-      const result = runRandom({ driver, seed, steps, faults, ...(shape ? { shape } : {}),
-        ...(invariants ? { invariants } : {}), ...(sink ? { sink } : {}),
-        ...(inspection ? { observer: inspection.observer } : {}) });
-      await inspection?.sink.close();
+      let result;
+      try {
+        result = runRandom({ driver, seed, steps, faults, ...(shape ? { shape } : {}),
+          ...(invariants ? { invariants } : {}), ...(sink ? { sink } : {}),
+          ...(inspection ? { observer: inspection.observer } : {}) });
+      } finally {
+        // A socket left open would keep the process alive after a crash.
+        await inspection?.sink.close();
+      }
       const found = result.violation ?? result.liveness;
       if (values.json) {
         io.out(JSON.stringify({ seed, driver: driver.name, faults, steps: result.steps,

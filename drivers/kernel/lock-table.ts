@@ -80,12 +80,7 @@ export class LockTable {
     const where = { operation, driver: this.options.driver, resource: target.resource };
     const entry = this.entryOf(target, where);
     const mine = entry ? entry.owners.indexOf(owner) : -1;
-    if (!entry || mine < 0) {
-      const holders = entry ? entry.owners : kernelHolders(target);
-      if (holders.length === 0) throw busy(target, 'is not locked', where);
-      throw lockError('INTERNAL_ERROR', `internal error: owner ${owner} does not hold the ` +
-        `resource lock (held by ${describeHolders(holders)})`, where);
-    }
+    if (!entry || mine < 0) throw notHeld(owner, target, entry ? entry.owners : null, where);
     entry.owners.splice(mine, 1);
     if (entry.owners.length === 0) this.close(entry);
   }
@@ -167,6 +162,19 @@ export function kernelHolders(target: LockTarget): number[] {
   return locksOnFile(readProcLocks(), stat)
     .filter((lock) => coversByte(lock, LOCK_START))
     .map((lock) => lock.pid);
+}
+
+/**
+ * The error for releasing a lock the owner does not hold, as virtlockd answers: RESOURCE_BUSY
+ * "is not locked" when nobody holds it, INTERNAL_ERROR naming the holders otherwise. `holders`
+ * null: ask the kernel.
+ */
+export function notHeld(owner: number, target: LockTarget, holders: readonly number[] | null,
+  where: { operation: string; driver: string; resource: string }) {
+  const known = holders ?? kernelHolders(target);
+  if (known.length === 0) return busy(target, 'is not locked', where);
+  return lockError('INTERNAL_ERROR', `internal error: owner ${owner} does not hold the ` +
+    `resource lock (held by ${describeHolders(known)})`, where);
 }
 
 function describeHolders(pids: readonly number[]): string {

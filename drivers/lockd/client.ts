@@ -14,6 +14,8 @@
  *
  * Connections should REGISTER at once ({@link ConnectOptions.register}): virtlockd 9.0.0 exits,
  * dropping every lock, if SIGUSR1 finds a connection that has not registered (reference §5).
+ * That narrows the window without closing it: virtlockd accepts a connection before it reads
+ * the first request, so a SIGUSR1 just then still exits (`docs/real-mode.md`, lockd finding 3).
  */
 import { createConnection, type Socket } from 'node:net';
 import { constants } from 'node:os';
@@ -29,7 +31,7 @@ export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 export interface ConnectOptions {
   /** Per-call timeout for calls that do not give their own. */
   readonly timeoutMs?: number;
-  /** Sent in the same write as the connection is made, so it is never seen unregistered. */
+  /** Sent in the same write as the connection is made: unregistered only until it is read. */
   readonly register?: LockOwner;
 }
 

@@ -144,15 +144,17 @@ export class VirtlockdDaemon {
   /**
    * SIGUSR1: virtlockd re-executes itself in place, keeping its locks, clients and pid.
    * Serialised across processes (the state file's path is fixed). Resolves once the new image
-   * answers on the keeper connection and has consumed its state file.
+   * answers on the keeper connection and has consumed its state file. `beforeSignal` runs, with
+   * the lock held, just before SIGUSR1 is sent (to have a request arrive as the daemon goes).
    * @throws OPERATION_FAILED when the daemon exits instead (see {@link lastExit}).
    */
-  async reexec(): Promise<void> {
+  async reexec(options: { readonly beforeSignal?: () => void } = {}): Promise<void> {
     await withReexecLock(async () => {
       const pid = this.pid;
       const timeoutMs = this.options.readyTimeoutMs ?? 15_000;
       const state = watchStateFileConsumed();
       try {
+        options.beforeSignal?.();
         process.kill(pid, 'SIGUSR1');
         await raceTimeout(Promise.race([state.consumed, this.exit]), timeoutMs);
       } finally {

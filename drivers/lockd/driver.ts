@@ -54,6 +54,12 @@ export interface LockdObject {
 export interface LockdDriver extends LockDriver<LockdObject> {
   /** The configuration in force, or null before init / after deinit. */
   readonly config: LockdConfig | null;
+  /**
+   * Closes this process's own registered connection, as QEMU closing the fd libvirt leaked into
+   * it would (fault injection): virtlockd then releases the owner's locks and, if it released
+   * any, kills this process. Resolves false when there was no open own connection.
+   */
+  closeOwnConnection(): Promise<boolean>;
 }
 
 interface Session {
@@ -199,6 +205,14 @@ class LockdDriverImpl implements LockdDriver {
   }
 
   async free(): Promise<void> {}
+
+  async closeOwnConnection(): Promise<boolean> {
+    const own = this.session?.own;
+    if (!own?.open) return false;
+    this.session!.own = null;
+    await own.close();
+    return true;
+  }
 
   private live(operation: string): Session {
     if (this.session === null) {

@@ -3,6 +3,19 @@
  * even when the run ends by SIGINT, SIGTERM or SIGHUP instead of its own `finally` blocks.
  * Each cleanup is synchronous (kill by pid, rmSync) because `exit` handlers cannot await.
  */
+/**
+ * Marks a signal listener as a last-resort cleanup. lockchart has two cleanup registries (this
+ * one and `drivers/supervisor/cleanup.ts`, which marks its listener the same way); a process
+ * that loads both (real mode of lockd and of a kernel driver, as `lockchart matrix` may) must
+ * still die of SIGINT, so each re-raises once every listener left is such a cleanup.
+ */
+export const CLEANUP_HANDLER = Symbol.for('lockchart.signal-cleanup');
+
+/** Whether every listener of `signal` is a lockchart cleanup (none wants to handle it). */
+export function onlyCleanupsListen(signal: NodeJS.Signals): boolean {
+  return process.listeners(signal).every((listener) => CLEANUP_HANDLER in listener);
+}
+
 const cleanups = new Set<() => void>();
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 let installed = false;
@@ -25,13 +38,13 @@ function install(): void {
   for (const signal of SIGNALS) {
     const handler = (): void => {
       runAll();
-      // Alone on this signal we replaced its default action (exit): restore and re-raise it.
-      if (process.listenerCount(signal) === 1) {
+      // With only cleanups listening we replaced the default action (exit): restore, re-raise.
+      if (onlyCleanupsListen(signal)) {
         process.removeListener(signal, handler);
         process.kill(process.pid, signal);
       }
     };
-    process.on(signal, handler);
+    process.on(signal, Object.assign(handler, { [CLEANUP_HANDLER]: true }));
   }
 }
 

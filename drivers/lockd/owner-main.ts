@@ -7,16 +7,20 @@
  *
  * Started by `owner-process.mjs` with the driver configuration as its one argument (JSON). It
  * speaks JSON lines: it prints `{"ready":true,"pid":N}`, then answers each request on stdin
- * (`{"id","op":"register","restrict","disks"}` or `{"id","op":"call","operation","disk"}`) with
+ * (`{"id","op":"register","restrict","disks"}`, `{"id","op":"call","operation","disk","mode"?}`,
+ * `{"id","op":"write","disk"}` — one record, as a VM stand-in writes (`records.ts`) — or
+ * `{"id","op":"drop"}` — close its own connection, as QEMU closing its leaked fd) with
  * `{"id","ok":true,...}` or `{"id","ok":false,"error":{code,message,...}}`. It exits when stdin
  * closes (its parent is gone): an owner must not outlive the run that made it.
  */
+import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { identity } from '../conformance/identity.ts';
 import { isLockError, toErrorData } from '../errors.ts';
 import { AcquireFlags, FailureAction, flagsOfMode, LOCK_MANAGER_VERSION, NewFlags,
   ObjectType, ResourceType, type LockMode } from '../flags.ts';
 import { validateResource } from '../resources.ts';
+import { formatRecord, RECORD_OFFSET } from '../supervisor/records.ts';
 import { createLockdDriver, type LockdObject } from './driver.ts';
 
 interface RegisterRequest {
@@ -31,9 +35,21 @@ interface CallRequest {
   readonly op: 'call';
   readonly operation: 'acquire' | 'release';
   readonly disk: string;
+  readonly mode?: LockMode;
 }
 
-type Request = RegisterRequest | CallRequest;
+interface WriteRequest {
+  readonly id: number;
+  readonly op: 'write';
+  readonly disk: string;
+}
+
+interface DropRequest {
+  readonly id: number;
+  readonly op: 'drop';
+}
+
+type Request = RegisterRequest | CallRequest | WriteRequest | DropRequest;
 
 const driver = createLockdDriver();
 const params = { ...identity(process.pid), pid: process.pid };
@@ -47,7 +63,31 @@ async function objectFor(disks: ReadonlyArray<readonly [string, LockMode]>): Pro
   return object;
 }
 
+/** Open disks by path, each with this process's sequence number of records on it. */
+const disks = new Map<string, { fd: number; seq: number }>();
+
+/** Appends one record past RECORD_OFFSET with one write(2) on an O_APPEND descriptor. */
+function writeRecord(path: string): number {
+  let disk = disks.get(path);
+  if (!disk) {
+    const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND);
+    if (fstatSync(fd).size < RECORD_OFFSET) {
+      // Grow through another descriptor: a positional write on O_APPEND would append.
+      const raw = openSync(path, constants.O_WRONLY);
+      writeSync(raw, Buffer.alloc(1), 0, 1, RECORD_OFFSET - 1);
+      closeSync(raw);
+    }
+    disk = { fd, seq: 0 };
+    disks.set(path, disk);
+  }
+  disk.seq += 1;
+  writeSync(disk.fd, formatRecord(process.pid, process.pid, disk.seq, process.hrtime.bigint()));
+  return disk.seq;
+}
+
 async function handle(request: Request): Promise<Record<string, unknown>> {
+  if (request.op === 'write') return { seq: writeRecord(request.disk) };
+  if (request.op === 'drop') return { closed: await driver.closeOwnConnection() };
   if (request.op === 'register') {
     const object = await objectFor(request.disks);
     const flags = AcquireFlags.REGISTER_ONLY | (request.restrict ? AcquireFlags.RESTRICT : 0);
@@ -58,7 +98,7 @@ async function handle(request: Request): Promise<Record<string, unknown>> {
   }
   // A lock call through this process's own registered connection (the driver routes every call
   // whose owner pid is this process there): after RESTRICT virtlockd must deny it.
-  const object = await objectFor([[request.disk, 'exclusive']]);
+  const object = await objectFor([[request.disk, request.mode ?? 'exclusive']]);
   if (request.operation === 'acquire') {
     await driver.acquire(object, { state: null, flags: 0, action: FailureAction.DEFAULT });
   } else {

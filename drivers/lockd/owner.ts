@@ -7,6 +7,7 @@
  * runner or the process running the driver for libvirtd's side.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { LockError, lockError, type LockErrorData } from '../errors.ts';
@@ -19,6 +20,16 @@ const ENTRY = fileURLToPath(new URL('./owner-process.mjs', import.meta.url));
 
 /** The lockd driver configuration the owner loads (as `drivers/lockd/config.ts` reads it). */
 export type OwnerDriverConfig = Readonly<Record<string, unknown>>;
+
+/** How the owner program is started. */
+export interface OwnerSpawnOptions {
+  /** The program's entry (default `owner-process.mjs`; real mode passes a prebuilt bundle). */
+  readonly entry?: string;
+  /** Its working directory (a core dump of a crashed owner lands there). */
+  readonly cwd?: string;
+  /** Its nice value while it starts (background spawns must not slow the run down). */
+  readonly niceness?: number;
+}
 
 interface Waiter {
   readonly resolve: (message: Record<string, unknown>) => void;
@@ -60,12 +71,15 @@ export class OwnerProcess {
    * Starts an owner process and waits until it reports ready.
    * @throws SYSTEM_ERROR if it exits or stays silent for `readyTimeoutMs`.
    */
-  static async spawn(config: OwnerDriverConfig, readyTimeoutMs = 15_000): Promise<OwnerProcess> {
-    const child = spawn(process.execPath, [ENTRY, JSON.stringify(config)],
-      { stdio: ['pipe', 'pipe', 'inherit'] });
+  static async spawn(config: OwnerDriverConfig, readyTimeoutMs = 15_000,
+    options: OwnerSpawnOptions = {}): Promise<OwnerProcess> {
+    const child = spawn(process.execPath, [options.entry ?? ENTRY, JSON.stringify(config)],
+      { stdio: ['pipe', 'pipe', 'inherit'], ...(options.cwd ? { cwd: options.cwd } : {}) });
     if (child.pid === undefined) {
+      child.once('error', () => {}); // reported here; unhandled, it would end this process
       throw lockError('SYSTEM_ERROR', 'could not start the owner process', { operation: 'owner' });
     }
+    if (options.niceness !== undefined) setNice(child.pid, options.niceness);
     const owner = new OwnerProcess(child, child.pid);
     child.stdin!.on('error', () => {}); // EPIPE once it died: the exit handler reports it
     const ready = new Promise<void>((resolve) => {
@@ -101,8 +115,23 @@ export class OwnerProcess {
   }
 
   /** A lock call through the owner's own registered connection. */
-  async callOwn(operation: 'acquire' | 'release', disk: string): Promise<void> {
-    await this.request({ op: 'call', operation, disk });
+  async callOwn(operation: 'acquire' | 'release', disk: string,
+    mode: LockMode = 'exclusive'): Promise<void> {
+    await this.request({ op: 'call', operation, disk, mode });
+  }
+
+  /** The owner appends one record to `disk` (`records.ts`); resolves with its sequence number. */
+  async write(disk: string): Promise<number> {
+    return Number((await this.request({ op: 'write', disk }))['seq']);
+  }
+
+  /**
+   * The owner closes its own connection while it lives (QEMU closing its leaked fd); resolves
+   * with whether it had one. virtlockd may kill it for that before it answers: then this
+   * rejects, and {@link exited} tells.
+   */
+  async dropConnection(): Promise<boolean> {
+    return (await this.request({ op: 'drop' }))['closed'] === true;
   }
 
   /** Kills the owner (SIGKILL: a crash) and waits until it has been reaped. */
@@ -129,6 +158,15 @@ export class OwnerProcess {
     this.waiters.delete(Number(message['id']));
     if (message['ok'] === true) waiter.resolve(message);
     else waiter.reject(new LockError(message['error'] as LockErrorData));
+  }
+}
+
+/** Sets a process's nice value; a process that is gone (or a refusal) changes nothing. */
+export function setNice(pid: number, niceness: number): void {
+  try {
+    setPriority(pid, niceness);
+  } catch {
+    // ESRCH: it already died (spawn reports that); EACCES: we may not raise its priority.
   }
 }
 

@@ -10,11 +10,16 @@
  * - Acquire and release walk the resources in order and stop at the first failure, with no
  *   rollback: resources 1..k-1 stay acquired (or released).
  * - Release by a pid that is not among the owners is INTERNAL_ERROR; of an unheld resource,
- *   RESOURCE_BUSY "is not locked".
+ *   RESOURCE_BUSY "is not locked" — unheld *by this host's daemon*: each host has its own.
  * - Only the owner's own registered connection releases everything when it closes, and then the
  *   daemon kills the owner if it released anything. libvirtd's impersonating connections release
  *   nothing when they close, and the daemon never watches pids.
  * - A crashed daemon restarts empty; a re-exec keeps everything.
+ *
+ * `watch_owners: true` is the variant for lockchart's kernel-lock drivers (`model-canonical`),
+ * which know when an owner process dies: its death releases everything it held, registered or
+ * not, and kills nobody; a lock is never taken for an owner that is dead (OPERATION_INVALID,
+ * where virtlockd grants it and keeps it for ever, decisions §5).
  */
 import { errorData, lockError, type LockErrorData } from '../errors.ts';
 import type { FailureSemantics } from '../driver.ts';
@@ -29,6 +34,7 @@ import {
   type ServiceReply,
   type ServiceRequest,
 } from '../service.ts';
+import { relabelLockd } from './lockd-relabel.ts';
 import { lockKey, normalisePath } from './naming.ts';
 
 export interface LockdEntry {
@@ -59,6 +65,8 @@ export interface LockdState {
   readonly entries: readonly LockdEntry[];
   /** Owners whose own connection is registered, sorted by pid. */
   readonly registrations: readonly LockdRegistration[];
+  /** Null unless owners are watched (`watch_owners`): then the pids known dead, sorted. */
+  readonly dead: readonly number[] | null;
 }
 
 export const LOCKD_FAILURE: FailureSemantics = {
@@ -70,7 +78,7 @@ export const LOCKD_FAILURE: FailureSemantics = {
 };
 
 /** What the driver names the lock after: the path as spelled, or its canonical form. */
-function canonicalResource(state: LockdState, resource: ResourceSpec): ResourceSpec {
+export function canonicalResource(state: LockdState, resource: ResourceSpec): ResourceSpec {
   if (state.canonical === null || resource.kind !== 'disk') return resource;
   const name = state.canonical[resource.name] ?? normalisePath(resource.name);
   return name === resource.name ? resource : { ...resource, name };
@@ -107,6 +115,7 @@ export function acquireOne(
   resource: ResourceSpec,
 ): { state: LockdState } | { error: LockErrorData } {
   if (resource.mode === 'readonly') return { state };
+  if (isDead(state, owner.pid)) return { error: deadOwner(owner.pid) };
   const key = lockKey(canonicalResource(state, resource), state.lockspaceDir);
   const shared = resource.mode === 'shared';
   const at = findEntry(state.entries, key);
@@ -120,6 +129,17 @@ export function acquireOne(
   return { state: { ...state, entries: replaceAt(state.entries, at, grown) } };
 }
 
+/**
+ * Whether the caller's daemon has the entry in its table. Each host runs its own virtlockd with
+ * its own table; hosts exclude each other only through the kernel's locks on the file. So an
+ * entry whose holders are all on other hosts is "not locked" for this host's daemon (found by
+ * real mode against virtlockd: lockd-model finding 1, `docs/real-mode.md`). The watched-owner
+ * variant stands for the kernel-lock drivers, which answer from `/proc/locks`, for every host.
+ */
+function inCallersTable(state: LockdState, entry: LockdEntry, owner: Owner): boolean {
+  return state.dead !== null || entry.owners.some((held) => held.host === owner.host);
+}
+
 /** Releases one resource for the owner, or says why not. */
 export function releaseOne(
   state: LockdState,
@@ -131,6 +151,7 @@ export function releaseOne(
   const at = findEntry(state.entries, key);
   if (at < 0) return { error: busy(resource.name, 'is not locked') };
   const entry = state.entries[at]!;
+  if (!inCallersTable(state, entry, owner)) return { error: busy(resource.name, 'is not locked') };
   const mine = entry.owners.findIndex((held) => held.pid === owner.pid);
   if (mine < 0) {
     return {
@@ -172,6 +193,23 @@ function dropOwners(state: LockdState, drop: (owner: Owner) => boolean) {
     if (owners.length > 0) entries.push(owners.length === entry.owners.length ? entry : { ...entry, owners });
   }
   return { entries, released };
+}
+
+function isDead(state: LockdState, pid: number): boolean {
+  return state.dead !== null && state.dead.includes(pid);
+}
+
+function deadOwner(pid: number): LockErrorData {
+  return errorData('OPERATION_INVALID', `owner pid ${pid} is not running`);
+}
+
+/** A watched owner died: everything it held goes, and it is remembered as dead. */
+function watchedOwnerGone(state: LockdState, owner: Owner): OwnerGoneResult<LockdState> {
+  const { entries, released } = dropOwners(state, (held) => held.pid === owner.pid);
+  const registrations = state.registrations.filter((other) => other.pid !== owner.pid);
+  const dead = isDead(state, owner.pid) ? state.dead
+    : [...state.dead!, owner.pid].sort((a, b) => a - b);
+  return { state: { ...state, entries, registrations, dead }, released, kill: false };
 }
 
 function withRegistration(state: LockdState, registration: LockdRegistration): LockdState {
@@ -217,6 +255,7 @@ export function encodeLockd(state: LockdState): string {
   for (const registration of state.registrations) {
     out += `${registration.pid}@${registration.host}${registration.restricted ? 'r' : ''};`;
   }
+  if (state.dead !== null) out += `|dead ${state.dead.join(',')}`;
   return out;
 }
 
@@ -235,6 +274,12 @@ function readCanonical(config: Readonly<Record<string, unknown>>): Readonly<Reco
   if (on !== true && on !== 'true' && on !== '1') return null;
   const aliases = config['path_aliases'];
   return typeof aliases === 'object' && aliases !== null ? aliases as Record<string, string> : {};
+}
+
+/** `watch_owners: true` (or "1"/"true" from a scenario). */
+function readWatchOwners(config: Readonly<Record<string, unknown>>): boolean {
+  const on = config['watch_owners'];
+  return on === true || on === 'true' || on === '1';
 }
 
 function readLockspaceDir(config: Readonly<Record<string, unknown>>): string | null {
@@ -259,10 +304,12 @@ export const lockdModel: LockServiceModel<LockdState> = {
     canonical: readCanonical(config),
     entries: [],
     registrations: [],
+    dead: readWatchOwners(config) ? [] : null,
   }),
   checkResource: checkLeaseOffset,
 
   register(state, owner, { restrict }) {
+    if (isDead(state, owner.pid)) return fail(state, deadOwner(owner.pid), 0);
     return ok(withRegistration(state, { ...owner, restricted: restrict }), null);
   },
   acquire: (state, request) => walk(state, request, acquireOne),
@@ -282,6 +329,7 @@ export const lockdModel: LockServiceModel<LockdState> = {
   },
 
   ownerGone(state, owner): OwnerGoneResult<LockdState> {
+    if (state.dead !== null) return watchedOwnerGone(state, owner);
     if (!registrationOf(state, owner.pid)) return { state, released: 0, kill: false };
     const { entries, released } = dropOwners(state, (held) => held.pid === owner.pid);
     const registrations = state.registrations.filter((other) => other.pid !== owner.pid);
@@ -304,4 +352,5 @@ export const lockdModel: LockServiceModel<LockdState> = {
     return registration.restricted ? 'restricted' : 'registered';
   },
   encode: encodeLockd,
+  relabel: relabelLockd,
 };

@@ -35,4 +35,6 @@ export const nopModel: LockServiceModel<NopState> = {
   grants: () => [],
   registration: () => 'none',
   encode: () => '',
+  // nop's state mentions nobody: every renaming leaves it as it is.
+  relabel: (state) => state,
 };

@@ -9,7 +9,9 @@
  * and the only descriptors of the file in P are the ones its lock table opened, so no stray
  * open/close can drop them (the trap that `naive.ts` walks into). The driver's process holds no
  * lock at all. Owners without a supervisor (pids this process did not start through
- * `realSupervisor()`) cannot hold posix locks: OPERATION_INVALID.
+ * `realSupervisor()`, or dead ones) cannot hold posix locks: OPERATION_INVALID; a release for
+ * them answers as for any lock the owner does not hold (RESOURCE_BUSY "is not locked", or
+ * INTERNAL_ERROR naming the holder).
  *
  * Semantics are virtlockd's except that disk paths are canonicalised. Configuration:
  * `lockspace_dir` (indirect leases), `agent_timeout_ms` (default 10 000: a stopped supervisor
@@ -21,6 +23,7 @@ import {
   type KernelBackend,
   type KernelDriver,
 } from '../kernel/kernel-driver.ts';
+import { notHeld } from '../kernel/lock-table.ts';
 import type { LockTarget } from '../kernel/lock-target.ts';
 import type { SupervisorAgent } from '../supervisor/agent.ts';
 import { defaultAgents, type AgentDirectory } from '../supervisor/agents.ts';
@@ -54,10 +57,19 @@ export function createPosixDriver(options: PosixDriverOptions = {}): KernelDrive
         const operation = op === 'lock' ? 'acquire' : 'release';
         await agentOf(owner, operation).call({ op, owner, target }, timeoutMs);
       };
+      // An owner with no supervisor (dead, or never ours) holds nothing: releasing answers as
+      // for any lock the owner does not hold, like the ofd driver and virtlockd.
+      const release = async (owner: number, target: LockTarget) => {
+        if (!agents.get(owner)) {
+          throw notHeld(owner, target, null,
+            { operation: 'release', driver: 'posix', resource: target.resource });
+        }
+        await ask(owner, 'unlock', target);
+      };
       return {
         register: (owner) => void agentOf(owner, 'acquire'),
         acquireOne: (owner, target) => ask(owner, 'lock', target),
-        releaseOne: (owner, target) => ask(owner, 'unlock', target),
+        releaseOne: release,
         deinit: () => {},
       };
     },

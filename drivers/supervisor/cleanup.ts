@@ -58,14 +58,19 @@ export function cleanupNow(): { killed: number; removed: number } {
   return { killed, removed };
 }
 
+/** Shared with `drivers/lockd/exit-cleanup.ts`: a listener that only cleans up (global symbol). */
+const CLEANUP_HANDLER = Symbol.for('lockchart.signal-cleanup');
+
 function onSignal(signal: NodeJS.Signals): void {
   cleanupNow();
-  // Keep the signal's meaning: with no other handler, die of it as if we had never listened.
-  if (process.listenerCount(signal) === 1) {
+  // Keep the signal's meaning: with no other handler (only cleanups), die of it as if we had
+  // never listened.
+  if (process.listeners(signal).every((listener) => CLEANUP_HANDLER in listener)) {
     process.removeListener(signal, onSignal);
     process.kill(process.pid, signal);
   }
 }
+Object.assign(onSignal, { [CLEANUP_HANDLER]: true });
 
 function install(): void {
   if (installed) return;

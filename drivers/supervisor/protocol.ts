@@ -17,7 +17,14 @@ export type VmCommand =
   /** Writes `count` records per open disk; `force` writes even while paused (in-flight I/O). */
   | { readonly type: 'write'; readonly count: number; readonly force?: boolean }
   | { readonly type: 'close'; readonly disk: number }
-  | { readonly type: 'ping' };
+  | { readonly type: 'ping' }
+  /** Opens one more disk (hotplug); answers `ok open <index>`. */
+  | { readonly type: 'open'; readonly path: string }
+  /** One record on disk `disk` only (only while running). */
+  | { readonly type: 'put'; readonly disk: number }
+  /** The guest's own try at an exclusive lock on byte 0 (`ok trylock got|busy`), or an unlock. */
+  | { readonly type: 'trylock' | 'unlock'; readonly disk: number;
+      readonly primitive: 'ofd' | 'posix' };
 
 export type SupervisorRequest =
   | { readonly op: 'lock'; readonly owner: number; readonly target: LockTarget }

@@ -29,6 +29,11 @@ export interface RealSupervisorOptions {
   readonly vm?: (params: DomainParams) => VmPlan;
   readonly startTimeoutMs?: number;
   readonly callTimeoutMs?: number;
+  /**
+   * The working directory of the supervisors (and so of their stand-ins): where a core dump of
+   * a crashed one would land (default: this process's).
+   */
+  readonly cwd?: string;
 }
 
 export interface RealSupervisor extends Supervisor {
@@ -59,6 +64,7 @@ export function realSupervisor(options: RealSupervisorOptions = {}): RealSupervi
     const child = spawn(command!, args, {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: supervisorCommand().env,
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     });
     const identity = child.pid === undefined ? null : identify(child.pid);
     if (identity === null) {

@@ -36,6 +36,14 @@ export interface WriterRun {
 
 const RECORD = /^LCREC (\{.*\})$/;
 
+/**
+ * Pure: one record line, newline included, as `stand-in.mjs` writes it (and the lockd owner
+ * program, which writes the same records for real mode). `time` is CLOCK_MONOTONIC in ns.
+ */
+export function formatRecord(owner: number, writer: number, seq: number, time: bigint): string {
+  return `LCREC ${JSON.stringify({ owner, writer, seq, t: time.toString() })}\n`;
+}
+
 /** Pure: the records in a disk's bytes from RECORD_OFFSET on, in file order. */
 export function parseRecords(text: string): DiskRecord[] {
   const records: DiskRecord[] = [];

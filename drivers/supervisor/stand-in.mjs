@@ -11,9 +11,15 @@
 // Commands, one per line on stdin, each answered by one line on stdout ("ok …" / "err …"):
 //   cont | stop | write <n> (only while running) | flush <n> (even paused: in-flight I/O)
 //   | close <disk index> | ping
+//   | open <path> (one more disk, hotplug; answers its index) | put <disk index> (one record on
+//     that disk only, only while running)
+//   | trylock <disk index> ofd|posix, unlock <disk index> ofd|posix: the guest's own try at the
+//     lock on byte 0 (exclusive) or at dropping it, through a fresh descriptor it closes again
+//     ("got"/"busy", "done"): what a guest with no lock connection can do about the locks.
 // It exits when stdin reaches EOF: its supervisor died or let go of it, and a VM never outlives
 // its supervisor. SIGSTOP/SIGCONT are the kernel's business; a stopped stand-in writes nothing.
 import { closeSync, fstatSync, openSync, writeSync, constants } from 'node:fs';
+import { createRequire } from 'node:module';
 
 const RECORD_OFFSET = 4096;
 
@@ -61,19 +67,63 @@ const disks = openDisks(options.disks);
 let running = false;
 let timer = null;
 
+function writeRecord(disk) {
+  disk.seq += 1;
+  const record = { owner: options.owner, writer: process.pid, seq: disk.seq,
+    t: process.hrtime.bigint().toString() };
+  writeSync(disk.fd, `LCREC ${JSON.stringify(record)}\n`);
+}
+
 function writeRecords(count) {
   let written = 0;
   for (let n = 0; n < count; n++) {
     for (const disk of disks) {
       if (disk.fd === null) continue;
-      disk.seq += 1;
-      const record = { owner: options.owner, writer: process.pid, seq: disk.seq,
-        t: process.hrtime.bigint().toString() };
-      writeSync(disk.fd, `LCREC ${JSON.stringify(record)}\n`);
+      writeRecord(disk);
       written += 1;
     }
   }
   return written;
+}
+
+// The lock primitives, loaded on first use only: a stand-in that never tries a lock starts as
+// fast as before. (Found through NODE_PATH when the supervisor runs bundled.)
+const require = createRequire(import.meta.url);
+const primitives = {
+  ofd: {
+    lock: (fd) => require('fs-native-extensions/binding').tryLock(fd, 0, 1, true),
+    unlock: (fd) => require('fs-native-extensions/binding').unlock(fd, 0, 1),
+  },
+  posix: {
+    lock: (fd) => fcntl(fd, 'F_WRLCK'),
+    unlock: (fd) => fcntl(fd, 'F_UNLCK'),
+  },
+};
+
+function fcntl(fd, type) {
+  const fsExt = require('fs-ext-extra-prebuilt');
+  fsExt.fcntlSync(fd, 'setlk', fsExt.constants[type], 0, 1);
+}
+
+/** The guest's own try at the lock: a fresh descriptor of the disk, one call, closed again. */
+function tryOwn(arg, kind, op) {
+  const disk = disks[Number(arg)];
+  const primitive = primitives[kind];
+  if (!disk || !primitive) return `err ${op} bad arguments`;
+  const fd = openSync(disk.path, constants.O_RDWR | constants.O_NOFOLLOW);
+  try {
+    if (op === 'unlock') {
+      primitive.unlock(fd);
+      return 'ok unlock done';
+    }
+    primitive.lock(fd);
+    return 'ok trylock got';
+  } catch (error) {
+    if (error.code === 'EAGAIN' || error.code === 'EACCES') return 'ok trylock busy';
+    throw error;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function setRunning(value) {
@@ -85,9 +135,22 @@ function setRunning(value) {
 }
 
 function handle(line) {
-  const [command, arg] = line.trim().split(/\s+/);
+  const [command, arg, extra] = line.trim().split(/\s+/);
   const count = Number(arg ?? 1);
   switch (command) {
+    case 'open':
+      disks.push(openDisk(line.slice(line.indexOf('open ') + 5)));
+      return `ok open ${disks.length - 1}`;
+    case 'put': {
+      const disk = disks[count];
+      if (!running) return 'err put paused';
+      if (!disk || disk.fd === null) return `err put no open disk ${arg}`;
+      writeRecord(disk);
+      return 'ok put 1';
+    }
+    case 'trylock':
+    case 'unlock':
+      return tryOwn(arg, extra, command);
     case 'cont': setRunning(true); return 'ok cont';
     case 'stop': setRunning(false); return 'ok stop';
     case 'write':

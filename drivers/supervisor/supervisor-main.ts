@@ -59,6 +59,13 @@ function vmCommand(command: VmCommand): Promise<string> {
       return vm.command(`${command.force ? 'flush' : 'write'} ${command.count}`);
     case 'close':
       return vm.command(`close ${command.disk}`);
+    case 'open':
+      return vm.command(`open ${command.path}`);
+    case 'put':
+      return vm.command(`put ${command.disk}`);
+    case 'trylock':
+    case 'unlock':
+      return vm.command(`${command.type} ${command.disk} ${command.primitive}`);
     default:
       return vm.command(command.type);
   }

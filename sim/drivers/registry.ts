@@ -31,7 +31,11 @@ const NAMED: readonly SimDriver[] = [
   ...BUILTIN_DRIVERS,
   asSim(lockdModel as LockServiceModel<never>,
     { file_lockspace_dir: '/var/lib/libvirt/lockd/files' }, 'model-indirect'),
-  asSim(lockdModel as LockServiceModel<never>, { canonical_paths: true }, 'model-canonical'),
+  // The model of the kernel-lock drivers (ofd, posix): they canonicalise paths and watch owners.
+  asSim(lockdModel as LockServiceModel<never>, { canonical_paths: true, watch_owners: true },
+    'model-canonical'),
+  // The model of the real lockd driver: virtlockd's semantics, paths canonicalised (realpath).
+  asSim(lockdModel as LockServiceModel<never>, { canonical_paths: true }, 'model-lockd'),
   ...CANARIES.map((canary) => asSim(canary.model as LockServiceModel<never>)),
 ];
 

@@ -17,6 +17,7 @@ export const FAULT_NAMES = [
   'external-resume',
   'path-alias',
   'connection-drop',
+  'image-probe',
 ] as const;
 
 export type FaultName = (typeof FAULT_NAMES)[number];
@@ -88,6 +89,13 @@ export const FAULTS: Readonly<Record<FaultName, FaultInfo>> = {
     name: 'connection-drop',
     summary: "a QEMU's own lock-daemon connection closes while QEMU lives",
     history: '§6 #22',
+  },
+  'image-probe': {
+    name: 'image-probe',
+    summary: 'libvirtd opens a disk of one of its VMs and closes it again (reads the ' +
+      "image's header); for the lock service nothing happens",
+    history: "§6 #5: closing any descriptor drops the process's POSIX locks on the file, " +
+      'which is why locks cannot live in libvirtd (the POSIX trap)',
   },
 };
 

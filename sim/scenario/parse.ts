@@ -19,6 +19,7 @@
  *   fault process-crash|process-kill|external-resume|connection-drop web@h0
  *   fault daemon-crash|host-crash h0     fault daemon-reexec h0 [lost=yes,no]
  *   fault libvirtd-restart h0 [applied=yes,no]     fault path-alias web disk0 1
+ *   fault image-probe h0 disk0
  *   settle                                  (let everything in flight complete)
  *   assert domain web@h0 active.vcpus.paused | assert process web@h0 running|paused|dead
  *   assert held web@h0 disk0 | assert free disk0
@@ -308,6 +309,8 @@ function faultAction(state: State, args: string[], step: (v: Record<string, unkn
     case 'path-alias':
       return step({ kind: 'fault', fault, vm: vmIndex(state, target), disk: diskArg(state, extra),
         spelling: Number(spelling) });
+    case 'image-probe':
+      return step({ kind: 'fault', fault, host: host(state, target), disk: diskArg(state, extra) });
     default:
       return step({ kind: 'fault', fault });
   }

@@ -113,6 +113,8 @@ function faultStep(o: Obj): Step {
       return { kind: 'fault', fault, host: nat(o, 'host'), applied: bools(o, 'applied') };
     case 'path-alias':
       return { kind: 'fault', fault, vm: nat(o, 'vm'), disk: nat(o, 'disk'), spelling: nat(o, 'spelling') };
+    case 'image-probe':
+      return { kind: 'fault', fault, host: nat(o, 'host'), disk: nat(o, 'disk') };
     case 'acquire-fails':
     case 'release-fails':
     case 'partial-acquire':

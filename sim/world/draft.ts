@@ -52,7 +52,8 @@ export class Draft {
   /** Events delivered to statecharts in this step, in order; null unless observed. */
   readonly transitions: ActorTransition[] | null;
 
-  constructor(world: World, observe = false) {
+  constructor(private readonly from: World, observe = false) {
+    const world = from;
     this.transitions = observe ? [] : null;
     this.time = world.time;
     this.hosts = world.hosts.slice();
@@ -101,20 +102,32 @@ export class Draft {
     this.notes.push(text);
   }
 
+  /**
+   * The next World. An array the step left as it was is the original one, so that "did this
+   * change?" is an identity test for the checkers' shortcuts and caches (and worlds share more).
+   */
   finish(): World {
+    const from = this.from;
     return {
       time: this.time,
-      hosts: this.hosts,
-      vms: this.vms,
-      domains: this.domains,
-      procs: this.procs,
+      hosts: same(this.hosts, from.hosts),
+      vms: same(this.vms, from.vms),
+      domains: same(this.domains, from.domains),
+      procs: same(this.procs, from.procs),
       service: this.service,
-      pending: this.pending,
-      timers: this.timers,
-      disks: this.disks,
+      pending: same(this.pending, from.pending),
+      timers: same(this.timers, from.timers),
+      disks: same(this.disks, from.disks),
       nextPid: this.nextPid,
       nextSeq: this.nextSeq,
       faults: this.faults,
     };
   }
+}
+
+/** `original` when `copy` holds the very same elements, else `copy`. */
+function same<T>(copy: T[], original: readonly T[]): readonly T[] {
+  if (copy.length !== original.length) return copy;
+  for (let i = 0; i < copy.length; i++) if (copy[i] !== original[i]) return copy;
+  return original;
 }

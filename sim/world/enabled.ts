@@ -182,6 +182,7 @@ function faultSteps(ctx: SimContext, world: World, faults: ReadonlySet<FaultName
     }
   }
   if (faults.has('path-alias')) aliasSteps(ctx, world, steps);
+  if (faults.has('image-probe')) probeSteps(world, steps);
   outcomeFaultSteps(ctx, world, faults, steps);
 }
 
@@ -199,6 +200,19 @@ function aliasSteps(ctx: SimContext, world: World, steps: Step[]): void {
       }
     }
   });
+}
+
+/** libvirtd may read the header of any disk a live QEMU of its host uses. */
+function probeSteps(world: World, steps: Step[]): void {
+  const seen = new Set<string>();
+  for (const proc of world.procs) {
+    for (const use of proc.devices) {
+      const key = `${proc.host}:${use.disk}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      steps.push({ kind: 'fault', fault: 'image-probe', host: proc.host, disk: use.disk });
+    }
+  }
 }
 
 function outcomeFaultSteps(ctx: SimContext, world: World, faults: ReadonlySet<FaultName>,

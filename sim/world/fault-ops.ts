@@ -51,7 +51,23 @@ export function applyFault(ctx: SimContext, d: Draft, step: FaultStep): boolean 
       return true;
     case 'path-alias':
       return pathAlias(ctx, d, step.vm, step.disk, step.spelling);
+    case 'image-probe':
+      return imageProbe(d, step.host, step.disk);
   }
+}
+
+/**
+ * libvirtd reads the header of a disk one of its live QEMUs uses: it opens the image and closes
+ * it again. The lock service sees nothing, so the model changes nothing — a driver that keeps
+ * POSIX locks in libvirtd's own process loses the lock here for real (the POSIX trap), and real
+ * mode shows that as a divergence.
+ */
+function imageProbe(d: Draft, host: number, disk: number): boolean {
+  if (!d.procs.some((proc) => proc.host === host && proc.devices.some((use) => use.disk === disk))) {
+    return false;
+  }
+  d.note(`libvirtd on h${host} opened and closed disk${disk}; no lock call`);
+  return true;
 }
 
 function connectionDrop(ctx: SimContext, d: Draft, vm: number, host: number): boolean {

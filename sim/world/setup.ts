@@ -5,12 +5,23 @@ import { DOMAIN, type SimContext } from './context.ts';
 import type { ActorState } from '../../machines/interned.ts';
 import type { DiskUse, VmDefinition, World } from './types.ts';
 
-export function freshDomain(disks: readonly DiskUse[], extra: {
+type DomainExtra = {
   liveDisks?: readonly ResourceSpec[];
   lockState?: string | null;
   reconnect?: 'running' | 'paused';
-} = {}): ActorState {
-  return DOMAIN.initial({ disks: disks.map(toSpec), ...extra }).state;
+};
+
+const NO_EXTRA: DomainExtra = {};
+/** Domains loaded from a definition alone, by definition list (lists are immutable, shared). */
+const loaded = new WeakMap<readonly DiskUse[], ActorState>();
+
+export function freshDomain(disks: readonly DiskUse[], extra: DomainExtra = NO_EXTRA): ActorState {
+  // The same definition always loads the same state: skip serialising the input on a hot path.
+  const memo = extra === NO_EXTRA ? loaded.get(disks) : undefined;
+  if (memo) return memo;
+  const state = DOMAIN.initial({ disks: disks.map(toSpec), ...extra }).state;
+  if (extra === NO_EXTRA) loaded.set(disks, state);
+  return state;
 }
 
 export function createWorld(ctx: SimContext, definitions: readonly VmDefinition[]): World {

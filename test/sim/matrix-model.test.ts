@@ -23,6 +23,7 @@ const EXPECTED: Readonly<Record<Column, 'safe' | 'violated'>> = {
   'external-resume': 'violated',
   'path-alias': 'violated',
   'connection-drop': 'safe',
+  'image-probe': 'safe',
 };
 
 describe('the model row of the safety matrix', () => {

@@ -91,7 +91,7 @@ export function recordOf(event: InspectionEvent): InspectionRecord | null {
         parentId: actor._parent?.sessionId ?? null,
         rootId: event.rootId,
         name: actor.logic?.config?.id ?? actor.logic?.id ?? actor.id ?? actor.sessionId,
-        snapshot: inspectedSnapshot(actor.getSnapshot?.()),
+        snapshot: announcedSnapshot(actor),
       };
     case '@xstate.event':
       return {
@@ -111,6 +111,18 @@ export function recordOf(event: InspectionEvent): InspectionRecord | null {
       };
     default:
       return null;
+  }
+}
+
+/**
+ * An actor's snapshot when it is announced. XState announces an actor before its first
+ * snapshot exists (reading it then throws); the `xstate.init` snapshot event follows at once.
+ */
+function announcedSnapshot(actor: RefLike): InspectedSnapshot {
+  try {
+    return inspectedSnapshot(actor.getSnapshot?.());
+  } catch {
+    return { status: 'active' };
   }
 }
 

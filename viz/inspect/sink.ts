@@ -15,6 +15,7 @@ export interface InspectedActor {
   readonly snapshot: InspectedSnapshot;
 }
 
+/** Where the inspection events of a run go (a file, a WebSocket). */
 export interface InspectionSink {
   /** An actor appeared. */
   actor(actor: InspectedActor, at?: SimPlace): void;

@@ -14,6 +14,7 @@ import type { AnyActorRef, AnyEventObject } from 'xstate';
 import type { InspectedSnapshot } from './events.ts';
 import type { InspectedActor, InspectionSink } from './sink.ts';
 
+/** Nothing answers at the inspector's address, or its socket would not open. */
 export class InspectionConnectError extends Error {
   override readonly name = 'InspectionConnectError';
 }

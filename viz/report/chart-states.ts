@@ -47,7 +47,9 @@ export class ChartStates {
   private readonly interner = new Interner<ChartState>();
   private readonly byActor = new WeakMap<ActorState, number>();
 
-  constructor(private readonly describe: (leaves: readonly string[]) => Omit<ChartState, 'paths'>) {}
+  constructor(
+    private readonly describe: (leaves: readonly string[]) => Omit<ChartState, 'paths'>,
+  ) {}
 
   get items(): readonly ChartState[] {
     return this.interner.items;
@@ -66,8 +68,10 @@ export class ChartStates {
   }
 }
 
+/** A fresh table of domain configurations (one per report). */
 export const domainStates = () => new ChartStates((leaves) =>
   ({ label: domainLabel(leaves), tone: domainTone(leaves) }));
 
+/** A fresh table of QEMU process configurations (one per report). */
 export const processStates = () => new ChartStates((leaves) =>
   ({ label: (leaves[0] ?? '').replace(/^alive\./, ''), tone: processTone(leaves) }));

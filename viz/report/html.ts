@@ -29,6 +29,7 @@ export function unfinishedNotice(data: ReportData): string | null {
   return null;
 }
 
+/** The whole page: static header and notice, charts in templates, data and script inline. */
 export function reportHtml(data: ReportData, charts: ReportCharts, assets: ReportAssets): string {
   if (assets.script.includes('</script')) throw new Error('client script would close its element');
   const notice = unfinishedNotice(data);
@@ -47,14 +48,18 @@ ${assets.css}
   <div class="headline"><b>lockchart</b> <span class="title">${escapeHtml(data.title)}</span>
     <span id="verdict" class="verdict ${data.verdict.kind}">${escapeHtml(verdictText(data))}</span>
   </div>
-  <div class="summary">${escapeHtml(data.summary)} · ${data.steps.toLocaleString('en-US')} steps</div>
+  <div class="summary">${escapeHtml(data.summary)} ·
+    ${data.steps.toLocaleString('en-US')} steps</div>
   ${notice ? `<div id="notice" class="notice">${escapeHtml(notice)}</div>` : ''}
   <div class="tools">
     <input id="search" type="search" placeholder="search a VM or disk ( / )" autocomplete="off"
       spellcheck="false">
+    <label title="only the lanes the violation names or the search found (l)">
+      <input id="focus" type="checkbox"> marked lanes only</label>
     <span id="search-status"></span>
+    <span id="nav-status"></span>
     <span class="keys">↓/j ↑/k step · f/F fault · v/V violation · n/N match · / search ·
-      click a step for its statecharts</span>
+      l marked lanes · click a step for its statecharts</span>
   </div>
 </header>
 <main>

@@ -25,39 +25,63 @@ export function layoutLanes(hosts: number, vmNames: readonly string[], disks: nu
 
 const letter = (mode: 'exclusive' | 'shared'): ModeLetter => (mode === 'exclusive' ? 'X' : 'S');
 
-/** A host's lock calls in flight (`[vm, call, orphaned]`) after its pending timer count. */
-export function hostValue(world: World, host: number): unknown[] {
+/**
+ * A host's lock calls in flight (`[vm, call, orphaned]`) after its pending timer count, with a
+ * text key for interning (built directly: this runs on most steps).
+ */
+export function hostValue(world: World, host: number): Keyed {
   let timers = 0;
   for (const timer of world.timers) if (timer.host === host) timers++;
   const value: unknown[] = [timers];
+  let key = String(timers);
   for (const call of world.pending) {
-    if (call.host === host) value.push([call.vm, call.src, call.orphan ? 1 : 0]);
+    if (call.host !== host) continue;
+    value.push([call.vm, call.src, call.orphan ? 1 : 0]);
+    key += `|${call.vm},${call.src},${call.orphan ? 1 : 0}`;
   }
-  return value;
+  return { value, key };
 }
 
-/** Grants by lock daemon and by disk, from the service state (cached per state object). */
+/** A lane value with the text key it is interned under. */
+export interface Keyed {
+  readonly value: unknown[];
+  readonly key: string;
+}
+
+/** Grants by lock daemon and by disk, from the service state. */
 export interface GrantView {
   /** Per host: `[epoch, [disk, pid, mode]…]`. */
-  readonly daemons: unknown[][];
+  readonly daemons: Keyed[];
   /** Per disk: `[[pid, host, mode]…]`. */
-  readonly holders: unknown[][];
+  readonly holders: Keyed[];
 }
 
 export function grantView(ctx: SimContext, world: World): GrantView {
-  const daemons: unknown[][] = world.hosts.map((host) => [host.daemonEpoch]);
-  const holders: unknown[][] = world.disks.map(() => []);
+  const daemons = world.hosts.map((host) => ({ value: [host.daemonEpoch] as unknown[],
+    key: String(host.daemonEpoch) }));
+  const holders = world.disks.map(() => ({ value: [] as unknown[], key: '' }));
   for (const grant of diskGrants(ctx, world.service)) {
     if (grant.disk === undefined) continue;
-    daemons[grant.host]?.push([grant.disk, grant.owner, letter(grant.mode)]);
-    holders[grant.disk]?.push([grant.owner, grant.host, letter(grant.mode)]);
+    const mode = letter(grant.mode);
+    const daemon = daemons[grant.host];
+    if (daemon) {
+      daemon.value.push([grant.disk, grant.owner, mode]);
+      daemon.key += `|${grant.disk},${grant.owner},${mode}`;
+    }
+    const disk = holders[grant.disk];
+    if (disk) {
+      disk.value.push([grant.owner, grant.host, mode]);
+      disk.key += `|${grant.owner},${grant.host},${mode}`;
+    }
   }
   return { daemons, holders };
 }
 
 /** A disk's holders and its live writers. */
-export function diskValue(world: World, disk: number, view: GrantView): unknown[] {
-  return [view.holders[disk] ?? [], world.disks[disk]!.liveWriters.map((writer) => writer.pid)];
+export function diskValue(world: World, disk: number, view: GrantView): Keyed {
+  const writers = world.disks[disk]!.liveWriters.map((writer) => writer.pid);
+  const holders = view.holders[disk]!;
+  return { value: [holders.value, writers], key: `${holders.key}/${writers.join(',')}` };
 }
 
 /** The live process of each (vm, host) slot, at `vm * hosts + host`. */

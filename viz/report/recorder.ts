@@ -13,13 +13,23 @@ import type { ActorTransition } from '../../sim/world/draft.ts';
 import type { Proc, World } from '../../sim/world/types.ts';
 import { domainStates, processStates } from './chart-states.ts';
 import { deltaEncode, Interner } from './encode.ts';
-import { diskValue, grantView, hostValue, layoutLanes, procSlots, type GrantView } from './lanes.ts';
+import {
+  diskValue, grantView, hostValue, layoutLanes, procSlots, type Keyed,
+} from './lanes.ts';
 import type { Lane, LaneKind, ReportData } from './model.ts';
 
 /** What the recorder does not learn from the steps themselves. */
 export type RecordedParts = Omit<ReportData, 'title' | 'summary' | 'truncated' | 'ended' |
   'verdict' | 'healStart'>;
 
+interface LaneRef {
+  readonly at: number;
+  readonly host: number;
+  readonly disk: number;
+  readonly slot: number;
+}
+
+/** A session observer that records a replay as report data (see the module comment). */
 export class TimelineRecorder implements SessionObserver {
   readonly lanes: readonly Lane[];
   private readonly names: readonly string[];
@@ -48,7 +58,10 @@ export class TimelineRecorder implements SessionObserver {
   private lastDisks: World['disks'] = [];
   private lastPending: World['pending'] = [];
   private lastTimers: World['timers'] = [];
-  private grants: GrantView | null = null;
+  /** Per lane: its current segment shows a process that died (to clear on the next step). */
+  private readonly showsDeath: boolean[];
+  /** Lane positions by kind, with each lane's slot (`vm * hosts + host`). */
+  private readonly byKind: Record<LaneKind, LaneRef[]>;
 
   constructor(private readonly ctx: SimContext, header: TraceHeader) {
     this.names = header.definitions.map((definition) => definition.name);
@@ -56,6 +69,10 @@ export class TimelineRecorder implements SessionObserver {
     this.starts = this.lanes.map(() => []);
     this.values = this.lanes.map(() => []);
     this.pids = this.lanes.map(() => []);
+    this.showsDeath = this.lanes.map(() => false);
+    this.byKind = { host: [], domain: [], proc: [], lockd: [], disk: [] };
+    this.lanes.forEach((lane, at) => this.byKind[lane.kind].push({ at, host: lane.host,
+      disk: lane.disk, slot: lane.vm * header.shape.hosts + lane.host }));
   }
 
   step(observed: ObservedStep): void {
@@ -110,61 +127,60 @@ export class TimelineRecorder implements SessionObserver {
   }
 
   private recordLanes(index: number, world: World, transitions: readonly ActorTransition[]): void {
-    const slots = procSlots(world);
-    const dead = deaths(transitions, world.hosts.length);
-    const servicesChanged = world.service !== this.lastService ||
-      !sameItems(world.disks, this.lastDisks);
-    const hostsChanged = index === 0 || !sameItems(world.pending, this.lastPending) ||
-      !sameItems(world.timers, this.lastTimers);
-    if (servicesChanged) this.grants = grantView(this.ctx, world);
-    this.lanes.forEach((lane, at) => {
-      const slot = lane.vm * world.hosts.length + lane.host;
-      switch (lane.kind) {
-        case 'host':
-          if (hostsChanged) this.set(at, index, this.tables.host.add(hostValue(world, lane.host)));
-          return;
-        case 'domain': {
-          const state = world.domains[slot]!;
-          if (state !== this.lastDomains[slot]) {
-            const chart = this.domainStates.of(state);
-            this.set(at, index, this.tables.domain.add(chart, String(chart)));
-          }
-          return;
-        }
-        case 'proc': {
-          const death = dead.get(slot);
-          const proc = slots[slot];
-          if (!death && proc === this.lastProcs[slot] && index > 0 &&
-            !this.wasDeath(at)) return;
-          const value = death ? [this.processStates.of(death.after), 0, 1]
-            : proc ? [this.processStates.of(proc.actor), proc.terminating ? 1 : 0, 0] : null;
-          this.set(at, index, this.tables.proc.add(value), death?.pid ?? proc?.pid ?? 0);
-          return;
-        }
-        case 'lockd':
-          if (servicesChanged) {
-            this.set(at, index, this.tables.lockd.add(this.grants!.daemons[lane.host]));
-          }
-          return;
-        case 'disk':
-          if (servicesChanged) {
-            this.set(at, index, this.tables.disk.add(diskValue(world, lane.disk, this.grants!)));
-          }
+    const lanes = this.byKind;
+    if (index === 0 || !sameItems(world.pending, this.lastPending) ||
+      !sameItems(world.timers, this.lastTimers)) {
+      for (const lane of lanes.host) {
+        this.setKeyed(lane.at, index, 'host', hostValue(world, lane.host));
       }
-    });
+    }
+    for (const lane of lanes.domain) {
+      const state = world.domains[lane.slot]!;
+      if (state === this.lastDomains[lane.slot]) continue;
+      const chart = this.domainStates.of(state);
+      this.set(lane.at, index, this.tables.domain.add(chart, String(chart)));
+    }
+    this.recordProcesses(index, world, transitions);
+    if (world.service !== this.lastService || !sameItems(world.disks, this.lastDisks)) {
+      const view = grantView(this.ctx, world);
+      for (const lane of lanes.lockd) {
+        this.setKeyed(lane.at, index, 'lockd', view.daemons[lane.host]!);
+      }
+      for (const lane of lanes.disk) {
+        this.setKeyed(lane.at, index, 'disk', diskValue(world, lane.disk, view));
+      }
+    }
     this.lastDomains = world.domains;
-    this.lastProcs = slots;
     this.lastService = world.service;
     this.lastDisks = world.disks;
     this.lastPending = world.pending;
     this.lastTimers = world.timers;
   }
 
-  /** Whether a process lane's current value shows a death (it must clear on the next step). */
-  private wasDeath(lane: number): boolean {
-    const values = this.values[lane]!;
-    const value = this.tables.proc.items[values[values.length - 1]!] as number[] | null;
-    return value !== null && value[2] === 1;
+  /**
+   * Process lanes: the live QEMU of each slot, or the one that died in this step (shown dead for
+   * that step only, then cleared).
+   */
+  private recordProcesses(index: number, world: World, transitions: readonly ActorTransition[]) {
+    const slots = procSlots(world);
+    const dead = deaths(transitions, world.hosts.length);
+    for (const lane of this.byKind.proc) {
+      const death = dead?.get(lane.slot);
+      const proc = slots[lane.slot];
+      if (!death && proc === this.lastProcs[lane.slot] && index > 0 && !this.showsDeath[lane.at]) {
+        continue;
+      }
+      const value = death ? [this.processStates.of(death.after), 0, 1]
+        : proc ? [this.processStates.of(proc.actor), proc.terminating ? 1 : 0, 0] : null;
+      this.set(lane.at, index, this.tables.proc.add(value, String(value)),
+        death?.pid ?? proc?.pid ?? 0);
+      this.showsDeath[lane.at] = death !== undefined;
+    }
+    this.lastProcs = slots;
+  }
+
+  private setKeyed(lane: number, index: number, kind: LaneKind, keyed: Keyed): void {
+    this.set(lane, index, this.tables[kind].add(keyed.value, keyed.key));
   }
 
   /** Starts a new segment when the lane's value (or, for a process lane, its pid) changed. */
@@ -187,9 +203,10 @@ function eventText(t: ActorTransition): string {
 
 /** Processes that died in this step, by slot, with their final state. */
 function deaths(transitions: readonly ActorTransition[], hosts: number) {
-  const dead = new Map<number, { pid: number; after: ActorState }>();
+  let dead: Map<number, { pid: number; after: ActorState }> | null = null;
   for (const t of transitions) {
     if (t.machine === 'process' && t.after.snapshot.status === 'done') {
+      dead ??= new Map();
       dead.set(t.vm * hosts + t.host, { pid: t.pid!, after: t.after });
     }
   }

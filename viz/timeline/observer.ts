@@ -19,7 +19,8 @@ export function stripObserver(
   options: { width?: number; healStart?: number } = {},
 ): SessionObserver {
   const names = header.definitions.map((definition) => definition.name);
-  const layout: StripLayout = { ...header.shape, ...(options.width ? { width: options.width } : {}) };
+  const layout: StripLayout = { ...header.shape,
+    ...(options.width ? { width: options.width } : {}) };
   let reported = false;
   return {
     start() {

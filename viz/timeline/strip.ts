@@ -25,7 +25,9 @@ export function domainLetter(leaves: readonly string[]): string {
 }
 
 /** A disk's lock, as two letters: mode and granting host, `--` free, `!!` conflicting. */
-export function diskCode(holders: readonly { mode: 'exclusive' | 'shared'; host: number }[]): string {
+export function diskCode(
+  holders: readonly { mode: 'exclusive' | 'shared'; host: number }[],
+): string {
   if (holders.length === 0) return '--';
   if (holders.length > 1 && holders.some((h) => h.mode === 'exclusive')) return '!!';
   const mode = holders[0]!.mode === 'exclusive' ? 'X' : 'S';
@@ -47,6 +49,7 @@ export interface StripStep {
   readonly disks: readonly string[];
 }
 
+/** The world's shape, which sets the strip's columns, and the line width. */
 export interface StripLayout {
   readonly hosts: number;
   readonly vms: number;

@@ -103,6 +103,25 @@ function findLane(model, kind, host, vm, disk) {
     lane.vm === vm && lane.disk === disk);
 }
 
+/**
+ * The lanes a violation message names (`pid 118 (vm0@h1) … disk0`): that VM's domain and QEMU
+ * on that host, and the disk. The page marks them and scrolls them into view.
+ */
+function lanesNamedIn(model, message) {
+  const lanes = new Set();
+  for (const [, name, host] of message.matchAll(/([\w.-]+)@h(\d+)/g)) {
+    const vm = model.raw.vmNames.indexOf(name);
+    for (const lane of model.lanes) {
+      if (vm >= 0 && lane.vm === vm && lane.host === Number(host)) lanes.add(lane.index);
+    }
+  }
+  for (const [, disk] of message.matchAll(/\bdisk(\d+)\b/g)) {
+    const lane = findLane(model, 'disk', -1, -1, Number(disk));
+    if (lane) lanes.add(lane.index);
+  }
+  return lanes;
+}
+
 /** `vm1@h0` for a slot. */
 function slotName(model, slot) {
   const vm = Math.floor(slot / model.hosts);

@@ -11,7 +11,8 @@ function showStepInfo(model, step) {
   }
   const parts = [];
   const description = model.raw.descriptions[model.description[step]];
-  parts.push(`<h2>Step ${step} <span class="when">· t = ${formatTime(model.time[step])}</span></h2>`);
+  parts.push(`<h2>Step ${step} <span class="when">· t = ${formatTime(model.time[step])}` +
+    '</span></h2>');
   parts.push(`<div class="ev">${esc(description)}</div>`);
   for (const fault of model.faultsAt.get(step) ?? []) {
     parts.push(`<div class="fault-msg">⚡ fault injected: ${esc(fault.name)}</div>`);
@@ -19,8 +20,9 @@ function showStepInfo(model, step) {
   const { violation, liveness } = model.raw.verdict;
   for (const found of [violation, liveness]) {
     if (found && found.step === step) {
-      parts.push(`<div class="violation-msg">✖ ${found.kind === 'safety' ? 'VIOLATED' : 'LIVENESS'}` +
-        ` ${esc(found.invariant)} ${esc(found.checker)}: ${esc(found.message)}</div>`);
+      const what = found.kind === 'safety' ? 'VIOLATED' : 'LIVENESS';
+      parts.push(`<div class="violation-msg">✖ ${what} ${esc(found.invariant)} ` +
+        `${esc(found.checker)}: ${esc(found.message)}</div>`);
     }
   }
   if (step === model.raw.healStart) {

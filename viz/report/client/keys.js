@@ -1,7 +1,7 @@
 /*
  * Keyboard navigation. Steps: ↓/j next, ↑/k previous, PageDown/PageUp a screen, Home/End the
  * ends. Jumps: f/F next/previous fault, v/V next/previous violation, n/N next/previous search
- * match. `/` goes to the search box (Escape comes back).
+ * match. `/` goes to the search box (Escape comes back); `l` shows only the marked lanes.
  */
 
 function bindKeys(model, nav) {
@@ -25,6 +25,7 @@ function bindKeys(model, nav) {
       n: () => nav.nextHit(1),
       N: () => nav.nextHit(-1),
       '/': () => document.getElementById('search').focus(),
+      l: () => nav.toggleFocus(),
     };
     const action = actions[event.key];
     if (!action) return;

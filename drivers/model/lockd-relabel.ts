@@ -1,0 +1,41 @@
+/**
+ * Renaming a virtlockd state for the exhaustive explorer (`LockServiceModel.relabel`): owner
+ * pids, hosts and resource names change, lock keys are derived again from the new names, and
+ * owners, entries, registrations and dead pids are put in one canonical order.
+ *
+ * Reordering is sound because nothing in the model reads an order: entries are found by key,
+ * registrations and dead pids by pid, and the owners of an entry form a multiset (a release
+ * removes one record of its pid, and all records of one pid are equal).
+ */
+import type { Owner, Relabelling } from '../service.ts';
+import { canonicalResource, type LockdEntry, type LockdState } from './lockd-model.ts';
+import { lockKey } from './naming.ts';
+
+const byOwner = (a: Owner, b: Owner) => a.pid - b.pid || a.host - b.host;
+
+/** The renamed state, or undefined when the renaming breaks the configured path alias table. */
+export function relabelLockd(state: LockdState, map: Relabelling): LockdState | undefined {
+  if (!preservesAliases(state.canonical, map)) return undefined;
+  const renameOwner = (owner: Owner): Owner => ({ pid: map.pid(owner.pid), host: map.host(owner.host) });
+  const entries = state.entries.map((entry): LockdEntry => {
+    const resource = map.resource(entry.resource);
+    const key = resource === entry.resource ? entry.key : lockKey(
+      canonicalResource(state, { kind: 'disk', name: resource, mode: 'exclusive' }),
+      state.lockspaceDir);
+    return { key, resource, shared: entry.shared, owners: entry.owners.map(renameOwner).sort(byOwner) };
+  }).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const registrations = state.registrations
+    .map((r) => ({ pid: map.pid(r.pid), host: map.host(r.host), restricted: r.restricted }))
+    .sort((a, b) => a.pid - b.pid);
+  const dead = state.dead === null ? null : state.dead.map((pid) => map.pid(pid)).sort((a, b) => a - b);
+  return { ...state, entries, registrations, dead };
+}
+
+/** A renaming of disks is a symmetry of the alias table only if it maps the table onto itself. */
+function preservesAliases(table: LockdState['canonical'], map: Relabelling): boolean {
+  if (table === null) return true;
+  for (const [alias, target] of Object.entries(table)) {
+    if (table[map.resource(alias)] !== map.resource(target)) return false;
+  }
+  return true;
+}

@@ -1,0 +1,294 @@
+/**
+ * The exhaustive explorer: breadth-first search over the worlds the simulator's own statecharts
+ * and driver models can reach, taking every enabled step — workload, environment, every fault
+ * within the fault budget and every admissible outcome of every failing call — and checking the
+ * simulator's safety checkers on every transition and its liveness checker (S7) on every
+ * quiescent state. States are stored as 64-bit fingerprints of a canonical form (pids
+ * renumbered, symmetric worlds merged); BFS makes the first counterexample a shortest one.
+ *
+ * Bounds: the fault budget (faults per behaviour), the optional workload budget (workload steps
+ * per behaviour) and depth, and a cap on stored states. The state space without a workload
+ * bound is infinite (orphaned calls and repeated shared acquires accumulate; see
+ * `docs/explorer.md`), so "exhausted" is always relative to the bounds given.
+ *
+ * Pure: no clock, no randomness. The caller measures time.
+ */
+import { selectCheckers } from '../run/session.ts';
+import type { Checker, InvariantId, Violation } from '../checkers/index.ts';
+import type { SimDriver } from '../drivers/registry.ts';
+import type { FaultName } from '../faults/catalog.ts';
+import { isFault, type Step } from '../steps.ts';
+import { applyStep } from '../world/apply.ts';
+import { createContext, type SimContext } from '../world/context.ts';
+import { createWorld } from '../world/setup.ts';
+import { plainDefinitions, type WorldShape } from '../world/shape.ts';
+import type { VmDefinition, World } from '../world/types.ts';
+import { BreakdownRecorder, type Breakdown } from './breakdown.ts';
+import { Canonicaliser } from './canonical.ts';
+import { stepsOf } from './counterexample.ts';
+import { CoverageRecorder, type CoverageReport } from './coverage.ts';
+import { SearchTree } from './search-tree.ts';
+import { ServiceInterner } from './service-interner.ts';
+import { isQuiescent, isWorkload, successorSteps } from './successors.ts';
+import { MAX_FAULTS, MAX_WORKLOAD, Visit, VisitedSet } from './visited.ts';
+
+export interface ExploreOptions {
+  readonly driver: SimDriver;
+  readonly shape: WorldShape;
+  /** The fault classes that may strike. */
+  readonly faults: readonly FaultName[];
+  /** Faults per behaviour (0…7). */
+  readonly faultBudget: number;
+  /** Workload steps per behaviour (0…14); undefined: unbounded. */
+  readonly workload?: number;
+  /** Steps per behaviour; undefined: unbounded. */
+  readonly depth?: number;
+  /** Merge worlds that differ by a permutation of hosts, VMs and disks (default true). */
+  readonly symmetry?: boolean;
+  /** Stop after storing this many states (default 10 million). */
+  readonly maxStates?: number;
+  /** Only these invariants (default: every checker that applies to the driver). */
+  readonly invariants?: readonly InvariantId[];
+  /** Record coverage (default true). */
+  readonly coverage?: boolean;
+  /** The VMs (default: `plainDefinitions`, the symmetric layout). */
+  readonly definitions?: readonly VmDefinition[];
+  /** Called after each BFS level (progress). */
+  readonly onLevel?: (progress: LevelProgress) => void;
+  /** Called with each distinct state when first stored (tests, diagnostics). */
+  readonly onState?: (world: World, depth: number) => void;
+}
+
+export interface LevelProgress {
+  readonly depth: number;
+  readonly states: number;
+  readonly transitions: number;
+  readonly frontier: number;
+}
+
+/** A violation and the shortest path of steps that shows it. */
+export interface Finding {
+  readonly violation: Violation;
+  readonly steps: readonly Step[];
+}
+
+export type StopReason = 'exhausted' | 'depth' | 'max-states' | 'violation';
+
+export interface ExploreResult {
+  /** Distinct states (canonical worlds) stored. */
+  readonly states: number;
+  /** States expanded (a state reached again with a budget no visit dominates is re-expanded). */
+  readonly expansions: number;
+  readonly transitions: number;
+  /** The depth of the deepest state stored. */
+  readonly depth: number;
+  readonly stop: StopReason;
+  /** Every behaviour within the bounds was explored. */
+  readonly exhausted: boolean;
+  readonly violation: Finding | null;
+  readonly liveness: Finding | null;
+  /** Distinct quiescent states (where S7 was judged). */
+  readonly quiescent: number;
+  /** Size of the symmetry group used (1: none). */
+  readonly symmetries: number;
+  /** The model cannot rename pids: raw pids, no symmetry. */
+  readonly raw: boolean;
+  readonly bytes: { readonly visited: number; readonly tree: number };
+  readonly breakdown: Breakdown;
+  readonly coverage: CoverageReport | null;
+  readonly definitions: readonly VmDefinition[];
+}
+
+const DEFAULT_MAX_STATES = 10_000_000;
+
+/** One BFS level's states: tree node, world and workload used, in parallel arrays. */
+interface Frontier {
+  nodes: number[];
+  worlds: World[];
+  works: number[];
+}
+
+export class Explorer {
+  readonly ctx: SimContext;
+  readonly root: World;
+  readonly definitions: readonly VmDefinition[];
+  readonly canonical: Canonicaliser;
+  readonly visited = new VisitedSet();
+  readonly tree = new SearchTree();
+  private readonly faults: ReadonlySet<FaultName>;
+  private readonly safety: Checker[];
+  private readonly liveness: Checker[];
+  private readonly coverage: CoverageRecorder | null;
+  private readonly breakdown: BreakdownRecorder;
+  private readonly services: ServiceInterner;
+  private transitions = 0;
+  private quiescent = 0;
+  private deepest = 0;
+  private violation: Finding | null = null;
+  private livenessFinding: Finding | null = null;
+
+  constructor(readonly options: ExploreOptions) {
+    if (options.faultBudget < 0 || options.faultBudget > MAX_FAULTS) {
+      throw new RangeError(`the fault budget must be 0…${MAX_FAULTS}`);
+    }
+    if (options.workload !== undefined && (options.workload < 0 || options.workload > MAX_WORKLOAD)) {
+      throw new RangeError(`the workload budget must be 0…${MAX_WORKLOAD}`);
+    }
+    this.ctx = createContext(options.driver.model, options.shape, options.driver.config);
+    this.definitions = options.definitions ?? plainDefinitions(options.shape, this.ctx.storage);
+    this.root = createWorld(this.ctx, this.definitions);
+    this.canonical = new Canonicaliser(this.ctx, this.root, { symmetry: options.symmetry ?? true });
+    this.faults = new Set(options.faults);
+    const checkers = selectCheckers(this.ctx, options.invariants);
+    this.safety = checkers.filter((checker) => checker.check);
+    this.liveness = checkers.filter((checker) => checker.checkSettled);
+    this.coverage = options.coverage === false ? null : new CoverageRecorder(options.faults, this.root);
+    this.breakdown = new BreakdownRecorder(this.ctx);
+    this.services = new ServiceInterner(this.ctx.model);
+  }
+
+  /** Whether a world's canonical form is among the stored states. */
+  contains(world: World): boolean {
+    this.canonical.fingerprint(world);
+    return this.visited.has(this.canonical.hi, this.canonical.lo);
+  }
+
+  run(): ExploreResult {
+    const maxStates = this.options.maxStates ?? DEFAULT_MAX_STATES;
+    let frontier: Frontier = { nodes: [], worlds: [], works: [] };
+    this.canonical.fingerprint(this.root);
+    this.visited.visit(this.canonical.hi, this.canonical.lo, 0, 0);
+    this.newState(this.root, this.tree.add(-1, 0), 0, 0);
+    push(frontier, 0, this.root, 0);
+    let depth = 0;
+    let stop: StopReason = 'exhausted';
+    for (; frontier.nodes.length > 0; depth++) {
+      if (this.options.depth !== undefined && depth >= this.options.depth) {
+        stop = 'depth';
+        break;
+      }
+      const next: Frontier = { nodes: [], worlds: [], works: [] };
+      for (let i = 0; i < frontier.nodes.length && stop === 'exhausted'; i++) {
+        stop = this.expand(frontier.nodes[i]!, frontier.worlds[i]!, frontier.works[i]!, depth, next,
+          maxStates);
+      }
+      if (stop !== 'exhausted') break;
+      frontier = next;
+      this.options.onLevel?.({ depth: depth + 1, states: this.visited.size,
+        transitions: this.transitions, frontier: next.nodes.length });
+    }
+    return this.result(stop);
+  }
+
+  /** Expands one state into `next`; returns why to stop, or 'exhausted' to go on. */
+  private expand(node: number, world: World, work: number, depth: number, next: Frontier,
+    maxStates: number): StopReason {
+    const steps = successorSteps(this.ctx, world, this.faults);
+    if (steps.length > 0xffff) throw new Error('invariant: too many successors for the tree');
+    const faultsLeft = world.faults < this.options.faultBudget;
+    const workLeft = this.options.workload === undefined || work < this.options.workload;
+    const observe = this.coverage !== null;
+    for (let index = 0; index < steps.length; index++) {
+      const step = steps[index]!;
+      if (!faultsLeft && isFault(step)) continue;
+      const workload = isWorkload(step);
+      if (!workLeft && workload) continue;
+      const applied = applyStep(this.ctx, world, step, observe);
+      if (!applied) throw new Error(`invariant: an enabled step was refused: ${JSON.stringify(step)}`);
+      this.transitions++;
+      const after = this.services.intern(applied.world, world);
+      if (this.coverage) {
+        this.coverage.delivered(applied.transitions ?? []);
+        if (isFault(step)) this.coverage.fault(step, world);
+      }
+      const violation = this.check(world, step, after, depth);
+      if (violation) {
+        this.violation = { violation, steps: [...this.stepsTo(node), step] };
+        return 'violation';
+      }
+      // Nothing the canonical form keeps changed (a denied rogue call, a re-exec that lost no
+      // reply…): the parent's own visit, with no more budget used, dominates this one.
+      if (unchanged(world, after)) continue;
+      const used = this.options.workload === undefined ? 0 : work + (workload ? 1 : 0);
+      this.canonical.fingerprint(after);
+      const visit = this.visited.visit(this.canonical.hi, this.canonical.lo, used, after.faults);
+      if (visit === Visit.Known) continue;
+      const child = this.tree.add(node, index);
+      if (visit === Visit.New) this.newState(after, child, depth + 1, used);
+      push(next, child, after, used);
+      if (this.visited.size >= maxStates) return 'max-states';
+    }
+    return 'exhausted';
+  }
+
+  /** Bookkeeping for a state seen for the first time; quiescent states get the liveness check. */
+  private newState(world: World, node: number, depth: number, work: number): void {
+    this.deepest = Math.max(this.deepest, depth);
+    this.breakdown.add(world, depth, work);
+    this.coverage?.world(world);
+    this.options.onState?.(world, depth);
+    if (!isQuiescent(world)) return;
+    this.quiescent++;
+    if (this.livenessFinding) return;
+    for (const checker of this.liveness) {
+      const message = checker.checkSettled!(this.ctx, world);
+      if (!message) continue;
+      const steps = this.stepsTo(node);
+      this.livenessFinding = { steps, violation: { invariant: checker.id, checker: checker.name,
+        kind: 'liveness', message, step: Math.max(0, steps.length - 1) } };
+      return;
+    }
+  }
+
+  private check(before: World, step: Step, after: World, depth: number): Violation | null {
+    for (const checker of this.safety) {
+      const message = checker.check!({ ctx: this.ctx, before, after, step });
+      if (message) {
+        return { invariant: checker.id, checker: checker.name, kind: 'safety', message, step: depth };
+      }
+    }
+    return null;
+  }
+
+  private stepsTo(node: number): Step[] {
+    return stepsOf(this.ctx, this.root, this.faults, this.tree.path(node));
+  }
+
+  private result(stop: StopReason): ExploreResult {
+    return {
+      states: this.visited.size,
+      expansions: this.tree.size,
+      transitions: this.transitions,
+      depth: this.deepest,
+      stop,
+      exhausted: stop === 'exhausted',
+      violation: this.violation,
+      liveness: this.livenessFinding,
+      quiescent: this.quiescent,
+      symmetries: this.canonical.renamings.length,
+      raw: this.canonical.raw,
+      bytes: { visited: this.visited.bytes, tree: this.tree.bytes },
+      breakdown: this.breakdown.result(),
+      coverage: this.coverage?.report() ?? null,
+      definitions: this.definitions,
+    };
+  }
+}
+
+/** Whether every part of the world the canonical form reads is the parent's very object. */
+function unchanged(before: World, after: World): boolean {
+  return after.domains === before.domains && after.procs === before.procs &&
+    after.pending === before.pending && after.timers === before.timers &&
+    after.disks === before.disks && after.vms === before.vms && after.service === before.service;
+}
+
+function push(frontier: Frontier, node: number, world: World, work: number): void {
+  frontier.nodes.push(node);
+  frontier.worlds.push(world);
+  frontier.works.push(work);
+}
+
+/** Explores with `options` and returns the result (see `Explorer`). */
+export function explore(options: ExploreOptions): ExploreResult {
+  return new Explorer(options).run();
+}

@@ -1,0 +1,57 @@
+/**
+ * Every step the explorer takes from a world: every step `enabledSteps` lists — workload,
+ * environment, each fault, each admissible failure outcome of each call in flight — and, for
+ * the two faults whose effect depends on calls in flight, every choice vector: which replies a
+ * daemon re-exec lost, which calls a dying libvirtd had already sent (2^k each; `enabledSteps`
+ * lists them all-false and random mode draws the bits).
+ */
+import type { FaultName } from '../faults/catalog.ts';
+import type { Step } from '../steps.ts';
+import type { SimContext } from '../world/context.ts';
+import { enabledSteps } from '../world/enabled.ts';
+import type { World } from '../world/types.ts';
+
+/** Steps of the workload: what users ask of libvirt and what guests do (the workload budget). */
+const WORKLOAD: ReadonlySet<Step['kind']> = new Set<Step['kind']>(
+  ['call', 'attach', 'detach', 'migrate', 'guest-pause', 'rogue-call']);
+
+export function isWorkload(step: Step): boolean {
+  return WORKLOAD.has(step.kind);
+}
+
+const vectors: boolean[][][] = [];
+
+/** All 2^k boolean vectors of length k, in binary order (all-false first). */
+export function choiceVectors(k: number): readonly (readonly boolean[])[] {
+  let list = vectors[k];
+  if (!list) {
+    list = [];
+    for (let bits = 0; bits < 1 << k; bits++) list.push([...Array(k).keys()].map((i) => ((bits >> i) & 1) === 1));
+    vectors[k] = list;
+  }
+  return list;
+}
+
+/** The successors' steps of `world`, in a fixed order (a step's index names it in the tree). */
+export function successorSteps(ctx: SimContext, world: World, faults: ReadonlySet<FaultName>): Step[] {
+  const steps = enabledSteps(ctx, world, { faults });
+  if (!faults.has('daemon-reexec') && !faults.has('libvirtd-restart')) return steps;
+  const out: Step[] = [];
+  for (const step of steps) {
+    if (step.kind === 'fault' && step.fault === 'daemon-reexec') {
+      for (const lost of choiceVectors(step.lost.length)) out.push({ ...step, lost });
+    } else if (step.kind === 'fault' && step.fault === 'libvirtd-restart') {
+      for (const applied of choiceVectors(step.applied.length)) out.push({ ...step, applied });
+    } else {
+      out.push(step);
+    }
+  }
+  return out;
+}
+
+/** Nothing is in flight: no call pending, no timer armed, no process dying. Only the workload
+ * or a fault can move the world on, so this is where the heal phase ends (liveness, S7). */
+export function isQuiescent(world: World): boolean {
+  return world.pending.length === 0 && world.timers.length === 0 &&
+    !world.procs.some((proc) => proc.terminating);
+}
