@@ -46,9 +46,11 @@ export default async function bench(): Promise<BenchFigure[]> {
   for (const fault of FAULT_NAMES) {
     const { result } = timed({ ...base, faults: [fault] });
     if (!result.violation) safe.push(fault);
-    row.push(info(`  ${fault}: ${result.violation ? `violated ${result.violation.violation.invariant} ` +
-      `in ${result.violation.steps.length} steps, states before` : `states (${result.exhausted
-      ? 'exhausted' : 'NOT exhausted'})`}`, result.states, 'states'));
+    const found = result.violation;
+    const what = found
+      ? `violated ${found.violation.invariant} in ${found.steps.length} steps, states before`
+      : `states (${result.exhausted ? 'exhausted' : 'NOT exhausted'})`;
+    row.push(info(`  ${fault}: ${what}`, result.states, 'states'));
   }
   const rowSeconds = (performance.now() - started) / 1000;
 
@@ -63,7 +65,8 @@ export default async function bench(): Promise<BenchFigure[]> {
       result.states / all.wallSeconds, 'states/s'),
     info(`  transitions/s, one core (${(result.transitions / result.states).toFixed(1)} per state)`,
       result.transitions / all.cpuSeconds, 'transitions/s'),
-    atMost('bytes per stored state (fingerprint table + BFS tree)', bytesPerState(result), 'bytes', 64),
+    atMost('bytes per stored state (fingerprint table + BFS tree)', bytesPerState(result),
+      'bytes', 64),
     info('  heap after the exploration, per state', process.memoryUsage().heapUsed / result.states,
       'bytes'),
     info(`  distinct states, all ${safe.length} classes at once (exhausted: ${result.exhausted})`,

@@ -28,7 +28,9 @@ export const EXHAUSTIVE_DEFAULTS: ExhaustiveSpec = {
   workload: 4,
 };
 
-export async function runExhaustiveCell(spec: CellSpec, bounds: ExhaustiveSpec): Promise<CellResult> {
+/** Explores one cell to exhaustion within `bounds`; a violation's trace goes to `traceDir`. */
+export async function runExhaustiveCell(spec: CellSpec, bounds: ExhaustiveSpec):
+  Promise<CellResult> {
   const driver = await resolveSimDriver(spec.driver);
   const started = performance.now();
   const faults = spec.fault === 'none' ? [] : [spec.fault];
@@ -41,7 +43,8 @@ export async function runExhaustiveCell(spec: CellSpec, bounds: ExhaustiveSpec):
   if (!found) {
     const liveness = result.liveness?.violation;
     return { ...base, verdict: 'safe', ms: Math.round(performance.now() - started),
-      ...(liveness ? { liveness: { invariant: liveness.invariant, message: liveness.message, seed: 0 } }
+      ...(liveness
+        ? { liveness: { invariant: liveness.invariant, message: liveness.message, seed: 0 } }
         : {}) };
   }
   let trace: string | undefined;

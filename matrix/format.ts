@@ -27,11 +27,19 @@ export function cellSummary(cell: CellResult): string {
 function exhaustiveSummary(cell: CellResult): string {
   if (cell.verdict === 'violated') {
     return `${cell.invariant} — shortest run ${cell.shrunk} steps (${cell.shrunkFaults} fault` +
-      `${cell.shrunkFaults === 1 ? '' : 's'}), exhaustive` + (cell.replay ? ` — ${cell.replay}` : '');
+      `${cell.shrunkFaults === 1 ? '' : 's'}), exhaustive` +
+      (cell.replay ? ` — ${cell.replay}` : '');
   }
-  const liveness = cell.liveness ? `; liveness ${cell.liveness.invariant}: ${cell.liveness.message}` : '';
-  return `${n(cell.states!)} states, ${cell.exhausted ? 'exhausted' : 'NOT exhausted (state cap)'}` +
-    liveness;
+  const liveness = cell.liveness
+    ? `; liveness ${cell.liveness.invariant}: ${cell.liveness.message}` : '';
+  const exhausted = cell.exhausted ? 'exhausted' : 'NOT exhausted (state cap)';
+  return `${n(cell.states!)} states, ${exhausted}${liveness}`;
+}
+
+function exhaustiveBounds(bounds: NonNullable<MatrixReport['exhaustive']>): string {
+  const { hosts, vms, disks } = bounds.shape;
+  return `(exhaustive: ${hosts}x${vms}x${disks}, fault budget ${bounds.faultBudget}, ` +
+    `workload ≤ ${bounds.workload}`;
 }
 
 export function formatText(report: MatrixReport): string {
@@ -42,9 +50,8 @@ export function formatText(report: MatrixReport): string {
     lines.push(`${cell.driver.padEnd(width)}  ${cell.fault.padEnd(16)}  ${verdict}  ${cellSummary(cell)}`);
   }
   lines.push(`${report.cells.length} cells in ${(report.ms / 1000).toFixed(1)} s ` +
-    (report.exhaustive ? `(exhaustive: ${report.exhaustive.shape.hosts}x${report.exhaustive.shape.vms}x` +
-      `${report.exhaustive.shape.disks}, fault budget ${report.exhaustive.faultBudget}, workload ≤ ` +
-      `${report.exhaustive.workload}` : `(${report.seeds} seeds × ${n(report.steps)} steps per safe cell`) +
+    (report.exhaustive ? exhaustiveBounds(report.exhaustive)
+      : `(${report.seeds} seeds × ${n(report.steps)} steps per safe cell`) +
     `${report.shard ? `, shard ${report.shard.index}/${report.shard.count}` : ''})`);
   return lines.join('\n');
 }

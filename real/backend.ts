@@ -59,7 +59,7 @@ export interface RealBackend {
   readonly config: DriverConfig;
   /**
    * The simulator driver (by name) that `model` with `config` is, when it is not the model's
-   * own name (e.g. `model-canonical`): traces of that driver replay in real mode.
+   * own name (e.g. `model-kernel`): traces of that driver replay in real mode.
    */
   readonly reference?: string;
   /** Fault classes this backend can make real; real mode refuses the others. */

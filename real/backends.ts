@@ -2,6 +2,7 @@
  * The real drivers real mode can run, by name. Each is loaded on demand (kernel-lock drivers
  * load native addons; lockd starts daemons), so the simulator itself never pays for them.
  */
+import { existsSync } from 'node:fs';
 import type { RealBackend } from './backend.ts';
 
 type Factory = () => Promise<RealBackend>;
@@ -12,6 +13,22 @@ const FACTORIES: Readonly<Record<string, Factory>> = {
   'posix-naive': async () => (await import('./kernel-backend.ts')).kernelBackend('posix-naive'),
   lockd: async () => (await import('./lockd-backend.ts')).lockdBackend(),
 };
+
+/** The real drivers the safety matrix runs by default (posix-naive only demonstrates a trap). */
+export const MATRIX_REAL_DRIVERS = ['ofd', 'posix', 'lockd'] as const;
+
+const NEEDS: Readonly<Record<string, readonly string[]>> = {
+  ofd: ['/proc/locks'],
+  posix: ['/proc/locks'],
+  'posix-naive': ['/proc/locks'],
+  lockd: ['/proc/locks', '/usr/sbin/virtlockd', '/usr/bin/systemd-socket-activate'],
+};
+
+/** Why a real driver cannot run on this machine (a missing file), or null when it can. */
+export function unavailable(name: string): string | null {
+  const missing = (NEEDS[name] ?? []).filter((path) => !existsSync(path));
+  return missing.length === 0 ? null : `${missing.join(' and ')} not found`;
+}
 
 export function realDriverNames(): string[] {
   return Object.keys(FACTORIES);

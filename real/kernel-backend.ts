@@ -11,7 +11,7 @@
  * - What the kernel holds is read from `/proc/locks` (`kernel-observe.ts`); what the stand-ins
  *   wrote, from the disks (`records.ts`).
  *
- * The reference is `model-canonical`: virtlockd's semantics with canonical paths, since these
+ * The reference is `model-kernel`: virtlockd's semantics with canonical paths, since these
  * drivers canonicalise with realpath. Fault classes are made real where they mean something
  * without a lock daemon (see `KERNEL_FAULTS`); `docs/real-mode.md` says how each one strikes.
  */
@@ -34,7 +34,7 @@ import { RealModeError } from './runner.ts';
 export type { KernelDriverName } from './kernel-hosts.ts';
 
 /** The simulator driver these backends are checked against, and its configuration. */
-export const KERNEL_REFERENCE = 'model-canonical';
+export const KERNEL_REFERENCE = 'model-kernel';
 export const KERNEL_CONFIG = { canonical_paths: true, watch_owners: true } as const;
 
 const SHARED_FAULTS: readonly FaultName[] = ['process-crash', 'process-kill', 'libvirtd-restart',

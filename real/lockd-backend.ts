@@ -34,7 +34,7 @@ import { createLockdWorld, type LockdWorld } from './lockd-world.ts';
 /**
  * `model-lockd` (`sim/drivers/registry.ts`): the model the real lockd driver answers to —
  * virtlockd's semantics with paths canonicalised, as the driver does with realpath. (Not
- * `model-canonical`, which also watches owners, as the kernel-lock drivers do and virtlockd
+ * `model-kernel`, which also watches owners, as the kernel-lock drivers do and virtlockd
  * does not: an unregistered owner's death releases nothing there.)
  */
 export const LOCKD_REFERENCE = {

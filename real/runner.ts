@@ -15,7 +15,7 @@ import { traceHeader } from '../sim/run/random.ts';
 import { Session } from '../sim/run/session.ts';
 import { chooseStep } from '../sim/scheduler.ts';
 import { describeStep, type Step } from '../sim/steps.ts';
-import { drawSwarm } from '../sim/swarm.ts';
+import { drawSwarm, type Swarm } from '../sim/swarm.ts';
 import type { TraceHeader } from '../sim/trace/format.ts';
 import type { TraceSink } from '../sim/trace/writer.ts';
 import { createContext } from '../sim/world/context.ts';
@@ -67,6 +67,28 @@ function checkFaults(backend: RealBackend, faults: readonly FaultName[]): void {
   }
 }
 
+/** How much rarer real mode makes VM starts and destroys (see `chooseRealStep`). */
+export const CHURN_DAMPING = 12;
+
+/**
+ * The simulator's scheduler, with VM starts and destroys made `CHURN_DAMPING` times rarer. A
+ * start costs a real process or two (~70 ms of CPU each here) and a destroy a kill and a reap,
+ * where any other step costs well under a millisecond; and most random starts are refused at
+ * once (their disk is taken) and torn down again. Undamped, real mode spends nearly all its time
+ * starting and killing processes instead of exercising locks. Seeded, so a real run is as
+ * reproducible as any other.
+ */
+export function chooseRealStep(prng: Prng, steps: readonly Step[], swarm: Swarm): Step {
+  const step = chooseStep(prng, steps, swarm);
+  if (!churns(step) || prng.chance(1 / CHURN_DAMPING)) return step;
+  const others = steps.filter((candidate) => !churns(candidate));
+  return others.length > 0 ? chooseStep(prng, others, swarm) : step;
+}
+
+const churns = (step: Step) =>
+  (step.kind === 'call' && (step.call === 'start' || step.call === 'destroy')) ||
+  (step.kind === 'migrate' && step.phase === 'prepare');
+
 export async function runReal(options: RealRunOptions): Promise<RealRunResult> {
   const { backend, source } = options;
   const shape = source.kind === 'trace' ? source.header.shape : source.shape ?? DEFAULT_SHAPE;
@@ -103,7 +125,7 @@ export async function runReal(options: RealRunOptions): Promise<RealRunResult> {
       while (session.count < source.steps && !session.violation && !run.stopped) {
         const steps = enabledSteps(ctx, session.world, { faults: enabled });
         if (steps.length === 0) break;
-        await run.step(chooseStep(prng!, steps, swarm!));
+        await run.step(chooseRealStep(prng!, steps, swarm!));
       }
       await run.heal(prng!);
     }

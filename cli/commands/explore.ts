@@ -14,6 +14,7 @@ import { EXIT_LIVENESS, EXIT_SAFETY } from './sim.ts';
 /** The default workload budget: small enough to exhaust 2 × 2 × 2 with two faults quickly. */
 export const DEFAULT_WORKLOAD = 4;
 
+/** `lockchart explore`. */
 export const exploreCommand: Command = {
   name: 'explore',
   summary: 'explore a small world exhaustively (bounded model checking) with exact state counts',
@@ -47,7 +48,9 @@ export const exploreCommand: Command = {
       'no-symmetry': { type: 'boolean' }, 'no-coverage': { type: 'boolean' },
       invariants: { type: 'string' }, trace: { type: 'string' }, json: { type: 'boolean' },
     }, 'explore');
-    if (positionals.length > 0) throw new CliError(`explore: unexpected argument '${positionals[0]}'`);
+    if (positionals.length > 0) {
+      throw new CliError(`explore: unexpected argument '${positionals[0]}'`);
+    }
     const faults = faultsOption(values.faults);
     const options: ExploreOptions = {
       driver: await driverOption(values.driver),
@@ -57,13 +60,16 @@ export const exploreCommand: Command = {
         disks: positiveOption(values.disks, 'disks', 2, SHAPE_LIMITS.disks),
       },
       faults,
-      faultBudget: rangeOption(values['fault-budget'], 'fault-budget', faults.length > 0 ? 1 : 0, MAX_FAULTS),
+      faultBudget: rangeOption(values['fault-budget'], 'fault-budget', faults.length > 0 ? 1 : 0,
+        MAX_FAULTS),
       ...workloadOption(values.workload),
-      ...(values.depth === undefined ? {} : { depth: positiveOption(values.depth, 'depth', 1, 10_000) }),
+      ...(values.depth === undefined ? {}
+        : { depth: positiveOption(values.depth, 'depth', 1, 10_000) }),
       maxStates: positiveOption(values['max-states'], 'max-states', 10_000_000, 500_000_000),
       symmetry: !values['no-symmetry'],
       coverage: !values['no-coverage'],
-      ...(values.invariants === undefined ? {} : { invariants: invariantsOption(values.invariants) }),
+      ...(values.invariants === undefined ? {}
+        : { invariants: invariantsOption(values.invariants) }),
     };
     const explorer = new Explorer(options);
     const started = performance.now();
@@ -71,21 +77,26 @@ export const exploreCommand: Command = {
     const ms = performance.now() - started;
     const finding = result.violation ?? result.liveness;
     if (values.trace && finding) {
-      writeCounterexample(explorer.ctx, { ...options, definitions: result.definitions }, finding.steps,
-        finding.violation.kind, new FileSink(values.trace));
+      writeCounterexample(explorer.ctx, { ...options, definitions: result.definitions },
+        finding.steps, finding.violation.kind, new FileSink(values.trace));
     }
     const summary = { options, result, ms, heapBytes: process.memoryUsage().heapUsed,
       ...(values.trace && finding ? { trace: values.trace } : {}) };
     if (values.json) io.out(JSON.stringify(exploreJson(summary)));
     else for (const line of formatExplore(summary)) io.out(line);
+    if (values.trace && !finding && !values.json) {
+      io.out(`  ${'trace'.padEnd(12)} none written to ${values.trace}: nothing was violated`);
+    }
     if (result.violation) return EXIT_SAFETY;
     return result.liveness ? EXIT_LIVENESS : 0;
   },
 };
 
-function rangeOption(text: string | undefined, name: string, fallback: number, max: number): number {
+function rangeOption(text: string | undefined, name: string, fallback: number, max: number) {
   const value = integerOption(text, name, fallback);
-  if (value > max) throw new CliError(`--${name} must be an integer from 0 to ${max}, got '${text}'`);
+  if (value > max) {
+    throw new CliError(`--${name} must be an integer from 0 to ${max}, got '${text}'`);
+  }
   return value;
 }
 

@@ -36,9 +36,7 @@ export const matrixCommand: Command = {
     '  --traces   where shrunk counterexamples are written (default ./lockchart-traces)',
     '  --out      also write the JSON report to FILE',
     '  --exhaustive  explore each cell exhaustively instead (lockchart explore): exact state',
-    `             counts; default ${EXHAUSTIVE_DEFAULTS.shape.hosts}x${EXHAUSTIVE_DEFAULTS.shape.vms}x` +
-      `${EXHAUSTIVE_DEFAULTS.shape.disks}, --fault-budget ${EXHAUSTIVE_DEFAULTS.faultBudget}, ` +
-      `--workload ${EXHAUSTIVE_DEFAULTS.workload}`,
+    `             counts; default ${exhaustiveDefaults()}`,
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parse(argv, {
@@ -85,14 +83,23 @@ function exhaustiveOption(
 ): ExhaustiveSpec {
   const bounded = (text: string | undefined, name: string, fallback: number, max: number) => {
     const value = integerOption(text, name, fallback);
-    if (value > max) throw new CliError(`--${name} must be an integer from 0 to ${max}, got '${text}'`);
+    if (value > max) {
+      throw new CliError(`--${name} must be an integer from 0 to ${max}, got '${text}'`);
+    }
     return value;
   };
+  const defaults = EXHAUSTIVE_DEFAULTS;
   return {
-    shape: shape ?? EXHAUSTIVE_DEFAULTS.shape,
-    faultBudget: bounded(values['fault-budget'], 'fault-budget', EXHAUSTIVE_DEFAULTS.faultBudget, MAX_FAULTS),
-    workload: bounded(values.workload, 'workload', EXHAUSTIVE_DEFAULTS.workload, MAX_WORKLOAD),
+    shape: shape ?? defaults.shape,
+    faultBudget: bounded(values['fault-budget'], 'fault-budget', defaults.faultBudget, MAX_FAULTS),
+    workload: bounded(values.workload, 'workload', defaults.workload, MAX_WORKLOAD),
   };
+}
+
+function exhaustiveDefaults(): string {
+  const { shape, faultBudget, workload } = EXHAUSTIVE_DEFAULTS;
+  return `${shape.hosts}x${shape.vms}x${shape.disks}, --fault-budget ${faultBudget}, ` +
+    `--workload ${workload}`;
 }
 
 function columnsOption(text: string | undefined): Column[] {

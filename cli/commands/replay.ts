@@ -24,7 +24,7 @@ export const replayCommand: Command = {
     '             faults and the violation are marked (fits 100 columns)',
     ...inspectUsage(13),
     '  --real     replay the steps against a real driver (real mode): a trace of the driver\'s',
-    '             reference model (model-canonical for ofd and posix) or of an earlier real run;',
+    '             reference model (model-kernel for ofd and posix) or of an earlier real run;',
     '             divergences are findings (exit 3). --trace writes the real run\'s own trace',
   ].join('\n'),
   async run(argv, io) {

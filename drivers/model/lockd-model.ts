@@ -16,7 +16,7 @@
  *   nothing when they close, and the daemon never watches pids.
  * - A crashed daemon restarts empty; a re-exec keeps everything.
  *
- * `watch_owners: true` is the variant for lockchart's kernel-lock drivers (`model-canonical`),
+ * `watch_owners: true` is the variant for lockchart's kernel-lock drivers (`model-kernel`),
  * which know when an owner process dies: its death releases everything it held, registered or
  * not, and kills nobody; a lock is never taken for an owner that is dead (OPERATION_INVALID,
  * where virtlockd grants it and keeps it for ever, decisions §5).

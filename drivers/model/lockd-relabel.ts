@@ -16,18 +16,21 @@ const byOwner = (a: Owner, b: Owner) => a.pid - b.pid || a.host - b.host;
 /** The renamed state, or undefined when the renaming breaks the configured path alias table. */
 export function relabelLockd(state: LockdState, map: Relabelling): LockdState | undefined {
   if (!preservesAliases(state.canonical, map)) return undefined;
-  const renameOwner = (owner: Owner): Owner => ({ pid: map.pid(owner.pid), host: map.host(owner.host) });
+  const renameOwner = (owner: Owner): Owner =>
+    ({ pid: map.pid(owner.pid), host: map.host(owner.host) });
   const entries = state.entries.map((entry): LockdEntry => {
     const resource = map.resource(entry.resource);
     const key = resource === entry.resource ? entry.key : lockKey(
       canonicalResource(state, { kind: 'disk', name: resource, mode: 'exclusive' }),
       state.lockspaceDir);
-    return { key, resource, shared: entry.shared, owners: entry.owners.map(renameOwner).sort(byOwner) };
+    const owners = entry.owners.map(renameOwner).sort(byOwner);
+    return { key, resource, shared: entry.shared, owners };
   }).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const registrations = state.registrations
     .map((r) => ({ pid: map.pid(r.pid), host: map.host(r.host), restricted: r.restricted }))
     .sort((a, b) => a.pid - b.pid);
-  const dead = state.dead === null ? null : state.dead.map((pid) => map.pid(pid)).sort((a, b) => a - b);
+  const dead = state.dead === null ? null
+    : state.dead.map((pid) => map.pid(pid)).sort((a, b) => a - b);
   return { ...state, entries, registrations, dead };
 }
 

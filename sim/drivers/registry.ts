@@ -33,7 +33,7 @@ const NAMED: readonly SimDriver[] = [
     { file_lockspace_dir: '/var/lib/libvirt/lockd/files' }, 'model-indirect'),
   // The model of the kernel-lock drivers (ofd, posix): they canonicalise paths and watch owners.
   asSim(lockdModel as LockServiceModel<never>, { canonical_paths: true, watch_owners: true },
-    'model-canonical'),
+    'model-kernel'),
   // The model of the real lockd driver: virtlockd's semantics, paths canonicalised (realpath).
   asSim(lockdModel as LockServiceModel<never>, { canonical_paths: true }, 'model-lockd'),
   ...CANARIES.map((canary) => asSim(canary.model as LockServiceModel<never>)),

@@ -6,19 +6,22 @@
 import type { SimContext } from '../world/context.ts';
 import type { World } from '../world/types.ts';
 
+/** The features distinct states are counted by. */
 export const BREAKDOWN_FEATURES = [
   'depth', 'pending calls', 'orphaned calls', 'live processes', 'grants', 'faults used',
   'workload used',
 ] as const;
 
+/** One of `BREAKDOWN_FEATURES`. */
 export type Feature = (typeof BREAKDOWN_FEATURES)[number];
 
 /** For each feature, the number of distinct states per value (index = value). */
 export type Breakdown = Readonly<Record<Feature, readonly number[]>>;
 
+/** Counts each new state under every feature. */
 export class BreakdownRecorder {
-  private readonly counts = Object.fromEntries(BREAKDOWN_FEATURES.map((f) => [f, [] as number[]])) as
-    Record<Feature, number[]>;
+  private readonly counts = Object.fromEntries(
+    BREAKDOWN_FEATURES.map((feature) => [feature, [] as number[]])) as Record<Feature, number[]>;
 
   constructor(private readonly ctx: SimContext) {}
 

@@ -19,12 +19,16 @@ import { ServiceCodes } from './service-codes.ts';
 import { symmetryGroup } from './symmetry.ts';
 
 const MODE_CODES: Readonly<Record<string, number>> = { exclusive: 0, shared: 1, readonly: 2 };
+/** Encoding buffers hold this many integers: far beyond any world small enough to explore. */
+const CAPACITY = 1 << 16;
 
+/** How a `Canonicaliser` reduces. */
 export interface CanonicalOptions {
   /** Reduce by the symmetry group (default true). */
   readonly symmetry?: boolean;
 }
 
+/** Canonical forms and fingerprints of the worlds of one exploration (its caches included). */
 export class Canonicaliser {
   readonly renamings: readonly Renaming[];
   /** True when the model cannot rename pids: raw pids, original orders, no symmetry. */
@@ -38,9 +42,9 @@ export class Canonicaliser {
   private readonly strings = new Interner();
   private readonly lists = new Interner();
   private readonly listCodes = new WeakMap<object, Int32Array>();
-  private buffer = new Int32Array(4096);
-  private best = new Int32Array(4096);
-  private readonly pidFrom = new Int32Array(4096);
+  private buffer = new Int32Array(CAPACITY);
+  private best = new Int32Array(CAPACITY);
+  private readonly pidFrom = new Int32Array(CAPACITY);
   private pidCount = 0;
   private readonly scratch: number[] = [];
   private readonly procs: Proc[] = [];
@@ -86,7 +90,8 @@ export class Canonicaliser {
     for (let t = 0; t < count; t++) {
       const form = this.prefixes[t]!;
       this.encodePrefix(world, t, form);
-      const first = candidates.length === 0 ? 0 : compare(form, this.prefixes[candidates[0]!]!, prefix);
+      const first = candidates.length === 0 ? 0
+        : compare(form, this.prefixes[candidates[0]!]!, prefix);
       if (first < 0) candidates.length = 0;
       if (first <= 0) candidates.push(t);
     }
@@ -105,19 +110,6 @@ export class Canonicaliser {
     this.hash(best, length);
   }
 
-  /** The canonical form itself (for tests and diagnostics). */
-  canonicalForm(world: World): number[] {
-    let best: number[] | null = null;
-    for (let t = 0; t < this.renamings.length; t++) {
-      const n = this.encode(world, t, this.buffer);
-      const form = Array.from(this.buffer.subarray(0, n));
-      if (best === null || less(Int32Array.from(form), n, Int32Array.from(best), best.length)) {
-        best = form;
-      }
-    }
-    return best!;
-  }
-
   /** Encodes `world` under renaming `t` into `out`; returns the length. */
   encode(world: World, t: number, out: Int32Array): number {
     let n = this.encodePrefix(world, t, out);
@@ -128,6 +120,8 @@ export class Canonicaliser {
     n = this.writers(world, t, out, n);
     out[n++] = this.raw ? this.services.rawCode(world.service)
       : this.services.code(world.service, t, this.knownPid);
+    // A typed array drops writes past its end: a form that long would be silently cut.
+    if (n > out.length) throw new Error(`invariant: a world too large to encode (${n} integers)`);
     return n;
   }
 
@@ -143,7 +137,9 @@ export class Canonicaliser {
     let n = 0;
     for (let v = 0; v < vms; v++) {
       const from = r.vmSource[v]! * hosts;
-      for (let h = 0; h < hosts; h++) out[n++] = this.domains.code(t, world.domains[from + r.hostSource[h]!]!);
+      for (let h = 0; h < hosts; h++) {
+        out[n++] = this.domains.code(t, world.domains[from + r.hostSource[h]!]!);
+      }
     }
     for (let v = 0; v < vms; v++) {
       const state = world.vms[r.vmSource[v]!]!;
@@ -187,7 +183,8 @@ export class Canonicaliser {
       group.length = 0;
       const source = r.vmSource[v]!;
       for (const proc of world.procs) if (proc.vm === source) group.push(proc);
-      if (this.hosts <= 2 && group.length === 2 && r.host[group[0]!.host]! > r.host[group[1]!.host]!) {
+      const [a, b] = group;
+      if (this.hosts <= 2 && a && b && r.host[a.host]! > r.host[b.host]!) {
         group.reverse();
       }
       out[n++] = group.length;
@@ -232,7 +229,8 @@ export class Canonicaliser {
     out[n++] = host;
     let code = this.callCodes.get(call);
     if (code === undefined) {
-      code = this.strings.code(`${call.invoke}\u0000${call.src}\u0000${call.lockState ?? '\u0001'}`);
+      const lockState = call.lockState ?? '\u0001';
+      code = this.strings.code(`${call.invoke}\u0000${call.src}\u0000${lockState}`);
       this.callCodes.set(call, code);
     }
     out[n++] = code;
@@ -263,7 +261,9 @@ export class Canonicaliser {
     for (let d = 0; d < world.disks.length; d++) {
       const writers = world.disks[r.diskSource[d]!]!.liveWriters;
       keys.length = 0;
-      for (const writer of writers) keys.push(this.numberPid(writer.pid) * 4 + MODE_CODES[writer.mode]!);
+      for (const writer of writers) {
+        keys.push(this.numberPid(writer.pid) * 4 + MODE_CODES[writer.mode]!);
+      }
       if (keys.length > 1) keys.sort((a, b) => a - b);
       out[n++] = keys.length;
       for (const key of keys) out[n++] = key;
@@ -300,7 +300,8 @@ export class Canonicaliser {
     this.lastDefinitionCodes[vm] = codes;
     let code = codes[t]!;
     if (code === 0) {
-      code = this.lists.code(`${this.listCode(t, definition.disks)}|${this.listCode(t, definition.spares)}`);
+      const disks = this.listCode(t, definition.disks);
+      code = this.lists.code(`${disks}|${this.listCode(t, definition.spares)}`);
       codes[t] = code;
     }
     return code;

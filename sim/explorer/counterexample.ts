@@ -34,6 +34,7 @@ export function stepsOf(ctx: SimContext, root: World, faults: ReadonlySet<FaultN
   return steps;
 }
 
+/** What a counterexample trace's header records about the exploration that found it. */
 export interface TraceOrigin {
   readonly driver: SimDriver;
   readonly shape: WorldShape;

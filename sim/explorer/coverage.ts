@@ -14,6 +14,7 @@ import { faultOf, type Step } from '../steps.ts';
 import type { ActorTransition } from '../world/draft.ts';
 import type { World } from '../world/types.ts';
 
+/** How much of one inventory was reached. */
 export interface CoverageCount {
   readonly total: number;
   readonly reached: number;
@@ -21,6 +22,7 @@ export interface CoverageCount {
   readonly missing: readonly string[];
 }
 
+/** Coverage of the domain and process statecharts and of the fault × state cells. */
 export interface CoverageReport {
   readonly domainStates: CoverageCount;
   readonly processStates: CoverageCount;
@@ -40,7 +42,9 @@ export function inventory(machine: AnyStateMachine): { states: string[]; transit
   for (const node of stateNodes(machine)) {
     const path = statePath(node);
     states.push(path);
-    for (const type of node.transitions.keys()) if (type !== '') transitions.push(`${path} × ${type}`);
+    for (const type of node.transitions.keys()) {
+      if (type !== '') transitions.push(`${path} × ${type}`);
+    }
     if (node.always && node.always.length > 0) transitions.push(`${path} × ${ALWAYS}`);
   }
   return { states, transitions };
@@ -56,11 +60,12 @@ function activePaths(actor: ActorState): string[] {
   return [...paths];
 }
 
+/** Collects coverage as the explorer goes (worlds, delivered events, faults). */
 export class CoverageRecorder {
   private readonly seenActors = [new Set<ActorState>(), new Set<ActorState>()];
   private readonly states = [new Set<string>(), new Set<string>()];
   private readonly transitions = [new Set<string>(), new Set<string>()];
-  private readonly stepped = [new Map<ActorState, Set<string>>(), new Map<ActorState, Set<string>>()];
+  private readonly stepped: Map<ActorState, Set<string>>[] = [new Map(), new Map()];
   private readonly faultActors = new Map<FaultName, Set<ActorState>>();
 
   constructor(private readonly faults: readonly FaultName[], initial: World) {
@@ -74,7 +79,9 @@ export class CoverageRecorder {
           if (!node.parent) continue;
           const path = statePath(node);
           this.states[0]!.add(path);
-          if (i < microsteps.length - 1 && node.always?.length) this.transitions[0]!.add(`${path} × ${ALWAYS}`);
+          if (i < microsteps.length - 1 && node.always?.length) {
+            this.transitions[0]!.add(`${path} × ${ALWAYS}`);
+          }
         }
       });
     }

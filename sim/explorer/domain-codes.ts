@@ -30,10 +30,14 @@ export function domainKey(actor: ActorState, renaming: Renaming | null): string 
   return `${JSON.stringify(actor.snapshot.value)}\u0000${context}`;
 }
 
+/** Codes of projected, renamed domain states, memoised per interned state and renaming. */
 export class DomainCodes {
   private readonly tables: Int32Array[];
 
-  constructor(private readonly renamings: readonly Renaming[], private readonly interner: Interner) {
+  constructor(
+    private readonly renamings: readonly Renaming[],
+    private readonly interner: Interner,
+  ) {
     this.tables = renamings.map(() => new Int32Array(256));
   }
 

@@ -32,6 +32,7 @@ import { ServiceInterner } from './service-interner.ts';
 import { isQuiescent, isWorkload, successorSteps } from './successors.ts';
 import { MAX_FAULTS, MAX_WORKLOAD, Visit, VisitedSet } from './visited.ts';
 
+/** What to explore and within which bounds. */
 export interface ExploreOptions {
   readonly driver: SimDriver;
   readonly shape: WorldShape;
@@ -59,6 +60,7 @@ export interface ExploreOptions {
   readonly onState?: (world: World, depth: number) => void;
 }
 
+/** Progress after a BFS level. */
 export interface LevelProgress {
   readonly depth: number;
   readonly states: number;
@@ -72,8 +74,10 @@ export interface Finding {
   readonly steps: readonly Step[];
 }
 
+/** Why the search ended: nothing left within the bounds, a bound, or a violation. */
 export type StopReason = 'exhausted' | 'depth' | 'max-states' | 'violation';
 
+/** Exact counts, verdicts, coverage and breakdown of an exploration. */
 export interface ExploreResult {
   /** Distinct states (canonical worlds) stored. */
   readonly states: number;
@@ -108,6 +112,7 @@ interface Frontier {
   works: number[];
 }
 
+/** One exploration: its world, canonical form, visited set and BFS tree. */
 export class Explorer {
   readonly ctx: SimContext;
   readonly root: World;
@@ -131,7 +136,8 @@ export class Explorer {
     if (options.faultBudget < 0 || options.faultBudget > MAX_FAULTS) {
       throw new RangeError(`the fault budget must be 0…${MAX_FAULTS}`);
     }
-    if (options.workload !== undefined && (options.workload < 0 || options.workload > MAX_WORKLOAD)) {
+    const workload = options.workload;
+    if (workload !== undefined && (workload < 0 || workload > MAX_WORKLOAD)) {
       throw new RangeError(`the workload budget must be 0…${MAX_WORKLOAD}`);
     }
     this.ctx = createContext(options.driver.model, options.shape, options.driver.config);
@@ -142,7 +148,8 @@ export class Explorer {
     const checkers = selectCheckers(this.ctx, options.invariants);
     this.safety = checkers.filter((checker) => checker.check);
     this.liveness = checkers.filter((checker) => checker.checkSettled);
-    this.coverage = options.coverage === false ? null : new CoverageRecorder(options.faults, this.root);
+    this.coverage = options.coverage === false ? null
+      : new CoverageRecorder(options.faults, this.root);
     this.breakdown = new BreakdownRecorder(this.ctx);
     this.services = new ServiceInterner(this.ctx.model);
   }
@@ -153,6 +160,8 @@ export class Explorer {
     return this.visited.has(this.canonical.hi, this.canonical.lo);
   }
 
+  /** Searches breadth-first until nothing is left within the bounds, a bound stops it, or a
+   * safety violation is found. */
   run(): ExploreResult {
     const maxStates = this.options.maxStates ?? DEFAULT_MAX_STATES;
     let frontier: Frontier = { nodes: [], worlds: [], works: [] };
@@ -194,7 +203,7 @@ export class Explorer {
       const workload = isWorkload(step);
       if (!workLeft && workload) continue;
       const applied = applyStep(this.ctx, world, step, observe);
-      if (!applied) throw new Error(`invariant: an enabled step was refused: ${JSON.stringify(step)}`);
+      if (!applied) throw new Error(`invariant: enabled step refused: ${JSON.stringify(step)}`);
       this.transitions++;
       const after = this.services.intern(applied.world, world);
       if (this.coverage) {
@@ -209,9 +218,11 @@ export class Explorer {
       // Nothing the canonical form keeps changed (a denied rogue call, a re-exec that lost no
       // reply…): the parent's own visit, with no more budget used, dominates this one.
       if (unchanged(world, after)) continue;
-      const used = this.options.workload === undefined ? 0 : work + (workload ? 1 : 0);
+      const used = work + (workload ? 1 : 0);
+      // Unbounded, the workload used is no budget: no visit dominates another by it.
+      const budget = this.options.workload === undefined ? 0 : used;
       this.canonical.fingerprint(after);
-      const visit = this.visited.visit(this.canonical.hi, this.canonical.lo, used, after.faults);
+      const visit = this.visited.visit(this.canonical.hi, this.canonical.lo, budget, after.faults);
       if (visit === Visit.Known) continue;
       const child = this.tree.add(node, index);
       if (visit === Visit.New) this.newState(after, child, depth + 1, used);
@@ -244,7 +255,8 @@ export class Explorer {
     for (const checker of this.safety) {
       const message = checker.check!({ ctx: this.ctx, before, after, step });
       if (message) {
-        return { invariant: checker.id, checker: checker.name, kind: 'safety', message, step: depth };
+        return { invariant: checker.id, checker: checker.name, kind: 'safety', message,
+          step: depth };
       }
     }
     return null;

@@ -7,6 +7,7 @@ import { describeStep } from '../steps.ts';
 import type { CoverageCount, CoverageReport } from './coverage.ts';
 import type { ExploreOptions, ExploreResult, Finding } from './explore.ts';
 
+/** An exploration with what the caller measured around it. */
 export interface ExploreSummary {
   readonly options: ExploreOptions;
   readonly result: ExploreResult;
@@ -57,8 +58,9 @@ function stopLine(result: ExploreResult, options: ExploreOptions): string {
 
 function findingLines(label: string, finding: Finding, trace: string | undefined): string[] {
   const { violation, steps } = finding;
-  const lines = [`  ${label.padEnd(12)} VIOLATED ${violation.invariant} ${violation.checker} after ` +
-    `${steps.length} step${steps.length === 1 ? '' : 's'} (shortest): ${violation.message}`];
+  const length = `${steps.length} step${steps.length === 1 ? '' : 's'}`;
+  const lines = [`  ${label.padEnd(12)} VIOLATED ${violation.invariant} ${violation.checker} ` +
+    `after ${length} (shortest): ${violation.message}`];
   steps.forEach((step, i) => lines.push(`    ${String(i).padStart(3)}  ${describeStep(step)}`));
   if (trace) lines.push(`  ${'trace'.padEnd(12)} ${trace} (lockchart replay ${trace})`);
   return lines;
@@ -66,14 +68,17 @@ function findingLines(label: string, finding: Finding, trace: string | undefined
 
 function coverageLines(coverage: CoverageReport): string[] {
   const entries: [string, CoverageCount][] = [
-    ['domain states', coverage.domainStates], ['domain transitions', coverage.domainTransitions],
-    ['process states', coverage.processStates], ['process transitions', coverage.processTransitions],
+    ['domain states', coverage.domainStates],
+    ['domain transitions', coverage.domainTransitions],
+    ['process states', coverage.processStates],
+    ['process transitions', coverage.processTransitions],
     ['fault × domain state', coverage.faultCells],
   ];
-  const lines = [`  ${'coverage'.padEnd(12)} ${entries.map(([name, c]) => `${name} ${c.reached}/${c.total}`)
-    .join('; ')}`];
+  const counts = entries.map(([name, c]) => `${name} ${c.reached}/${c.total}`);
+  const lines = [`  ${'coverage'.padEnd(12)} ${counts.join('; ')}`];
   for (const [name, count] of entries) {
-    if (count.missing.length > 0) lines.push(`    never reached, ${name}: ${count.missing.join(', ')}`);
+    if (count.missing.length === 0) continue;
+    lines.push(`    never reached, ${name}: ${count.missing.join(', ')}`);
   }
   return lines;
 }
@@ -89,19 +94,23 @@ export function formatExplore(summary: ExploreSummary): string[] {
     `  ${'explored'.padEnd(12)} ${n(result.states)} states (${n(result.expansions)} expanded), ` +
       `${n(result.transitions)} transitions, depth ${result.depth}`,
     `  ${'bound'.padEnd(12)} ${stopLine(result, options)}`,
-    `  ${'reduction'.padEnd(12)} ${result.raw ? 'none: the driver model cannot rename pids (raw pids)'
+    `  ${'reduction'.padEnd(12)} ${result.raw
+      ? 'none: the driver model cannot rename pids (raw pids)'
       : `pids renumbered; symmetry group of ${result.symmetries}`}` +
       `; fingerprint collision chance ≈ ${collisionChance(result.states).toExponential(1)}`,
     `  ${'speed'.padEnd(12)} ${n(Math.round(statesPerSecond(summary)))} states/s, ` +
-      `${n(Math.round(result.transitions / Math.max(seconds, 1e-9)))} transitions/s (${seconds.toFixed(1)} s)`,
+      `${n(Math.round(result.transitions / Math.max(seconds, 1e-9)))} transitions/s ` +
+      `(${seconds.toFixed(1)} s)`,
     `  ${'memory'.padEnd(12)} ${bytesPerState(result).toFixed(1)} bytes/state (visited set ` +
-      `${(result.bytes.visited / 1e6).toFixed(1)} MB, tree ${(result.bytes.tree / 1e6).toFixed(1)} MB)` +
+      `${(result.bytes.visited / 1e6).toFixed(1)} MB, tree ` +
+      `${(result.bytes.tree / 1e6).toFixed(1)} MB)` +
       (summary.heapBytes === undefined ? '' : `; heap ${(summary.heapBytes / 1e6).toFixed(0)} MB`),
   ];
   if (result.violation) lines.push(...findingLines('safety', result.violation, summary.trace));
   else lines.push(`  ${'safety'.padEnd(12)} ${result.exhausted ? 'safe' : 'no violation so far'}`);
   if (result.liveness) {
-    lines.push(...findingLines('liveness', result.liveness, result.violation ? undefined : summary.trace));
+    const trace = result.violation ? undefined : summary.trace;
+    lines.push(...findingLines('liveness', result.liveness, trace));
   } else {
     lines.push(`  ${'liveness'.padEnd(12)} held on ${n(result.quiescent)} quiescent states`);
   }

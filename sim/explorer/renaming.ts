@@ -18,6 +18,7 @@ export function spellingTable(storage: Storage): Map<string, number> {
   return table;
 }
 
+/** The renaming tables of one symmetry (see the file comment). */
 export class Renaming {
   readonly vm: Int32Array;
   readonly host: Int32Array;
@@ -26,7 +27,6 @@ export class Renaming {
   readonly vmSource: Int32Array;
   readonly hostSource: Int32Array;
   readonly diskSource: Int32Array;
-  readonly identity: boolean;
   private readonly paths = new Map<string, string>();
 
   constructor(
@@ -40,7 +40,6 @@ export class Renaming {
     this.vmSource = inverse(this.vm);
     this.hostSource = inverse(this.host);
     this.diskSource = inverse(this.disk);
-    this.identity = [this.vm, this.host, this.disk].every((p) => p.every((image, i) => image === i));
   }
 
   /** The path a disk path becomes: the same spelling of the image disk (others stay). */
@@ -48,7 +47,8 @@ export class Renaming {
     let renamed = this.paths.get(name);
     if (renamed === undefined) {
       const at = this.spellings.get(name);
-      renamed = at === undefined ? name : this.storage.spelling(this.disk[Math.floor(at / 3)]!, at % 3);
+      renamed = at === undefined ? name
+        : this.storage.spelling(this.disk[Math.floor(at / 3)]!, at % 3);
       this.paths.set(name, renamed);
     }
     return renamed;

@@ -26,7 +26,9 @@ export class SearchTree {
   /** The step indices from the root down to `node`. */
   path(node: number): number[] {
     const indices: number[] = [];
-    for (let at = node; this.parents[at]! >= 0; at = this.parents[at]!) indices.push(this.steps[at]!);
+    for (let at = node; this.parents[at]! >= 0; at = this.parents[at]!) {
+      indices.push(this.steps[at]!);
+    }
     return indices.reverse();
   }
 

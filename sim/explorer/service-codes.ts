@@ -29,13 +29,14 @@ function numericSignature(pids: readonly number[], t: number, known: (pid: numbe
 }
 
 /** Pids only the service mentions are numbered from here (the world numbers far fewer). */
-export const SERVICE_ONLY = 1 << 20;
+const SERVICE_ONLY = 1 << 20;
 /** A placeholder range for them while the renamed state is put in order. */
 const PLACEHOLDER = 1 << 24;
 
 /** Cached service states are forgotten beyond this many (the caches only save work). */
 const CACHE_LIMIT = 200_000;
 
+/** Codes of service states under renamings, with canonically numbered pids. */
 export class ServiceCodes {
   private readonly byObject = new WeakMap<object, ServiceInfo>();
   private readonly byEncoding = new Map<string, ServiceInfo>();

@@ -11,6 +11,7 @@ import type { World } from '../world/types.ts';
 /** Beyond this many distinct states the table starts afresh (it only saves work). */
 const LIMIT = 1_000_000;
 
+/** One object per distinct service state content (see the file comment). */
 export class ServiceInterner {
   private readonly byEncoding = new Map<string, unknown>();
   private readonly interned = new WeakSet<object>();

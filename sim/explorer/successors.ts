@@ -11,29 +11,37 @@ import type { SimContext } from '../world/context.ts';
 import { enabledSteps } from '../world/enabled.ts';
 import type { World } from '../world/types.ts';
 
-/** Steps of the workload: what users ask of libvirt and what guests do (the workload budget). */
+/**
+ * Steps of the workload: what users ask of libvirt and what guests do (the workload budget).
+ * A migration is one operation: its first phase counts, the protocol's later phases (each taken
+ * at most once per migration) do not.
+ */
 const WORKLOAD: ReadonlySet<Step['kind']> = new Set<Step['kind']>(
   ['call', 'attach', 'detach', 'migrate', 'guest-pause', 'rogue-call']);
 
+/** Whether a step counts against the workload budget. */
 export function isWorkload(step: Step): boolean {
-  return WORKLOAD.has(step.kind);
+  return step.kind === 'migrate' ? step.phase === 'begin' : WORKLOAD.has(step.kind);
 }
 
 const vectors: boolean[][][] = [];
 
 /** All 2^k boolean vectors of length k, in binary order (all-false first). */
-export function choiceVectors(k: number): readonly (readonly boolean[])[] {
+function choiceVectors(k: number): readonly (readonly boolean[])[] {
   let list = vectors[k];
   if (!list) {
     list = [];
-    for (let bits = 0; bits < 1 << k; bits++) list.push([...Array(k).keys()].map((i) => ((bits >> i) & 1) === 1));
+    for (let bits = 0; bits < 1 << k; bits++) {
+      list.push([...Array(k).keys()].map((i) => ((bits >> i) & 1) === 1));
+    }
     vectors[k] = list;
   }
   return list;
 }
 
 /** The successors' steps of `world`, in a fixed order (a step's index names it in the tree). */
-export function successorSteps(ctx: SimContext, world: World, faults: ReadonlySet<FaultName>): Step[] {
+export function successorSteps(ctx: SimContext, world: World, faults: ReadonlySet<FaultName>):
+  Step[] {
   const steps = enabledSteps(ctx, world, { faults });
   if (!faults.has('daemon-reexec') && !faults.has('libvirtd-restart')) return steps;
   const out: Step[] = [];

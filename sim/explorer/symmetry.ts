@@ -25,7 +25,9 @@ export function permutations(n: number): number[][] {
   if (n <= 1) return [[...Array(n).keys()]];
   const out: number[][] = [];
   for (const rest of permutations(n - 1)) {
-    for (let at = rest.length; at >= 0; at--) out.push([...rest.slice(0, at), n - 1, ...rest.slice(at)]);
+    for (let at = rest.length; at >= 0; at--) {
+      out.push([...rest.slice(0, at), n - 1, ...rest.slice(at)]);
+    }
   }
   return out;
 }
@@ -79,7 +81,9 @@ export function symmetryGroup(
   enabled: boolean,
 ): Symmetry[] {
   const identity: Symmetry = {
-    vm: [...definitions.keys()], disk: [...Array(storage.count).keys()], host: [...Array(hosts).keys()],
+    vm: [...definitions.keys()],
+    disk: [...Array(storage.count).keys()],
+    host: [...Array(hosts).keys()],
   };
   if (!enabled || factorial(definitions.length) > 40_320) return [identity];
   const pairs: { vm: number[]; disk: number[] }[] = [];

@@ -17,12 +17,15 @@ const MAX_LOAD = 0.6;
  * state), Better (a stored state reached with a budget no earlier visit dominates: expand it
  * again). */
 export const Visit = { Known: 0, New: 1, Better: 2 } as const;
+/** One of `Visit`'s values. */
 export type Visit = (typeof Visit)[keyof typeof Visit];
 
-/** The largest workload and fault budgets the nibbles can hold. */
+/** The largest workload budget the nibbles can hold (15 means never). */
 export const MAX_WORKLOAD = 14;
+/** The largest fault budget the nibbles can hold. */
 export const MAX_FAULTS = 7;
 
+/** The fingerprint table (see the file comment). */
 export class VisitedSet {
   private slots: Int32Array;
   private mask: number;

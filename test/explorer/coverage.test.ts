@@ -18,7 +18,9 @@ const faults: FaultName[] = ['libvirtd-restart', 'process-crash'];
 async function coverage(workload: number, seen?: Set<string>): Promise<CoverageReport> {
   const result = explore({ driver: await resolveSimDriver('model'), shape, faults, faultBudget: 1,
     workload, invariants: [],
-    onState: (world) => world.domains.forEach((d) => d.leaves.forEach((leaf) => seen?.add(leaf))) });
+    onState: (world) => {
+      for (const domain of world.domains) for (const leaf of domain.leaves) seen?.add(leaf);
+    } });
   return result.coverage!;
 }
 

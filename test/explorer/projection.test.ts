@@ -11,6 +11,7 @@ import { resolveSimDriver } from '../../sim/drivers/registry.ts';
 import { domainKey, DROPPED_DOMAIN_FIELDS } from '../../sim/explorer/domain-codes.ts';
 import { explore } from '../../sim/explorer/explore.ts';
 import { inventory } from '../../sim/explorer/coverage.ts';
+import type { FaultName } from '../../sim/faults/catalog.ts';
 import { DOMAIN } from '../../sim/world/context.ts';
 
 function probes(paths: readonly string[]): EventObject[] {
@@ -25,7 +26,9 @@ function probes(paths: readonly string[]): EventObject[] {
       events.push({ type, success: true } as EventObject, { type, success: false } as EventObject);
     } else if (type === 'migrate.prepare') events.push({ type, lockState: null } as EventObject);
     else if (type === 'domain.attach') {
-      for (const name of paths) events.push({ type, disk: { kind: 'disk', name, mode: 'shared' } } as EventObject);
+      for (const name of paths) {
+        events.push({ type, disk: { kind: 'disk', name, mode: 'shared' } } as EventObject);
+      }
     } else if (type === 'domain.detach') {
       for (const name of paths) events.push({ type, name } as EventObject);
     } else events.push({ type });
@@ -43,7 +46,9 @@ describe('the domain projection', () => {
   it('merges only states that behave alike', async () => {
     const model = await resolveSimDriver('model');
     const actors = new Set<ActorState>();
-    for (const faults of [['acquire-fails', 'release-fails'], ['libvirtd-restart', 'daemon-crash']] as const) {
+    const sets: FaultName[][] = [['acquire-fails', 'release-fails'],
+      ['libvirtd-restart', 'daemon-crash']];
+    for (const faults of sets) {
       explore({ driver: model, shape: { hosts: 2, vms: 2, disks: 2 }, faults, faultBudget: 2,
         workload: 3, invariants: [], coverage: false,
         onState: (world) => world.domains.forEach((domain) => actors.add(domain)) });

@@ -42,7 +42,8 @@ describe('random mode and the explorer agree', () => {
         const invariant = shrunk.violation.invariant;
         const found = explore({ driver: model, shape, faults: [fault], definitions: run.definitions,
           faultBudget: shrunk.steps.filter(isFault).length,
-          workload: shrunk.steps.filter(isWorkload).length, invariants: [invariant], coverage: false });
+          workload: shrunk.steps.filter(isWorkload).length, invariants: [invariant],
+          coverage: false });
         expect(found.violation?.violation.invariant).toBe(invariant);
         expect(found.violation!.steps.length).toBeLessThanOrEqual(shrunk.steps.length);
       }

@@ -23,8 +23,8 @@ const CASES: ReadonlyArray<[readonly FaultName[], number, number]> = [
 
 describe('the explorer reaches exactly the worlds a plain search reaches', () => {
   for (const [faults, faultBudget, workload] of CASES) {
-    it(`model, faults ${faults.join(',') || 'none'} (budget ${faultBudget}), workload ≤ ${workload}`,
-      async () => {
+    const bounds = `(budget ${faultBudget}), workload ≤ ${workload}`;
+    it(`model, faults ${faults.join(',') || 'none'} ${bounds}`, async () => {
         const model = await resolveSimDriver('model');
         const keys = new Set<string>();
         const explorer = new Explorer({ driver: model, shape, faults, faultBudget, workload,

@@ -20,6 +20,8 @@ const CASES: ReadonlyArray<[WorldShape, readonly FaultName[], number, number]> =
   [{ hosts: 2, vms: 2, disks: 2 }, ['libvirtd-restart', 'process-crash'], 1, 3],
   [{ hosts: 3, vms: 1, disks: 1 }, ['daemon-crash'], 1, 3],
   [{ hosts: 2, vms: 3, disks: 3 }, [], 0, 3],
+  // Aliased paths are renamed spelling for spelling.
+  [{ hosts: 2, vms: 2, disks: 2 }, ['path-alias'], 1, 2],
 ];
 
 describe('symmetry reduction', () => {
@@ -47,10 +49,12 @@ describe('symmetry reduction', () => {
   });
 
   for (const [shape, faults, faultBudget, workload] of CASES) {
-    it(`shrinks ${shape.hosts}×${shape.vms}×${shape.disks} (faults ${faults.join(',') || 'none'}) by ` +
-      'the orbit-counting factor', async () => {
+    const world = `${shape.hosts}×${shape.vms}×${shape.disks}`;
+    it(`shrinks ${world} (faults ${faults.join(',') || 'none'}) by the orbit-counting factor`,
+      async () => {
       const driver = await resolveSimDriver('model');
-      const options = { driver, shape, faults, faultBudget, workload, invariants: [], coverage: false };
+      const options = { driver, shape, faults, faultBudget, workload, invariants: [],
+        coverage: false };
       const plain = explore({ ...options, symmetry: false });
       const representatives: World[] = [];
       const reduced = new Explorer({ ...options, onState: (world) => representatives.push(world) });
@@ -63,7 +67,9 @@ describe('symmetry reduction', () => {
       let orbits = 0;
       for (const world of representatives) {
         const images = new Set<string>();
-        for (let t = 0; t < order; t++) images.add(buffer.subarray(0, canonical.encode(world, t, buffer)).join());
+        for (let t = 0; t < order; t++) {
+          images.add(buffer.subarray(0, canonical.encode(world, t, buffer)).join());
+        }
         orbits += images.size;
       }
       expect(orbits).toBe(plain.states);

@@ -20,7 +20,9 @@ export function worldKey(model: LockServiceModel<unknown>, world: World,
   const path = (name: string): string => {
     if (!symmetry || !storage) return name;
     for (let d = 0; d < storage.count; d++) {
-      for (let n = 0; n < 3; n++) if (storage.spelling(d, n) === name) return storage.spelling(symmetry.disk[d]!, n);
+      for (let n = 0; n < 3; n++) {
+        if (storage.spelling(d, n) === name) return storage.spelling(symmetry.disk[d]!, n);
+      }
     }
     return name;
   };
@@ -33,7 +35,8 @@ export function worldKey(model: LockServiceModel<unknown>, world: World,
   const uses = (list: readonly Use[]) => list.map((u) => `${path(u.path)}:${u.mode}`).join('+');
   const slots: string[] = [];
   world.domains.forEach((domain, i) => {
-    const { lastError: _e, reconnected: _r, ...context } = domain.snapshot.context as Record<string, unknown>;
+    const { lastError: _e, reconnected: _r, ...context } =
+      domain.snapshot.context as Record<string, unknown>;
     const renamed = JSON.stringify(context, (key, value: { kind?: string; name?: string }) =>
       value && typeof value === 'object' && value.kind === 'disk' && typeof value.name === 'string'
         ? { ...value, name: path(value.name) } : value);
@@ -57,8 +60,8 @@ export function worldKey(model: LockServiceModel<unknown>, world: World,
       `${p.terminating}:${uses(p.devices)}:${pid(p.pid)}`);
   }
   for (const c of [...world.pending].sort((a, b) => host(a.host) - host(b.host))) {
-    parts.push(`C${vm(c.vm)}@${host(c.host)}:${c.invoke}:${c.src}:${uses(c.disks)}:${c.lockState}:` +
-      `${pid(c.pid)}:${c.orphan}`);
+    parts.push(`C${vm(c.vm)}@${host(c.host)}:${c.invoke}:${c.src}:${uses(c.disks)}:` +
+      `${c.lockState}:${pid(c.pid)}:${c.orphan}`);
   }
   parts.push(`T${world.timers.map((t) => `${vm(t.vm)}@${host(t.host)}:${t.id}`).sort().join(',')}`);
   const writers: string[] = [];

@@ -1,5 +1,5 @@
 /**
- * `model-canonical`, the reference of the kernel-lock drivers, watches owners as they do (found
+ * `model-kernel`, the reference of the kernel-lock drivers, watches owners as they do (found
  * by real mode: virtlockd's model grants a lock to a dead pid and keeps it, ofd and posix refuse
  * to lock for a dead owner and drop whatever an owner held when it dies). Plain `model` keeps
  * virtlockd's behaviour.
@@ -14,7 +14,7 @@ const owner = { pid: 100, host: 0 };
 const acquire = (state: LockdState, pid = owner.pid) =>
   lockdModel.acquire(state, { owner: { pid, host: 0 }, resources: [disk] });
 
-describe('model-canonical watches owners', () => {
+describe('model-kernel watches owners', () => {
   it('is the configuration the kernel backends declare', async () => {
     const driver = await resolveSimDriver(KERNEL_REFERENCE);
     expect(driver.config).toEqual(KERNEL_CONFIG);

@@ -1,6 +1,6 @@
 /**
  * Whole real-mode runs of the kernel-lock drivers: random runs with faults where real processes
- * contend for real disks and reality does what `model-canonical` allows; `replay --real` of a
+ * contend for real disks and reality does what `model-kernel` allows; `replay --real` of a
  * simulator trace; the understood finding of ofd under a libvirtd restart; and a run that dies
  * halfway leaving nothing behind. Short runs: the long ones are in the slow tier.
  */
@@ -57,11 +57,11 @@ describe('random real-mode runs with faults', () => {
       const seen = counting(backend);
       const sink = new MemorySink();
       const result = await runReal({ backend, sink,
-        source: { kind: 'random', seed, steps: 150, faults } });
+        source: { kind: 'random', seed, steps: 300, faults } });
       census.check(backend);
       expect(result.findings).toEqual([]);
       expect(result.violation).toBeNull();
-      expect(seen.launches).toBeGreaterThan(10);
+      expect(seen.launches).toBeGreaterThan(5);
       expect(seen.busy).toBeGreaterThan(0);
       const injected = sink.records
         .filter((record) => record.type === 'step' && isFault(record.step));
@@ -71,7 +71,7 @@ describe('random real-mode runs with faults', () => {
 });
 
 describe('replay --real', () => {
-  it('replays a model-canonical simulator trace against real posix locks', async () => {
+  it('replays a model-kernel simulator trace against real posix locks', async () => {
     const trace = join(dir, 'random.trace.jsonl');
     runRandom({ driver: await resolveSimDriver(KERNEL_REFERENCE), seed: 5, steps: 120,
       faults: ['process-kill', 'image-probe'], sink: new FileSink(trace) });
@@ -81,7 +81,7 @@ describe('replay --real', () => {
     const census = leftovers();
     expect(await main(['replay', '--real', 'posix', trace], io)).toBe(0);
     expect(census.fresh()).toEqual([]);
-    expect(out).toMatch(/checked against model 'model-canonical', \d+ steps/);
+    expect(out).toMatch(/checked against model 'model-kernel', \d+ steps/);
     expect(out).toContain('findings: none');
   });
 
@@ -93,7 +93,7 @@ describe('replay --real', () => {
     const io: CommandIo = { out: () => {}, err: (text) => { err += text; }, isTty: false };
     expect(await main(['replay', '--real', 'ofd', trace], io)).toBe(2);
     expect(err).toMatch(
-      /recorded with driver 'model'; real 'ofd' is checked against 'model-canonical'/);
+      /recorded with driver 'model'; real 'ofd' is checked against 'model-kernel'/);
   });
 });
 

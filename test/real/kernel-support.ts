@@ -1,7 +1,7 @@
 /**
  * Shared by the kernel real-mode tests: proving nothing outlives a run (no process this test
  * process started, no kernel lock on the world's disks, no world directory), disk uses, and
- * hand-written traces of `model-canonical`.
+ * hand-written traces of `model-kernel`.
  */
 import { existsSync } from 'node:fs';
 import { expect } from 'vitest';

@@ -1,7 +1,7 @@
 /**
  * The real-mode world of the kernel-lock drivers: every spelling the simulator uses exists for
  * real, and realpath — what the drivers canonicalise with — agrees with the model's alias table
- * (`model-canonical`) on every one of them.
+ * (`model-kernel`) on every one of them.
  */
 import { existsSync, lstatSync, realpathSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
