@@ -5,6 +5,7 @@ import { RealModeError, runReal, type StepSource } from '../real/runner.ts';
 import type { ReadTrace } from '../sim/trace/reader.ts';
 import { FileSink } from '../sim/trace/writer.ts';
 import { CliError, type CommandIo } from './command.ts';
+import { inspectOption } from './inspect-option.ts';
 import { faultsOption, positiveOption, seedOption, shapeOption } from './sim-options.ts';
 
 /** Exit status when real mode found a divergence between model and reality. */
@@ -15,6 +16,8 @@ export async function runRealMode(options: {
   readonly source: StepSource;
   readonly trace?: string;
   readonly keepGoing?: boolean;
+  /** `--inspect FILE|ws://…`: inspection events of the run's statecharts. */
+  readonly inspect?: string;
   readonly io: CommandIo;
 }): Promise<number> {
   let backend;
@@ -32,6 +35,7 @@ export async function runRealMode(options: {
       `real '${options.driver}' is checked against '${reference}', so replay a ` +
       `'${reference}' trace (or one real '${backend.name}' wrote)`);
   }
+  const inspection = await inspectOption(options.inspect);
   const started = performance.now();
   let result;
   try {
@@ -40,10 +44,13 @@ export async function runRealMode(options: {
       source: options.source,
       ...(options.trace ? { sink: new FileSink(options.trace) } : {}),
       ...(options.keepGoing ? { keepGoing: true } : {}),
+      ...(inspection ? { observer: inspection.observer } : {}),
     });
   } catch (error) {
     if (error instanceof RealModeError) throw new CliError(error.message);
     throw error;
+  } finally {
+    await inspection?.sink.close();
   }
   const seconds = (performance.now() - started) / 1000;
   const io = options.io;
@@ -86,7 +93,7 @@ export const REAL_DEFAULT_STEPS = 500;
 
 /** `lockchart sim --real --driver NAME …`: one seed against a real driver. */
 export async function simReal(values: SimRealValues, io: CommandIo): Promise<number> {
-  const refused = (['seeds', 'invariants', 'json', 'inspect'] as const)
+  const refused = (['seeds', 'invariants', 'json'] as const)
     .filter((name) => values[name] !== undefined);
   if (refused.length > 0) {
     throw new CliError(`sim --real runs one seed with every invariant: drop ` +
@@ -103,6 +110,7 @@ export async function simReal(values: SimRealValues, io: CommandIo): Promise<num
       faults: faultsOption(values.faults), ...(shape ? { shape } : {}) },
     ...(values.trace ? { trace: values.trace } : {}),
     ...(values['keep-going'] ? { keepGoing: true } : {}),
+    ...(values.inspect !== undefined ? { inspect: values.inspect } : {}),
     io,
   });
 }

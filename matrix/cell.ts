@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Violation } from '../sim/checkers/index.ts';
+import type { InvariantId, Violation } from '../sim/checkers/index.ts';
 import { resolveSimDriver, type SimDriver } from '../sim/drivers/registry.ts';
 import type { FaultName } from '../sim/faults/catalog.ts';
 import { runRandom } from '../sim/run/random.ts';
@@ -32,6 +32,8 @@ export interface CellSpec {
   readonly faults?: readonly FaultName[];
   /** Shrink a violation (default) or just report the violating seed. */
   readonly shrink?: boolean;
+  /** Only these invariants are checked (default: all that apply). */
+  readonly invariants?: readonly InvariantId[];
   /** Explore the cell exhaustively within these bounds instead of running seeds. */
   readonly exhaustive?: ExhaustiveSpec;
 }
@@ -83,7 +85,8 @@ export async function runCell(spec: CellSpec): Promise<CellResult> {
     const seed = spec.firstSeed + k;
     const sink = new MemorySink();
     const run = runRandom({ driver, seed, steps: spec.steps, faults, sink,
-      ...(spec.shape ? { shape: spec.shape } : {}) });
+      ...(spec.shape ? { shape: spec.shape } : {}),
+      ...(spec.invariants ? { invariants: spec.invariants } : {}) });
     steps += run.steps;
     if (run.liveness && !liveness) {
       liveness = { invariant: run.liveness.invariant, message: run.liveness.message, seed };

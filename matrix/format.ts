@@ -46,7 +46,8 @@ export function formatText(report: MatrixReport): string {
   const width = Math.max(...report.cells.map((cell) => cell.driver.length), 6);
   const lines = [`${'driver'.padEnd(width)}  ${'fault'.padEnd(16)}  verdict   detail`];
   for (const cell of report.cells) {
-    const verdict = cell.verdict === 'safe' ? 'safe    ' : cell.verdict === 'n/a' ? 'n/a     ' : 'VIOLATED';
+    const verdict = cell.verdict === 'violated' ? 'VIOLATED' : cell.findings ? 'FINDING '
+      : cell.verdict === 'n/a' ? 'n/a     ' : 'safe    ';
     lines.push(`${cell.driver.padEnd(width)}  ${cell.fault.padEnd(16)}  ${verdict}  ${cellSummary(cell)}`);
   }
   lines.push(`${report.cells.length} cells in ${(report.ms / 1000).toFixed(1)} s ` +

@@ -12,7 +12,7 @@ import type { Violation } from '../sim/checkers/index.ts';
 import type { FaultName } from '../sim/faults/catalog.ts';
 import { Prng } from '../sim/prng.ts';
 import { traceHeader } from '../sim/run/random.ts';
-import { Session } from '../sim/run/session.ts';
+import { Session, type SessionObserver } from '../sim/run/session.ts';
 import { chooseStep } from '../sim/scheduler.ts';
 import { describeStep, type Step } from '../sim/steps.ts';
 import { drawSwarm, type Swarm } from '../sim/swarm.ts';
@@ -49,6 +49,8 @@ export interface RealRunOptions {
   readonly sink?: TraceSink;
   /** Stop at the first finding (default) or collect them all. */
   readonly keepGoing?: boolean;
+  /** Sees every step and every statechart transition (live inspection, `--inspect`). */
+  readonly observer?: SessionObserver;
 }
 
 export interface RealRunResult {
@@ -65,6 +67,13 @@ function checkFaults(backend: RealBackend, faults: readonly FaultName[]): void {
     throw new RealModeError(`real mode cannot inject ${missing.join(', ')} with driver ` +
       `'${backend.name}' (it can: ${[...backend.faults].join(', ') || 'none'})`);
   }
+}
+
+/** Real runs are short: a fault class that is switched on strikes at least one step in 20. */
+export const REAL_FAULT_RATE_FLOOR = 0.05;
+
+function realSwarm(swarm: Swarm): Swarm {
+  return { ...swarm, faultRate: Math.max(swarm.faultRate, REAL_FAULT_RATE_FLOOR) };
 }
 
 /** How much rarer real mode makes VM starts and destroys (see `chooseRealStep`). */
@@ -96,11 +105,13 @@ export async function runReal(options: RealRunOptions): Promise<RealRunResult> {
   const prng = source.kind === 'random' ? new Prng(source.seed) : null;
   const definitions = source.kind === 'trace' ? source.header.definitions
     : drawDefinitions(shape, ctx.storage, prng!);
-  const swarm = prng ? drawSwarm(prng) : null;
+  const swarm = prng ? realSwarm(drawSwarm(prng)) : null;
   const faults = source.kind === 'trace' ? source.header.faults : source.faults;
   checkFaults(backend, faults);
-  const session = new Session(ctx, createWorld(ctx, definitions),
-    options.sink ? { sink: options.sink } : {});
+  const session = new Session(ctx, createWorld(ctx, definitions), {
+    ...(options.sink ? { sink: options.sink } : {}),
+    ...(options.observer ? { observer: options.observer } : {}),
+  });
   // The trace names the reference driver, so `lockchart replay` (pure) and `replay --real`
   // both take a real-mode trace, a finding's included.
   session.start(traceHeader({ name: backend.reference ?? backend.model.name,

@@ -11,12 +11,29 @@ import { EXHAUSTIVE_DEFAULTS, type ExhaustiveSpec } from '../../matrix/exhaustiv
 import { MAX_FAULTS, MAX_WORKLOAD } from '../../sim/explorer/visited.ts';
 import type { WorldShape } from '../../sim/world/shape.ts';
 import { integerOption, parse } from '../args.ts';
-import { CliError, type Command } from '../command.ts';
+import { CliError, type Command, type CommandIo } from '../command.ts';
+import { MATRIX_REAL_DRIVERS, realDriverNames, unavailable } from '../../real/backends.ts';
 import { progress } from '../progress.ts';
 import { driverOption, positiveOption, seedOption, shapeOption } from '../sim-options.ts';
 
 export const DEFAULT_SEEDS = 40;
 export const DEFAULT_STEPS = 2000;
+/** Real drivers run real processes and daemons: one seed, a short run, per cell by default. */
+export const DEFAULT_REAL_SEEDS = 1;
+export const DEFAULT_REAL_STEPS = 120;
+
+/** The built-in models, plus every real driver whose components this machine has. */
+function defaultDrivers(io: CommandIo, options: { canaries: boolean; real: boolean }): string[] {
+  const drivers = [...BUILTIN_DRIVERS.map((d) => d.name),
+    ...(options.canaries ? CANARIES.map((c) => c.name) : [])];
+  if (!options.real) return drivers;
+  for (const name of MATRIX_REAL_DRIVERS) {
+    const missing = unavailable(name);
+    if (missing) io.err(`matrix: real driver ${name} skipped: ${missing}`);
+    else drivers.push(name);
+  }
+  return drivers;
+}
 
 export const matrixCommand: Command = {
   name: 'matrix',
@@ -46,12 +63,23 @@ export const matrixCommand: Command = {
       traces: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
       markdown: { type: 'boolean' }, exhaustive: { type: 'boolean' },
       'fault-budget': { type: 'string' }, workload: { type: 'string' },
+      'no-real': { type: 'boolean' }, 'real-seeds': { type: 'string' },
+      'real-steps': { type: 'string' },
     }, 'matrix');
     if (positionals.length > 0) throw new CliError(`matrix: unexpected argument '${positionals[0]}'`);
     if (values.json && values.markdown) throw new CliError('choose one of --json and --markdown');
-    const drivers = values.drivers?.split(',') ??
-      [...BUILTIN_DRIVERS.map((d) => d.name), ...(values.canaries ? CANARIES.map((c) => c.name) : [])];
-    for (const driver of drivers) await driverOption(driver);
+    const drivers = values.drivers?.split(',') ?? defaultDrivers(io, {
+      canaries: values.canaries === true, real: !values.exhaustive && values['no-real'] !== true,
+    });
+    for (const driver of drivers) {
+      if (realDriverNames().includes(driver)) {
+        if (values.exhaustive) throw new CliError(`--exhaustive explores models; '${driver}' is a real driver`);
+        const missing = unavailable(driver);
+        if (missing) throw new CliError(`real driver '${driver}' cannot run here: ${missing}`);
+      } else {
+        await driverOption(driver);
+      }
+    }
     const columns = columnsOption(values.faults);
     const shard = values.shard === undefined ? undefined : parseShard(values.shard);
     if (shard === null) throw new CliError(`--shard must be i/n with 1 ≤ i ≤ n, got '${values.shard}'`);
@@ -64,6 +92,10 @@ export const matrixCommand: Command = {
       firstSeed: seedOption(values.seed, 1),
       traceDir: values.traces ?? 'lockchart-traces',
       workers: positiveOption(values.workers, 'workers', defaultWorkers(), 64),
+      real: {
+        seeds: positiveOption(values['real-seeds'], 'real-seeds', DEFAULT_REAL_SEEDS, 1000),
+        steps: positiveOption(values['real-steps'], 'real-steps', DEFAULT_REAL_STEPS, 100_000),
+      },
       ...(shape ? { shape } : {}),
       ...(shard ? { shard } : {}),
       ...(values.exhaustive ? { exhaustive: exhaustiveOption(values, shape) } : {}),

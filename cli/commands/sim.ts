@@ -6,7 +6,9 @@ import { FileSink } from '../../sim/trace/writer.ts';
 import { parse } from '../args.ts';
 import { CliError, type Command } from '../command.ts';
 import { inspectOption, inspectUsage } from '../inspect-option.ts';
+import { defaultWorkers } from '../../matrix/pool.ts';
 import { simReal } from '../real-run.ts';
+import { sweep } from '../sweep.ts';
 import { driverOption, faultsOption, positiveOption, seedOption, shapeOption } from '../sim-options.ts';
 
 const INVARIANTS = ['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7'];
@@ -27,7 +29,9 @@ export const simCommand: Command = {
     '',
     '  --driver     nop, model, model-indirect, a canary, or a module exporting a service model',
     '  --seed       the seed (default 1); one seed reproduces a run exactly',
-    '  --seeds      run this many seeds from --seed on, stop at the first violation',
+    '  --seeds      sweep this many seeds from --seed on, in parallel on worker threads, and',
+    '               report the lowest violating seed',
+    '  --workers    worker threads for a sweep (default: one per core)',
     '  --steps      steps of the safety phase per seed (default 2000)',
     '  --faults     fault classes to inject (see lockchart matrix --help for the list)',
     '  --shape      hosts x VMs x disks (default 2x3x3)',
@@ -45,6 +49,7 @@ export const simCommand: Command = {
       steps: { type: 'string' }, faults: { type: 'string' }, shape: { type: 'string' },
       invariants: { type: 'string' }, trace: { type: 'string' }, json: { type: 'boolean' },
       inspect: { type: 'string' }, real: { type: 'boolean' }, 'keep-going': { type: 'boolean' },
+      workers: { type: 'string' },
     }, 'sim');
     if (positionals.length > 0) throw new CliError(`sim: unexpected argument '${positionals[0]}'`);
     if (values.real) return simReal(values, io);
@@ -62,6 +67,12 @@ export const simCommand: Command = {
     if (values.trace && seeds > 1) throw new CliError('--trace takes one seed; drop --seeds');
     if (values.inspect !== undefined && seeds > 1) {
       throw new CliError('--inspect takes one seed; drop --seeds');
+    }
+    if (seeds > 1) {
+      const { violated } = await sweep({ driver: values.driver ?? driver.name, faults, first, seeds,
+        steps, workers: positiveOption(values.workers, 'workers', defaultWorkers(), 64),
+        ...(shape ? { shape } : {}), ...(invariants ? { invariants } : {}) }, io);
+      return violated ? EXIT_SAFETY : 0;
     }
     const inspection = await inspectOption(values.inspect);
     for (let seed = first; seed < first + seeds; seed++) {
