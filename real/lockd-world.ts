@@ -18,7 +18,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, symlinkSync, wr
   from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { cleanupOnExit } from '../drivers/lockd/exit-cleanup.ts';
+import { cleanupOnExit } from '../drivers/exit-cleanup.ts';
 import { procDevice, readProcLocks } from '../drivers/proc-locks.ts';
 import { readRecords, RECORD_OFFSET } from '../drivers/supervisor/records.ts';
 import { createStorage, type Storage } from '../sim/world/storage.ts';

@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lockError, type LockError } from '../errors.ts';
 import { LockdClient } from './client.ts';
-import { cleanupOnExit, killQuietly } from './exit-cleanup.ts';
+import { cleanupOnExit, killQuietly } from '../exit-cleanup.ts';
 import { neutralOwner } from './owners.ts';
 import { raceTimeout } from './race-timeout.ts';
 import { watchStateFileConsumed, withReexecLock } from './reexec-lock.ts';

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { LockError, lockError, type LockErrorData } from '../errors.ts';
 import type { LockMode } from '../flags.ts';
 import type { ExitStatus } from './daemon.ts';
-import { cleanupOnExit, killQuietly } from './exit-cleanup.ts';
+import { cleanupOnExit, killQuietly } from '../exit-cleanup.ts';
 import { raceTimeout } from './race-timeout.ts';
 
 const ENTRY = fileURLToPath(new URL('./owner-process.mjs', import.meta.url));

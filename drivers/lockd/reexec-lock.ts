@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lockError } from '../errors.ts';
-import { cleanupOnExit } from './exit-cleanup.ts';
+import { cleanupOnExit } from '../exit-cleanup.ts';
 
 /** Where virtlockd keeps its state across a re-exec (fixed in libvirt). */
 export const REEXEC_STATE_FILE = '/run/virtlockd-restart-exec.json';

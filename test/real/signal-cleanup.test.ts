@@ -1,8 +1,8 @@
 /**
- * A process that loads both last-resort cleanups (lockd's `exit-cleanup.ts` and the supervisor's
- * `cleanup.ts`) still dies of SIGINT and SIGTERM after running both. Each used to re-raise the
- * signal only when it was the one listener left, so with both installed neither did, and the
- * process lived on with its daemons and processes already killed.
+ * A process with cleanups registered both directly (`drivers/exit-cleanup.ts`, as lockd's daemons
+ * and owners are) and through the supervisor's `trackPath`, still dies of SIGINT and SIGTERM
+ * after running them all. (There used to be two registries, each re-raising the signal only when
+ * it was the one listener left: with both installed neither did, and the process lived on.)
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -12,12 +12,12 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/lockd-both-cleanups.ts', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('./fixtures/cleanups.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'lockchart-signal-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('both cleanup registries in one process', () => {
-  it.each(['SIGINT', 'SIGTERM'] as const)('%s runs both and ends the process', async (signal) => {
+describe('the last-resort cleanup on a signal', () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s runs every cleanup and ends the process', async (signal) => {
     const marker = join(dir, `${signal}.marker`);
     const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, marker],
       { stdio: ['ignore', 'pipe', 'inherit'] });

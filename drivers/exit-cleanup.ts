@@ -1,13 +1,14 @@
 /**
- * Last-resort cleanup: daemons, owner processes and temp dirs a run started must not outlive it,
- * even when the run ends by SIGINT, SIGTERM or SIGHUP instead of its own `finally` blocks.
- * Each cleanup is synchronous (kill by pid, rmSync) because `exit` handlers cannot await.
+ * Last-resort cleanup, the one registry for all of lockchart: daemons, owner processes,
+ * supervisors and temp dirs a run started must not outlive it, even when the run ends by SIGINT,
+ * SIGTERM or SIGHUP instead of its own `finally` blocks. Each cleanup is synchronous (kill by
+ * pid, rmSync) because `exit` handlers cannot await. `drivers/supervisor/cleanup.ts` registers
+ * processes (by identity, so a reused pid is never hit) and paths through it.
  */
+
 /**
- * Marks a signal listener as a last-resort cleanup. lockchart has two cleanup registries (this
- * one and `drivers/supervisor/cleanup.ts`, which marks its listener the same way); a process
- * that loads both (real mode of lockd and of a kernel driver, as `lockchart matrix` may) must
- * still die of SIGINT, so each re-raises once every listener left is such a cleanup.
+ * Marks our signal listener. With no other listener, listening replaced the signal's default
+ * action (exit), so after cleaning up the handler restores it and re-raises the signal.
  */
 export const CLEANUP_HANDLER = Symbol.for('lockchart.signal-cleanup');
 
@@ -20,24 +21,28 @@ const cleanups = new Set<() => void>();
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 let installed = false;
 
-function runAll(): void {
+/** Runs every registered cleanup now (newest first) and unregisters it. */
+export function runCleanups(): number {
+  let ran = 0;
   for (const cleanup of [...cleanups].reverse()) {
     cleanups.delete(cleanup);
+    ran++;
     try {
       cleanup();
     } catch {
       // Best effort: one failed cleanup must not stop the others.
     }
   }
+  return ran;
 }
 
 function install(): void {
   if (installed) return;
   installed = true;
-  process.on('exit', runAll);
+  process.on('exit', () => runCleanups());
   for (const signal of SIGNALS) {
     const handler = (): void => {
-      runAll();
+      runCleanups();
       // With only cleanups listening we replaced the default action (exit): restore, re-raise.
       if (onlyCleanupsListen(signal)) {
         process.removeListener(signal, handler);
