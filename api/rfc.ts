@@ -87,7 +87,7 @@ export class RfcLockManager {
   private stopWatching: (() => void) | null = null;
 
   constructor(
-    private readonly driver: LockDriver,
+    driver: LockDriver,
     private readonly supervisor: Supervisor,
     observer?: Inspect,
   ) {

@@ -10,13 +10,10 @@
  * canonicalise with — does what the model's alias table says (`sim/world/storage.ts`). The
  * directory is registered with `cleanup.ts`, so even a killed run leaves nothing behind.
  */
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync }
-  from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { procDevice } from '../drivers/proc-locks.ts';
+import { rmSync } from 'node:fs';
 import { trackPath } from '../drivers/supervisor/cleanup.ts';
 import { createStorage, type Storage } from '../sim/world/storage.ts';
+import { createDiskImages, worldRoot } from './disk-images.ts';
 
 /** Records start at byte 4096 (`records.ts`): an image is 4 KiB of zeros to begin with. */
 const IMAGE_BYTES = 4096;
@@ -42,21 +39,12 @@ export interface KernelWorld {
 
 export function createKernelWorld(disks: number): KernelWorld {
   // realpath: a tmpdir behind a symlink would make every canonical path differ from root + path.
-  const root = realpathSync(mkdtempSync(join(tmpdir(), 'lockchart-real-kernel-')));
+  const root = worldRoot('lockchart-real-kernel-');
   const untrack = trackPath(root);
   const storage = createStorage(disks);
   const realPath = (simPath: string) => root + simPath;
-  const identities: DiskIdentity[] = [];
-  for (let disk = 0; disk < disks; disk++) {
-    const image = realPath(storage.canonical(disk));
-    mkdirSync(dirname(image), { recursive: true });
-    writeFileSync(image, Buffer.alloc(IMAGE_BYTES), { flag: 'wx' });
-    const byId = realPath(storage.spelling(disk, 2));
-    mkdirSync(dirname(byId), { recursive: true });
-    symlinkSync(image, byId);
-    const stat = statSync(image, { bigint: true });
-    identities.push({ dev: procDevice(stat.dev), inode: Number(stat.ino) });
-  }
+  const identities: DiskIdentity[] = createDiskImages(root, storage, IMAGE_BYTES)
+    .map(({ dev, inode }) => ({ dev, inode }));
   let removed = false;
   return {
     root,

@@ -14,12 +14,11 @@
  * The directory is registered with `exit-cleanup.ts` (the same last-resort cleanup as the
  * daemons and owner processes), so a run ended by a signal leaves nothing behind either.
  */
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync }
-  from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { cleanupOnExit } from '../drivers/exit-cleanup.ts';
-import { procDevice, readProcLocks } from '../drivers/proc-locks.ts';
+import { createDiskImages, worldRoot } from './disk-images.ts';
+import { readProcLocks } from '../drivers/proc-locks.ts';
 import { readRecords, RECORD_OFFSET } from '../drivers/supervisor/records.ts';
 import { createStorage, type Storage } from '../sim/world/storage.ts';
 import type { ObservedLock, RealWrite } from './backend.ts';
@@ -43,7 +42,7 @@ export interface LockdWorld {
 /** Creates the directory, the images (4 KiB of zeros: records start past it) and the links. */
 export function createLockdWorld(disks: number, parent = tmpdir()): LockdWorld {
   // realpath: a temp dir behind a symlink would make every canonical path differ from root+path.
-  const root = realpathSync(mkdtempSync(join(parent, 'lockchart-real-lockd-')));
+  const root = worldRoot('lockchart-real-lockd-', parent);
   const dispose = cleanupOnExit(() => rmSync(root, { recursive: true, force: true }));
   const storage = createStorage(disks);
   const realPath = (simPath: string) => {
@@ -54,16 +53,8 @@ export function createLockdWorld(disks: number, parent = tmpdir()): LockdWorld {
   };
   const identities = new Map<string, number>();
   try {
-    for (let disk = 0; disk < disks; disk++) {
-      const image = realPath(storage.canonical(disk));
-      mkdirSync(dirname(image), { recursive: true });
-      writeFileSync(image, Buffer.alloc(RECORD_OFFSET), { flag: 'wx' });
-      const byId = realPath(storage.spelling(disk, 2));
-      mkdirSync(dirname(byId), { recursive: true });
-      symlinkSync(image, byId);
-      const stat = statSync(image, { bigint: true });
-      identities.set(`${procDevice(stat.dev)}:${stat.ino}`, disk);
-    }
+    createDiskImages(root, storage, RECORD_OFFSET).forEach((image, disk) =>
+      identities.set(`${image.dev}:${image.inode}`, disk));
   } catch (error) {
     rmSync(root, { recursive: true, force: true });
     dispose();

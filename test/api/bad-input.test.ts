@@ -3,7 +3,7 @@
  * says what was wrong, before any driver sees the call.
  */
 import { describe, expect, it } from 'vitest';
-import { LockManagerPlugin, type LockManagerHandle } from '../../api/plugin.ts';
+import { LockManagerPlugin } from '../../api/plugin.ts';
 import { identity } from '../../drivers/conformance/identity.ts';
 import { isLockError, type LockError } from '../../drivers/errors.ts';
 import {

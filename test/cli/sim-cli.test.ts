@@ -3,19 +3,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../cli/main.ts';
-import type { CommandIo } from '../../cli/command.ts';
+import { cli } from '../helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lockchart-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CommandIo = { out: (t) => { out += `${t}\n`; }, err: (t) => { err += `${t}\n`; }, isTty: false };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
 
 const oneLine = (text: string) => text.trim().split('\n').length === 1;
 

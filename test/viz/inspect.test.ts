@@ -26,7 +26,7 @@ import { readTraceFile } from '../../sim/trace/reader.ts';
 import type { InspectionRecord } from '../../viz/inspect/events.ts';
 import { hostObserver } from '../../viz/inspect/host-observer.ts';
 import { openJsonlInspection } from '../../viz/inspect/jsonl.ts';
-import { cli } from './cli-io.ts';
+import { cli } from '../helpers/cli.ts';
 import { violatingTrace, type TraceFixture } from './trace-fixtures.ts';
 
 let dir: string;

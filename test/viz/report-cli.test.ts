@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli } from './cli-io.ts';
+import { cli } from '../helpers/cli.ts';
 import { truncatedCopy, violatingTrace, type TraceFixture } from './trace-fixtures.ts';
 
 let dir: string;

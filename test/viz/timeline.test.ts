@@ -7,7 +7,7 @@ import { domainMachine } from '../../machines/domain.machine.ts';
 import { faultOf } from '../../sim/steps.ts';
 import { chartOf } from '../../viz/structure.ts';
 import { diskCode, domainLetter, stripLine, wrapIndented } from '../../viz/timeline/strip.ts';
-import { cli } from './cli-io.ts';
+import { cli } from '../helpers/cli.ts';
 import { truncatedCopy, violatingTrace, type TraceFixture } from './trace-fixtures.ts';
 
 let dir: string;
