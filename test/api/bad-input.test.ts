@@ -5,7 +5,6 @@
 import { describe, expect, it } from 'vitest';
 import { LockManagerPlugin } from '../../api/plugin.ts';
 import { identity } from '../../drivers/conformance/identity.ts';
-import { isLockError, type LockError } from '../../drivers/errors.ts';
 import {
   AcquireFlags, FailureAction, NewFlags, ObjectType, ParamType, ResourceFlags, ResourceType,
 } from '../../drivers/flags.ts';
@@ -13,16 +12,12 @@ import { createModelDriver } from '../../drivers/model/driver.ts';
 import { toParamList, type LockParam } from '../../drivers/params.ts';
 import { recording } from '../helpers/recording-driver.ts';
 import { rfcWorld } from '../helpers/rfc-world.ts';
+import { failure } from '../helpers/lock-error.ts';
 
 const { DISK, LEASE } = ResourceType;
 const A = '/var/lib/libvirt/images/a.img';
 const PARAMS = toParamList({ ...identity(7), pid: 7 });
 
-async function failure(call: () => Promise<unknown>): Promise<LockError> {
-  const error = await call().then(() => null, (thrown: unknown) => thrown);
-  if (!isLockError(error)) throw new Error(`expected a LockError, got ${String(error)}`);
-  return error;
-}
 
 async function libvirt() {
   const driver = recording(createModelDriver());

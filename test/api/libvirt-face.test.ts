@@ -14,6 +14,7 @@ import {
 import { createModelDriver } from '../../drivers/model/driver.ts';
 import { toParamList } from '../../drivers/params.ts';
 import { recording } from '../helpers/recording-driver.ts';
+import { failure } from '../helpers/lock-error.ts';
 
 const PID = 4242;
 const params = (pid = PID) => toParamList({ ...identity(pid), pid });
@@ -28,11 +29,6 @@ async function loaded(options: { stateStrings?: boolean } = {}) {
   return { model, driver, plugin, grants };
 }
 
-async function failure(promise: Promise<unknown>) {
-  const error = await promise.then(() => null, (thrown: unknown) => thrown);
-  if (!isLockError(error)) throw new Error(`expected a LockError, got ${String(error)}`);
-  return error;
-}
 
 describe('the libvirt face: plugin lifecycle', () => {
   it('initialises the driver with the ABI version and configuration', async () => {

@@ -6,14 +6,10 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { identity } from '../../drivers/conformance/identity.ts';
-import type { KernelDriver } from '../../drivers/kernel/kernel-driver.ts';
 import { createOfdDriver } from '../../drivers/ofd/driver.ts';
-import { createPosixDriver } from '../../drivers/posix/driver.ts';
-import { AgentDirectory } from '../../drivers/supervisor/agents.ts';
-import { realSupervisor, type RealSupervisor } from '../../drivers/supervisor/real-supervisor.ts';
-import { ACQUIRE, loaded, objectFor, processCensus, sandbox, type Sandbox } from './helpers.ts';
+import { ACQUIRE, loaded, objectFor, posixFixture } from './helpers.ts';
 
 const require = createRequire(import.meta.url);
 const ofdLocks = require('fs-native-extensions') as {
@@ -25,26 +21,7 @@ const fsExt = require('fs-ext') as {
   constants: { F_WRLCK: number; F_UNLCK: number };
 };
 
-let box: Sandbox;
-let census: ReturnType<typeof processCensus>;
-let supervisor: RealSupervisor;
-let posix: KernelDriver;
-
-beforeEach(async () => {
-  box = sandbox();
-  census = processCensus();
-  const agents = new AgentDirectory();
-  supervisor = realSupervisor({ agents, vm: () => null });
-  posix = await loaded(createPosixDriver({ agents }));
-});
-
-afterEach(async () => {
-  await supervisor.killAll();
-  await posix.deinit();
-  expect(census.fresh()).toEqual([]);
-  expect(box.locks()).toEqual([]);
-  box.cleanup();
-});
+const fixture = posixFixture();
 
 /** A QEMU-style image lock probe from this process: OFD write lock on one byte, then undone. */
 function canLockByte(disk: string, offset: number): boolean {
@@ -60,10 +37,11 @@ function canLockByte(disk: string, offset: number): boolean {
 
 describe('byte 0, length 1', () => {
   it('posix: a supervisor holds byte 0 only; another process can still lock byte 100', async () => {
-    const disk = box.disk('x');
-    const owner = await supervisor.start(identity(1));
-    await posix.acquire(await objectFor(posix, owner, [[disk, 'exclusive']]), ACQUIRE);
-    expect(box.locks().map((l) => [l.kind, l.pid, l.start, l.end]))
+    const disk = fixture.box.disk('x');
+    const owner = await fixture.supervisor.start(identity(1));
+    await fixture.posix.acquire(
+      await objectFor(fixture.posix, owner, [[disk, 'exclusive']]), ACQUIRE);
+    expect(fixture.box.locks().map((l) => [l.kind, l.pid, l.start, l.end]))
       .toEqual([['POSIX', owner, 0, 0]]);
     expect(canLockByte(disk, 100)).toBe(true);
     expect(canLockByte(disk, 200)).toBe(true);
@@ -72,9 +50,9 @@ describe('byte 0, length 1', () => {
 
   it('ofd: the same range, so byte 100 stays free', async () => {
     const ofd = await loaded(createOfdDriver());
-    const disk = box.disk('x');
+    const disk = fixture.box.disk('x');
     await ofd.acquire(await objectFor(ofd, process.pid, [[disk, 'shared']]), ACQUIRE);
-    expect(box.locks().map((l) => [l.kind, l.mode, l.start, l.end]))
+    expect(fixture.box.locks().map((l) => [l.kind, l.mode, l.start, l.end]))
       .toEqual([['OFDLCK', 'READ', 0, 0]]);
     expect(canLockByte(disk, 100)).toBe(true);
     expect(canLockByte(disk, 0)).toBe(false);
@@ -82,12 +60,13 @@ describe('byte 0, length 1', () => {
   });
 
   it('fs-ext 2.1.1 (the rejected option) locks the whole file and so blocks byte 100', async () => {
-    const disk = box.disk('x');
+    const disk = fixture.box.disk('x');
     const fd = openSync(disk, 'r+');
     try {
       await new Promise<void>((resolve, reject) => fsExt.fcntl(fd, 'setlk',
         fsExt.constants.F_WRLCK, (error) => (error ? reject(error) : resolve())));
-      expect(box.locks().map((l) => [l.kind, l.start, l.end])).toEqual([['POSIX', 0, null]]);
+      expect(fixture.box.locks().map((l) => [l.kind, l.start, l.end]))
+        .toEqual([['POSIX', 0, null]]);
       expect(canLockByte(disk, 100)).toBe(false);
     } finally {
       closeSync(fd);

@@ -8,9 +8,13 @@ import { join } from 'node:path';
 import type { DriverConfig, LockDriver } from '../../drivers/driver.ts';
 import type { LockMode } from '../../drivers/flags.ts';
 import { LOCK_MANAGER_VERSION } from '../../drivers/flags.ts';
-import type { KernelObject } from '../../drivers/kernel/kernel-driver.ts';
+import { afterEach, beforeEach, expect } from 'vitest';
+import type { KernelDriver, KernelObject } from '../../drivers/kernel/kernel-driver.ts';
 import { locksOnFile, readProcLocks, type ProcLock } from '../../drivers/proc-locks.ts';
+import { createPosixDriver } from '../../drivers/posix/driver.ts';
+import { AgentDirectory } from '../../drivers/supervisor/agents.ts';
 import { trackPath } from '../../drivers/supervisor/cleanup.ts';
+import { realSupervisor, type RealSupervisor } from '../../drivers/supervisor/real-supervisor.ts';
 import { descendantsOf } from '../../drivers/supervisor/process-tree.ts';
 
 export interface Sandbox {
@@ -91,4 +95,38 @@ export async function eventually(probe: () => boolean | Promise<boolean>, ms = 3
     if (Date.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** What `posixFixture` sets up afresh for every test. */
+export interface PosixFixture {
+  box: Sandbox;
+  agents: AgentDirectory;
+  /** Starts owner processes (supervisors without a VM). */
+  supervisor: RealSupervisor;
+  posix: KernelDriver;
+}
+
+/**
+ * Registers a fresh sandbox, supervisor and loaded `posix` driver before every test of the file,
+ * and after it kills the owners, deinits the driver and asserts that no process the test started
+ * and no kernel lock on its files is left.
+ */
+export function posixFixture(): PosixFixture {
+  const fixture = {} as PosixFixture;
+  let census: ReturnType<typeof processCensus>;
+  beforeEach(async () => {
+    fixture.box = sandbox();
+    census = processCensus();
+    fixture.agents = new AgentDirectory();
+    fixture.supervisor = realSupervisor({ agents: fixture.agents, vm: () => null });
+    fixture.posix = await loaded(createPosixDriver({ agents: fixture.agents }));
+  });
+  afterEach(async () => {
+    await fixture.supervisor.killAll();
+    await fixture.posix.deinit();
+    expect(census.fresh(), 'processes that outlived the test').toEqual([]);
+    expect(fixture.box.locks(), 'kernel locks left on the test files').toEqual([]);
+    fixture.box.cleanup();
+  });
+  return fixture;
 }

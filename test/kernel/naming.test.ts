@@ -10,12 +10,12 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isLockError, type LockError } from '../../drivers/errors.ts';
 import type { LockMode } from '../../drivers/flags.ts';
 import { sha256Hex } from '../../drivers/kernel/lock-target.ts';
 import { createOfdDriver, type OfdDriver } from '../../drivers/ofd/driver.ts';
 import { locksOnPath } from '../../drivers/proc-locks.ts';
 import { ACQUIRE, loaded, objectFor, sandbox, type Sandbox } from './helpers.ts';
+import { failure } from '../helpers/lock-error.ts';
 
 let box: Sandbox;
 let ofd: OfdDriver | null;
@@ -51,11 +51,6 @@ async function driver(config: Record<string, unknown> = {}): Promise<OfdDriver> 
   return ofd;
 }
 
-async function failure(promise: Promise<unknown>): Promise<LockError> {
-  const error = await promise.then(() => null, (thrown: unknown) => thrown);
-  if (!isLockError(error)) throw new Error(`expected a LockError, got ${String(error)}`);
-  return error;
-}
 
 async function acquire(d: OfdDriver, disks: ReadonlyArray<readonly [string, LockMode]>) {
   return d.acquire(await objectFor(d, process.pid, disks), ACQUIRE);

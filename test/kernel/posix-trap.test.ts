@@ -8,47 +8,25 @@
  * open and close the disk freely — but the trap still bites if the supervisor itself does it.
  */
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { identity } from '../../drivers/conformance/identity.ts';
-import type { KernelDriver } from '../../drivers/kernel/kernel-driver.ts';
 import { createOfdDriver } from '../../drivers/ofd/driver.ts';
-import { createPosixDriver } from '../../drivers/posix/driver.ts';
 import { createNaivePosixDriver } from '../../drivers/posix/naive.ts';
-import { AgentDirectory } from '../../drivers/supervisor/agents.ts';
-import { realSupervisor, type RealSupervisor } from '../../drivers/supervisor/real-supervisor.ts';
-import { ACQUIRE, loaded, objectFor, processCensus, sandbox, type Sandbox } from './helpers.ts';
+import { ACQUIRE, loaded, objectFor, posixFixture } from './helpers.ts';
 
-let box: Sandbox;
-let census: ReturnType<typeof processCensus>;
-let supervisor: RealSupervisor;
-let posix: KernelDriver;
-
-beforeEach(async () => {
-  box = sandbox();
-  census = processCensus();
-  const agents = new AgentDirectory();
-  supervisor = realSupervisor({ agents, vm: () => null });
-  posix = await loaded(createPosixDriver({ agents }));
-});
-
-afterEach(async () => {
-  await supervisor.killAll();
-  await posix.deinit();
-  expect(census.fresh()).toEqual([]);
-  expect(box.locks()).toEqual([]);
-  box.cleanup();
-});
+const fixture = posixFixture();
 
 /** Whether another process (a supervisor through the posix driver) can lock the disk now. */
 async function outsiderCanLock(disk: string): Promise<boolean> {
-  const pid = await supervisor.start(identity(9000));
+  const pid = await fixture.supervisor.start(identity(9000));
   try {
-    await posix.acquire(await objectFor(posix, pid, [[disk, 'exclusive']]), ACQUIRE);
+    await fixture.posix.acquire(
+      await objectFor(fixture.posix, pid, [[disk, 'exclusive']]), ACQUIRE);
     return true;
   } catch {
     return false;
   } finally {
-    await supervisor.kill(pid);
+    await fixture.supervisor.kill(pid);
   }
 }
 
@@ -61,12 +39,12 @@ function touch(disk: string): void {
 describe('held in this long-lived process', () => {
   it('posix-naive loses its lock when this process opens and closes the disk', async () => {
     const naive = await loaded(createNaivePosixDriver());
-    const disk = box.disk('x');
+    const disk = fixture.box.disk('x');
     await naive.acquire(await objectFor(naive, process.pid, [[disk, 'exclusive']]), ACQUIRE);
-    expect(box.locks().map((lock) => lock.pid)).toEqual([process.pid]);
+    expect(fixture.box.locks().map((lock) => lock.pid)).toEqual([process.pid]);
     expect(await outsiderCanLock(disk)).toBe(false);
     touch(disk);
-    expect(box.locks(), 'the kernel dropped the lock silently').toEqual([]);
+    expect(fixture.box.locks(), 'the kernel dropped the lock silently').toEqual([]);
     expect(await outsiderCanLock(disk)).toBe(true);
     // The driver still believes it holds the lock: its table and the kernel now disagree.
     expect(naive.backend().table.held().map((held) => held.path)).toEqual([disk]);
@@ -75,10 +53,11 @@ describe('held in this long-lived process', () => {
 
   it('ofd keeps its lock however often this process opens and closes the disk', async () => {
     const ofd = await loaded(createOfdDriver());
-    const disk = box.disk('x');
+    const disk = fixture.box.disk('x');
     await ofd.acquire(await objectFor(ofd, process.pid, [[disk, 'exclusive']]), ACQUIRE);
     for (let i = 0; i < 5; i++) touch(disk);
-    expect(box.locks().map((lock) => [lock.kind, lock.mode])).toEqual([['OFDLCK', 'WRITE']]);
+    expect(fixture.box.locks().map((lock) => [lock.kind, lock.mode]))
+      .toEqual([['OFDLCK', 'WRITE']]);
     expect(await outsiderCanLock(disk)).toBe(false);
     await ofd.deinit();
   });
@@ -86,20 +65,22 @@ describe('held in this long-lived process', () => {
 
 describe('held by the owner\'s supervisor (the posix driver)', () => {
   it('keeps the lock when the driver\'s process opens and closes the disk', async () => {
-    const disk = box.disk('x');
-    const owner = await supervisor.start(identity(1));
-    await posix.acquire(await objectFor(posix, owner, [[disk, 'exclusive']]), ACQUIRE);
+    const disk = fixture.box.disk('x');
+    const owner = await fixture.supervisor.start(identity(1));
+    await fixture.posix.acquire(
+      await objectFor(fixture.posix, owner, [[disk, 'exclusive']]), ACQUIRE);
     for (let i = 0; i < 5; i++) touch(disk);
-    expect(box.locks().map((lock) => lock.pid)).toEqual([owner]);
+    expect(fixture.box.locks().map((lock) => lock.pid)).toEqual([owner]);
     expect(await outsiderCanLock(disk)).toBe(false);
   });
 
   it('loses it when the supervisor itself opens and closes the disk (a fault)', async () => {
-    const disk = box.disk('x');
-    const owner = await supervisor.start(identity(1));
-    await posix.acquire(await objectFor(posix, owner, [[disk, 'exclusive']]), ACQUIRE);
-    await supervisor.process(owner)!.openClose(disk);
-    expect(box.locks()).toEqual([]);
+    const disk = fixture.box.disk('x');
+    const owner = await fixture.supervisor.start(identity(1));
+    await fixture.posix.acquire(
+      await objectFor(fixture.posix, owner, [[disk, 'exclusive']]), ACQUIRE);
+    await fixture.supervisor.process(owner)!.openClose(disk);
+    expect(fixture.box.locks()).toEqual([]);
     expect(await outsiderCanLock(disk)).toBe(true);
   });
 });

@@ -1,17 +1,9 @@
 /** `lockchart conform` with the in-memory drivers, and its argument errors (no daemon needed). */
 import { describe, expect, it } from 'vitest';
-import type { CommandIo } from '../../cli/command.ts';
-import { main } from '../../cli/main.ts';
 import { CHECKS } from '../../drivers/conformance/checks.ts';
+import { cli } from '../helpers/cli.ts';
 
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIo =
-    { out: (text) => out.push(text), err: (text) => err.push(text), isTty: false };
-  const code = await main(['conform', ...argv], io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = (...argv: string[]) => cli('conform', ...argv);
 
 describe('lockchart conform (in-memory drivers)', () => {
   it('passes every check for the model driver and exits 0', async () => {
@@ -50,7 +42,8 @@ describe('lockchart conform (in-memory drivers)', () => {
     const { code, out, err } = await run(...argv);
     expect(code).toBe(2);
     expect(out).toBe('');
-    expect(err.split('\n')).toHaveLength(1);
-    expect(err).toMatch(message);
+    const line = err.trimEnd();
+    expect(line.split('\n')).toHaveLength(1);
+    expect(line).toMatch(message);
   });
 });

@@ -5,26 +5,18 @@
  */
 import { createConnection } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
-import { isLockError, type LockError } from '../../drivers/errors.ts';
+import { type LockError } from '../../drivers/errors.ts';
 import { LockdClient } from '../../drivers/lockd/client.ts';
 import { FrameReader } from '../../drivers/lockd/frame-reader.ts';
 import { neutralOwner } from '../../drivers/lockd/owners.ts';
 import { encodeMessage, LOCKD_PROGRAM, type ProcedureCall } from '../../drivers/lockd/protocol.ts';
 import { decodeReply, LockdRemoteError } from '../../drivers/lockd/remote-error.ts';
 import { describeVirtlockd, Scratch } from './lockd-support.ts';
+import { failure } from '../helpers/lock-error.ts';
 
 const scratch = new Scratch();
 afterEach(() => scratch.release());
 
-async function failure(promise: Promise<unknown>): Promise<LockError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isLockError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a LockError, but the call succeeded');
-}
 
 const acquire = (name: string, flags = 0): ProcedureCall =>
   ({ procedure: 'ACQUIRE_RESOURCE', path: '', name, flags });

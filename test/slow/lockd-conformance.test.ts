@@ -5,12 +5,11 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { CommandIo } from '../../cli/command.ts';
-import { main } from '../../cli/main.ts';
 import { CHECKS } from '../../drivers/conformance/checks.ts';
 import { runConformance } from '../../drivers/conformance/run.ts';
 import type { VirtlockdDaemon } from '../../drivers/lockd/daemon.ts';
 import { lockdHarness } from '../../drivers/lockd/harness.ts';
+import { cli } from '../helpers/cli.ts';
 import { describeVirtlockd, Scratch } from './lockd-support.ts';
 
 const scratch = new Scratch();
@@ -20,14 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => scratch.release());
 
-async function conform(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIo =
-    { out: (text) => out.push(text), err: (text) => err.push(text), isTty: false };
-  const code = await main(['conform', ...argv], io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const conform = (...argv: string[]) => cli('conform', ...argv);
 
 describeVirtlockd('lockd conformance against virtlockd', () => {
   it.each([
@@ -70,6 +62,6 @@ describeVirtlockd('lockd conformance against virtlockd', () => {
     const { code, err } = await conform('--driver', 'lockd', '--socket', dead.socketPath);
     expect(code).toBe(2);
     expect(err).toMatch(/^lockchart: conform: cannot talk to virtlockd at .*ECONNREFUSED|refused/);
-    expect(err.split('\n')).toHaveLength(1);
+    expect(err.trimEnd().split('\n')).toHaveLength(1);
   });
 });

@@ -17,7 +17,7 @@ import {
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { identity } from '../../drivers/conformance/identity.ts';
-import { isLockError, type LockError } from '../../drivers/errors.ts';
+import { type LockError } from '../../drivers/errors.ts';
 import {
   AcquireFlags,
   LOCK_MANAGER_VERSION,
@@ -36,6 +36,7 @@ import { locksOnPath } from '../../drivers/proc-locks.ts';
 import { validateResource, type ResourceSpec } from '../../drivers/resources.ts';
 import type { VirtlockdDaemon } from '../../drivers/lockd/daemon.ts';
 import { describeVirtlockd, Scratch } from './lockd-support.ts';
+import { failure } from '../helpers/lock-error.ts';
 
 const scratch = new Scratch();
 const drivers: LockdDriver[] = [];
@@ -65,15 +66,6 @@ async function objectFor(driver: LockdDriver, n: number, resources: ResourceSpec
 const take = (driver: LockdDriver, object: LockdObject, flags = 0) =>
   driver.acquire(object, { state: null, flags, action: 0 });
 
-async function failure(promise: Promise<unknown>): Promise<LockError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isLockError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a LockError, but the call succeeded');
-}
 
 const heldBy = (daemon: VirtlockdDaemon, path: string) =>
   locksOnPath(path).filter((lock) => lock.pid === daemon.pid).map((lock) => lock.mode);
