@@ -8,14 +8,13 @@
  *   raw.
  * - posix: the same two calls on the `posix` driver, whose locks are taken by a supervisor child
  *   (two IPC round trips per pair). Target: ≥ 10,000 pairs/s.
- * - node IPC: a bare `process.send` ping-pong with an echo child, the ceiling under posix (each
- *   pair is two round trips). On an idle multi-CPU VM every round trip wakes the other CPU, and
- *   that wake-up, not lockchart, sets the figure: pin the bench to one CPU (`taskset -c 0`) to see
+ * - node IPC: a bare ping-pong with an echo child, the ceiling under posix (each pair is two
+ *   round trips; see `round-trip-ceiling.ts`). Pin the bench to one CPU (`taskset -c 0`) to see
  *   the code's own speed.
  * Each figure is the best of a few short rounds (raw and ofd alternating), so a noisy neighbour on
  * this 2-core machine hurts no figure alone.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +27,7 @@ import { AgentDirectory } from '../drivers/supervisor/agents.ts';
 import { trackPath } from '../drivers/supervisor/cleanup.ts';
 import { realSupervisor } from '../drivers/supervisor/real-supervisor.ts';
 import { atLeast, rate, type BenchFigure } from './harness.ts';
+import { ipcRoundTrips } from './round-trip-ceiling.ts';
 
 const RAW_C = `
 #include <fcntl.h>
@@ -67,24 +67,6 @@ function rawFcntl(dir: string, disk: string): () => number {
   writeFileSync(join(dir, 'raw.c'), RAW_C);
   execFileSync('gcc', ['-O2', '-o', join(dir, 'raw'), join(dir, 'raw.c')]);
   return () => Number(execFileSync(join(dir, 'raw'), [disk, String(ROUND_MS / 1000)]).toString());
-}
-
-const ECHO = "process.on('message', (m) => process.send(m));";
-
-/** Round trips per second over a bare node IPC channel, best of three rounds. */
-async function ipcRoundTrips(): Promise<number> {
-  const echo = spawn(process.execPath, ['-e', ECHO], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  try {
-    const once = () => new Promise((resolve) => {
-      echo.once('message', resolve);
-      echo.send(0);
-    });
-    let best = 0;
-    for (let round = 0; round < 3; round++) best = Math.max(best, await rate(once, ROUND_MS));
-    return best;
-  } finally {
-    echo.kill('SIGKILL');
-  }
 }
 
 async function pairOn(driver: LockDriver<KernelObject>, pid: number, disk: string) {

@@ -2,7 +2,8 @@
  * `npm run bench lockd`: the lockd client against a private real virtlockd (started and stopped
  * here): acquire+release pairs per second on one connection, sequential and pipelined, and the
  * median round trip of one RPC. The daemon is single-threaded; on a 2-vCPU VM the figures depend
- * on whether client and daemon share a CPU (reference §6 measured ~10k pairs/s unpinned).
+ * on whether client and daemon share a CPU (reference §6 measured ~10k pairs/s unpinned), so
+ * the bench also prints the round trips of a bare echo over a UNIX socket, the ceiling.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import type { ProcedureCall } from '../drivers/lockd/protocol.ts';
 import { identity } from '../drivers/conformance/identity.ts';
 import { validateResource } from '../drivers/resources.ts';
 import { atLeast, type BenchFigure } from './harness.ts';
+import { socketRoundTrips } from './round-trip-ceiling.ts';
 
 const RUN_MS = 2_000;
 const PIPELINE_PAIRS = 50;
@@ -98,6 +100,7 @@ export default async function lockdBench(): Promise<BenchFigure[]> {
     const piped = await pipelined(client, acquire, release);
     await client.close();
     const driverPairs = await throughDriver(daemon.socketPath, disk);
+    const echo = await socketRoundTrips(daemon.dir);
     return [
       atLeast('acquire+release pairs/s, one connection, sequential', seq.pairsPerS, 'pairs/s',
         9_000),
@@ -107,6 +110,8 @@ export default async function lockdBench(): Promise<BenchFigure[]> {
         unit: 'µs' },
       { name: 'driver acquire+release pairs/s (REGISTER+RPC each, 4 RPCs)', value: driverPairs,
         unit: 'pairs/s' },
+      { name: 'bare UNIX-socket echo round trips (no daemon; pair = 2)', value: echo,
+        unit: 'rtt/s' },
     ];
   } finally {
     await daemon.stop();

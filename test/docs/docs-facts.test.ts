@@ -13,6 +13,9 @@ import {
 } from '../../drivers/flags.ts';
 import { lockdModel } from '../../drivers/model/lockd-model.ts';
 import { nopModel } from '../../drivers/nop/nop-model.ts';
+import { createLockdDriver } from '../../drivers/lockd/driver.ts';
+import { OFD_FAILURE } from '../../drivers/ofd/driver.ts';
+import { POSIX_FAILURE } from '../../drivers/posix/failure.ts';
 
 const read = (name: string) =>
   readFileSync(new URL(`../../docs/${name}`, import.meta.url), 'utf8');
@@ -27,10 +30,16 @@ const methodsOf = (type: { prototype: object }) => Object.getOwnPropertyNames(ty
     typeof Object.getOwnPropertyDescriptor(type.prototype, name)?.value === 'function');
 
 describe('docs/driver-contract.md', () => {
-  it.each([nopModel, lockdModel])("states the $name driver's declared failure outcomes",
-    (model) => {
-      const { acquire, release, rationale } = model.failure;
-      const row = `| \`${model.name}\` | \`${acquire}\` | \`${release}\` | ${rationale} |`;
+  it.each([
+    nopModel,
+    lockdModel,
+    { name: 'ofd', failure: OFD_FAILURE },
+    { name: 'posix', failure: POSIX_FAILURE },
+    createLockdDriver(),
+  ])("states the $name driver's declared failure outcomes",
+    (driver) => {
+      const { acquire, release, rationale } = driver.failure;
+      const row = `| \`${driver.name}\` | \`${acquire}\` | \`${release}\` | ${rationale} |`;
       expect(contract).toContain(row);
     });
 
