@@ -11,7 +11,7 @@ import { EXHAUSTIVE_DEFAULTS, type ExhaustiveSpec } from '../../matrix/exhaustiv
 import { MAX_FAULTS, MAX_WORKLOAD } from '../../sim/explorer/visited.ts';
 import type { WorldShape } from '../../sim/world/shape.ts';
 import { integerOption, parse } from '../args.ts';
-import { CliError, type Command, type CommandIo } from '../command.ts';
+import { CliError, type Command } from '../command.ts';
 import { MATRIX_REAL_DRIVERS, realDriverNames, unavailable } from '../../real/backends.ts';
 import { progress } from '../progress.ts';
 import { driverOption, positiveOption, seedOption, shapeOption } from '../sim-options.ts';
@@ -22,17 +22,20 @@ export const DEFAULT_STEPS = 2000;
 export const DEFAULT_REAL_SEEDS = 1;
 export const DEFAULT_REAL_STEPS = 120;
 
-/** The built-in models, plus every real driver whose components this machine has. */
-function defaultDrivers(io: CommandIo, options: { canaries: boolean; real: boolean }): string[] {
+/** The built-in models, plus every real driver whose components this machine has; `skipped`
+ * says why each other real driver is left out. */
+function defaultDrivers(options: { canaries: boolean; real: boolean }):
+  { drivers: string[]; skipped: string[] } {
   const drivers = [...BUILTIN_DRIVERS.map((d) => d.name),
     ...(options.canaries ? CANARIES.map((c) => c.name) : [])];
-  if (!options.real) return drivers;
+  const skipped: string[] = [];
+  if (!options.real) return { drivers, skipped };
   for (const name of MATRIX_REAL_DRIVERS) {
     const missing = unavailable(name);
-    if (missing) io.err(`matrix: real driver ${name} skipped: ${missing}`);
+    if (missing) skipped.push(`matrix: real driver ${name} skipped: ${missing}`);
     else drivers.push(name);
   }
-  return drivers;
+  return { drivers, skipped };
 }
 
 export const matrixCommand: Command = {
@@ -68,9 +71,10 @@ export const matrixCommand: Command = {
     }, 'matrix');
     if (positionals.length > 0) throw new CliError(`matrix: unexpected argument '${positionals[0]}'`);
     if (values.json && values.markdown) throw new CliError('choose one of --json and --markdown');
-    const drivers = values.drivers?.split(',') ?? defaultDrivers(io, {
+    const defaults = defaultDrivers({
       canaries: values.canaries === true, real: !values.exhaustive && values['no-real'] !== true,
     });
+    const drivers = values.drivers?.split(',') ?? defaults.drivers;
     for (const driver of drivers) {
       if (realDriverNames().includes(driver)) {
         if (values.exhaustive) throw new CliError(`--exhaustive explores models; '${driver}' is a real driver`);
@@ -84,6 +88,9 @@ export const matrixCommand: Command = {
     const shard = values.shard === undefined ? undefined : parseShard(values.shard);
     if (shard === null) throw new CliError(`--shard must be i/n with 1 ≤ i ≤ n, got '${values.shard}'`);
     const shape = shapeOption(values.shape);
+    const exhaustive = values.exhaustive ? exhaustiveOption(values, shape) : undefined;
+    // Only once the arguments are known good: bad input gets its one line and nothing else.
+    if (values.drivers === undefined) for (const note of defaults.skipped) io.err(note);
     const bar = progress(io, 'matrix');
     const report = await runMatrix({
       drivers, columns,
@@ -98,7 +105,7 @@ export const matrixCommand: Command = {
       },
       ...(shape ? { shape } : {}),
       ...(shard ? { shard } : {}),
-      ...(values.exhaustive ? { exhaustive: exhaustiveOption(values, shape) } : {}),
+      ...(exhaustive ? { exhaustive } : {}),
     }, (cell, done, total) => bar.update(done, total,
       `${cell.driver} × ${cell.fault}: ${cell.verdict}${cell.invariant ? ` ${cell.invariant}` : ''}`));
     bar.done();

@@ -185,6 +185,11 @@ export function walk(
 }
 
 function dropOwners(state: LockdState, drop: (owner: Owner) => boolean) {
+  // Nothing to drop (the common case when a process dies) keeps the very entries array, so
+  // caches keyed by it (grants) still hit.
+  if (!state.entries.some((entry) => entry.owners.some(drop))) {
+    return { entries: state.entries, released: 0 };
+  }
   let released = 0;
   const entries: LockdEntry[] = [];
   for (const entry of state.entries) {

@@ -32,3 +32,25 @@ export function diskGrants(ctx: SimContext, service: unknown): DiskGrant[] {
 export function conflicts(a: 'exclusive' | 'shared', b: 'exclusive' | 'shared'): boolean {
   return a === 'exclusive' || b === 'exclusive';
 }
+
+const heldByGrants = new WeakMap<readonly DiskGrant[], Set<number>>();
+
+/** The number under which `heldLocks` lists a grant to `owner` on physical disk `disk`. */
+export function heldKey(owner: number, disk: number, mode: 'exclusive' | 'shared'): number {
+  return (owner * 4096 + disk) * 2 + (mode === 'shared' ? 1 : 0);
+}
+
+/** Every (owner, physical disk, mode) the service grants, as `heldKey`s, cached per grant list
+ * (a hot check: numbers, not strings). */
+export function heldLocks(ctx: SimContext, service: unknown): ReadonlySet<number> {
+  const grants = diskGrants(ctx, service);
+  let held = heldByGrants.get(grants);
+  if (!held) {
+    held = new Set();
+    for (const grant of grants) {
+      if (grant.disk !== undefined) held.add(heldKey(grant.owner, grant.disk, grant.mode));
+    }
+    heldByGrants.set(grants, held);
+  }
+  return held;
+}

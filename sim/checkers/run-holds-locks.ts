@@ -6,7 +6,7 @@
  * the process actually writes (S3).
  */
 import { placeOf, type Checker } from './checker.ts';
-import { diskGrants } from './grants.ts';
+import { heldKey, heldLocks } from './grants.ts';
 import { isRunning } from '../world/actors.ts';
 
 export const runHoldsLocks: Checker = {
@@ -18,13 +18,13 @@ export const runHoldsLocks: Checker = {
   applies: (ctx) => ctx.model.locks,
   check({ ctx, before, after }) {
     if (after.service === before.service && after.procs === before.procs) return null;
-    let held: Set<string> | null = null;
+    let held: ReadonlySet<number> | null = null;
     for (const proc of after.procs) {
       if (!isRunning(proc)) continue;
       for (const device of proc.devices) {
         if (device.mode === 'readonly') continue;
-        held ??= new Set(diskGrants(ctx, after.service).map((g) => `${g.owner}|${g.disk}|${g.mode}`));
-        if (!held.has(`${proc.pid}|${device.disk}|${device.mode}`)) {
+        held ??= heldLocks(ctx, after.service);
+        if (!held.has(heldKey(proc.pid, device.disk, device.mode))) {
           return `pid ${proc.pid} (${placeOf(after, proc.vm, proc.host)}) runs without its ${device.mode} ` +
             `lock on disk${device.disk} ('${device.path}')`;
         }

@@ -46,11 +46,15 @@ export class Canonicaliser {
   private best = new Int32Array(CAPACITY);
   private readonly pidFrom = new Int32Array(CAPACITY);
   private pidCount = 0;
-  private readonly scratch: number[] = [];
-  private readonly procs: Proc[] = [];
-  private readonly candidates: number[] = [];
+  private readonly scratch = new Int32Array(CAPACITY);
+  private readonly candidates = new Int32Array(CAPACITY);
   private prefixes: Int32Array[] = [];
-  private readonly callCodes = new WeakMap<PendingCall, number>();
+  /** The domains and VMs whose prefixes `prefixes` holds, and how many renamings tie on them
+   * (their indices first in `candidates`). */
+  private prefixDomains: World['domains'] | null = null;
+  private prefixVms: World['vms'] | null = null;
+  private tied = 0;
+  private readonly callKinds = new Map<string, Map<string, Map<string | null, number>>>();
   private readonly lastDefinitions: VmDefinition[] = [];
   private readonly lastDefinitionCodes: Int32Array[] = [];
 
@@ -86,18 +90,26 @@ export class Canonicaliser {
     }
     const prefix = this.prefixLength(world);
     const candidates = this.candidates;
-    candidates.length = 0;
-    for (let t = 0; t < count; t++) {
-      const form = this.prefixes[t]!;
-      this.encodePrefix(world, t, form);
-      const first = candidates.length === 0 ? 0
-        : compare(form, this.prefixes[candidates[0]!]!, prefix);
-      if (first < 0) candidates.length = 0;
-      if (first <= 0) candidates.push(t);
+    // Siblings often share their parent's domains and VMs: the prefixes and the renamings they
+    // tie on are those of the last world then.
+    if (world.domains !== this.prefixDomains || world.vms !== this.prefixVms) {
+      // Array lengths are set without `length = 0` and `push`: resizing costs more than the rest.
+      let tied = 0;
+      for (let t = 0; t < count; t++) {
+        const form = this.prefixes[t]!;
+        this.encodePrefix(world, t, form);
+        const first = tied === 0 ? 0 : compare(form, this.prefixes[candidates[0]!]!, prefix);
+        if (first < 0) tied = 0;
+        if (first <= 0) candidates[tied++] = t;
+      }
+      this.tied = tied;
+      this.prefixDomains = world.domains;
+      this.prefixVms = world.vms;
     }
+    const tied = this.tied;
     let best = this.best;
     let length = this.encode(world, candidates[0]!, best);
-    for (let i = 1; i < candidates.length; i++) {
+    for (let i = 1; i < tied; i++) {
       const candidate = this.buffer;
       const n = this.encode(world, candidates[i]!, candidate);
       if (less(candidate, n, best, length)) {
@@ -112,7 +124,14 @@ export class Canonicaliser {
 
   /** Encodes `world` under renaming `t` into `out`; returns the length. */
   encode(world: World, t: number, out: Int32Array): number {
-    let n = this.encodePrefix(world, t, out);
+    let n: number;
+    if (world.domains === this.prefixDomains && world.vms === this.prefixVms) {
+      n = this.prefixLength(world);
+      const form = this.prefixes[t]!;
+      for (let i = 0; i < n; i++) out[i] = form[i]!;
+    } else {
+      n = this.encodePrefix(world, t, out);
+    }
     this.pidCount = 0;
     n = this.raw ? this.rawProcs(world, out, n) : this.procsByVm(world, t, out, n);
     n = this.pendingCalls(world, t, out, n);
@@ -178,17 +197,23 @@ export class Canonicaliser {
    */
   private procsByVm(world: World, t: number, out: Int32Array, n: number): number {
     const r = this.renamings[t]!;
-    const group = this.procs;
+    const procs = world.procs;
+    const group = this.scratch;
     for (let v = 0; v < world.vms.length; v++) {
-      group.length = 0;
       const source = r.vmSource[v]!;
-      for (const proc of world.procs) if (proc.vm === source) group.push(proc);
-      const [a, b] = group;
-      if (this.hosts <= 2 && a && b && r.host[a.host]! > r.host[b.host]!) {
-        group.reverse();
+      let count = 0;
+      for (let i = 0; i < procs.length; i++) if (procs[i]!.vm === source) group[count++] = i;
+      if (this.hosts <= 2 && count === 2 &&
+        r.host[procs[group[0]!]!.host]! > r.host[procs[group[1]!]!.host]!) {
+        const first = group[0]!;
+        group[0] = group[1]!;
+        group[1] = first;
       }
-      out[n++] = group.length;
-      for (const proc of group) n = this.proc(proc, t, v, r.host[proc.host]!, out, n);
+      out[n++] = count;
+      for (let i = 0; i < count; i++) {
+        const proc = procs[group[i]!]!;
+        n = this.proc(proc, t, v, r.host[proc.host]!, out, n);
+      }
     }
     return n;
   }
@@ -227,46 +252,54 @@ export class Canonicaliser {
   private call(call: PendingCall, t: number, vm: number, host: number, out: Int32Array, n: number) {
     out[n++] = vm;
     out[n++] = host;
-    let code = this.callCodes.get(call);
-    if (code === undefined) {
-      const lockState = call.lockState ?? '\u0001';
-      code = this.strings.code(`${call.invoke}\u0000${call.src}\u0000${lockState}`);
-      this.callCodes.set(call, code);
-    }
-    out[n++] = code;
+    out[n++] = this.callCode(call);
     out[n++] = this.listCode(t, call.disks);
     out[n++] = this.numberPid(call.pid);
     out[n++] = call.orphan ? 1 : 0;
     return n;
   }
 
+  /** A code for what a call is (invoke, actor, lock state): nested maps on the strings the
+   * statecharts hand out, so no key is built per call. */
+  private callCode(call: PendingCall): number {
+    let bySrc = this.callKinds.get(call.invoke);
+    if (!bySrc) this.callKinds.set(call.invoke, bySrc = new Map());
+    let byState = bySrc.get(call.src);
+    if (!byState) bySrc.set(call.src, byState = new Map());
+    let code = byState.get(call.lockState);
+    if (code === undefined) {
+      code = this.strings.code(`${call.invoke}\u0000${call.src}\u0000${call.lockState ?? '\u0001'}`);
+      byState.set(call.lockState, code);
+    }
+    return code;
+  }
+
   private timers(world: World, t: number, out: Int32Array, n: number): number {
     const r = this.renamings[t]!;
-    const keys = this.scratch;
-    keys.length = 0;
-    for (const timer of world.timers) {
-      keys.push(((r.vm[timer.vm]! * this.hosts + r.host[timer.host]!) << 16) +
-        this.strings.code(timer.id));
+    const timers = world.timers;
+    out[n++] = timers.length;
+    const first = n;
+    for (let i = 0; i < timers.length; i++) {
+      const timer = timers[i]!;
+      out[n++] = ((r.vm[timer.vm]! * this.hosts + r.host[timer.host]!) << 16) +
+        this.strings.code(timer.id);
     }
-    keys.sort((a, b) => a - b);
-    out[n++] = keys.length;
-    for (const key of keys) out[n++] = key;
+    sortRange(out, first, n);
     return n;
   }
 
   /** Live writers per disk: (pid, mode) pairs, sorted (their vm and host follow from the pid). */
   private writers(world: World, t: number, out: Int32Array, n: number): number {
     const r = this.renamings[t]!;
-    const keys = this.scratch;
     for (let d = 0; d < world.disks.length; d++) {
       const writers = world.disks[r.diskSource[d]!]!.liveWriters;
-      keys.length = 0;
-      for (const writer of writers) {
-        keys.push(this.numberPid(writer.pid) * 4 + MODE_CODES[writer.mode]!);
+      out[n++] = writers.length;
+      const first = n;
+      for (let i = 0; i < writers.length; i++) {
+        const writer = writers[i]!;
+        out[n++] = this.numberPid(writer.pid) * 4 + MODE_CODES[writer.mode]!;
       }
-      if (keys.length > 1) keys.sort((a, b) => a - b);
-      out[n++] = keys.length;
-      for (const key of keys) out[n++] = key;
+      sortRange(out, first, n);
     }
     return n;
   }
@@ -331,6 +364,19 @@ function avalanche(h: number): number {
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   return (h ^ (h >>> 16)) | 0;
+}
+
+/** Sorts `form[from…to)` ascending (insertion sort: the ranges hold a handful of entries). */
+function sortRange(form: Int32Array, from: number, to: number): void {
+  for (let i = from + 1; i < to; i++) {
+    const key = form[i]!;
+    let j = i - 1;
+    while (j >= from && form[j]! > key) {
+      form[j + 1] = form[j]!;
+      j--;
+    }
+    form[j + 1] = key;
+  }
 }
 
 /** Sign of the comparison of the first `length` entries of `a` and `b`. */

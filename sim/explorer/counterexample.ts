@@ -17,21 +17,39 @@ import type { SimContext } from '../world/context.ts';
 import { createWorld } from '../world/setup.ts';
 import type { WorldShape } from '../world/shape.ts';
 import type { VmDefinition, World } from '../world/types.ts';
-import { successorSteps } from './successors.ts';
+import { isWorkload, successorSteps, UNSPENT, type BudgetLeft } from './successors.ts';
 
-/** The steps named by successor indices, from `root` on. */
+/** The budgets a path of successor indices was explored within. */
+export interface PathBudgets {
+  readonly faultBudget: number;
+  /** undefined: unbounded. */
+  readonly workload: number | undefined;
+}
+
+/** The steps named by successor indices, from `root` on (generated within `budgets`, as the
+ * explorer generated them). */
 export function stepsOf(ctx: SimContext, root: World, faults: ReadonlySet<FaultName>,
-  indices: readonly number[]): Step[] {
+  budgets: PathBudgets, indices: readonly number[]): Step[] {
   const steps: Step[] = [];
   let world = root;
+  let work = 0;
   for (const index of indices) {
-    const step = successorSteps(ctx, world, faults)[index];
+    const left = budgetLeft(world, work, budgets);
+    const step = successorSteps(ctx, world, faults, left)[index];
     const applied = step && applyStep(ctx, world, step);
     if (!step || !applied) throw new Error(`invariant: successor ${index} does not rebuild`);
     steps.push(step);
+    if (isWorkload(step)) work++;
     world = applied.world;
   }
   return steps;
+}
+
+/** What is left of `budgets` in `world` after `work` workload steps. */
+export function budgetLeft(world: World, work: number, budgets: PathBudgets): BudgetLeft {
+  const faults = world.faults < budgets.faultBudget;
+  const workload = budgets.workload === undefined || work < budgets.workload;
+  return faults && workload ? UNSPENT : { faults, workload };
 }
 
 /** What a counterexample trace's header records about the exploration that found it. */

@@ -25,7 +25,7 @@ import { plainDefinitions, type WorldShape } from '../world/shape.ts';
 import type { VmDefinition, World } from '../world/types.ts';
 import { BreakdownRecorder, type Breakdown } from './breakdown.ts';
 import { Canonicaliser } from './canonical.ts';
-import { stepsOf } from './counterexample.ts';
+import { budgetLeft, stepsOf, type PathBudgets } from './counterexample.ts';
 import { CoverageRecorder, type CoverageReport } from './coverage.ts';
 import { SearchTree } from './search-tree.ts';
 import { ServiceInterner } from './service-interner.ts';
@@ -121,6 +121,7 @@ export class Explorer {
   readonly visited = new VisitedSet();
   readonly tree = new SearchTree();
   private readonly faults: ReadonlySet<FaultName>;
+  private readonly budgets: PathBudgets;
   private readonly safety: Checker[];
   private readonly liveness: Checker[];
   private readonly coverage: CoverageRecorder | null;
@@ -145,6 +146,7 @@ export class Explorer {
     this.root = createWorld(this.ctx, this.definitions);
     this.canonical = new Canonicaliser(this.ctx, this.root, { symmetry: options.symmetry ?? true });
     this.faults = new Set(options.faults);
+    this.budgets = { faultBudget: options.faultBudget, workload: options.workload };
     const checkers = selectCheckers(this.ctx, options.invariants);
     this.safety = checkers.filter((checker) => checker.check);
     this.liveness = checkers.filter((checker) => checker.checkSettled);
@@ -192,16 +194,12 @@ export class Explorer {
   /** Expands one state into `next`; returns why to stop, or 'exhausted' to go on. */
   private expand(node: number, world: World, work: number, depth: number, next: Frontier,
     maxStates: number): StopReason {
-    const steps = successorSteps(this.ctx, world, this.faults);
+    const steps = successorSteps(this.ctx, world, this.faults, budgetLeft(world, work, this.budgets));
     if (steps.length > 0xffff) throw new Error('invariant: too many successors for the tree');
-    const faultsLeft = world.faults < this.options.faultBudget;
-    const workLeft = this.options.workload === undefined || work < this.options.workload;
     const observe = this.coverage !== null;
     for (let index = 0; index < steps.length; index++) {
       const step = steps[index]!;
-      if (!faultsLeft && isFault(step)) continue;
       const workload = isWorkload(step);
-      if (!workLeft && workload) continue;
       const applied = applyStep(this.ctx, world, step, observe);
       if (!applied) throw new Error(`invariant: enabled step refused: ${JSON.stringify(step)}`);
       this.transitions++;
@@ -252,8 +250,9 @@ export class Explorer {
   }
 
   private check(before: World, step: Step, after: World, depth: number): Violation | null {
+    const input = { ctx: this.ctx, before, after, step };
     for (const checker of this.safety) {
-      const message = checker.check!({ ctx: this.ctx, before, after, step });
+      const message = checker.check!(input);
       if (message) {
         return { invariant: checker.id, checker: checker.name, kind: 'safety', message,
           step: depth };
@@ -263,7 +262,7 @@ export class Explorer {
   }
 
   private stepsTo(node: number): Step[] {
-    return stepsOf(this.ctx, this.root, this.faults, this.tree.path(node));
+    return stepsOf(this.ctx, this.root, this.faults, this.budgets, this.tree.path(node));
   }
 
   private result(stop: StopReason): ExploreResult {

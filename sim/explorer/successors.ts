@@ -12,16 +12,23 @@ import { enabledSteps } from '../world/enabled.ts';
 import type { World } from '../world/types.ts';
 
 /**
- * Steps of the workload: what users ask of libvirt and what guests do (the workload budget).
- * A migration is one operation: its first phase counts, the protocol's later phases (each taken
- * at most once per migration) do not.
+ * Whether a step counts against the workload budget: what users ask of libvirt and what guests
+ * do. A migration is one operation: its first phase counts, the protocol's later phases (each
+ * taken at most once per migration) do not.
  */
-const WORKLOAD: ReadonlySet<Step['kind']> = new Set<Step['kind']>(
-  ['call', 'attach', 'detach', 'migrate', 'guest-pause', 'rogue-call']);
-
-/** Whether a step counts against the workload budget. */
 export function isWorkload(step: Step): boolean {
-  return step.kind === 'migrate' ? step.phase === 'begin' : WORKLOAD.has(step.kind);
+  switch (step.kind) {
+    case 'migrate':
+      return step.phase === 'begin';
+    case 'call':
+    case 'attach':
+    case 'detach':
+    case 'guest-pause':
+    case 'rogue-call':
+      return true;
+    default:
+      return false;
+  }
 }
 
 const vectors: boolean[][][] = [];
@@ -39,10 +46,25 @@ function choiceVectors(k: number): readonly (readonly boolean[])[] {
   return list;
 }
 
-/** The successors' steps of `world`, in a fixed order (a step's index names it in the tree). */
-export function successorSteps(ctx: SimContext, world: World, faults: ReadonlySet<FaultName>):
-  Step[] {
-  const steps = enabledSteps(ctx, world, { faults });
+const NO_FAULTS: ReadonlySet<FaultName> = new Set();
+
+/** What is left of a behaviour's budgets: whether it may still take a fault, a workload step. */
+export interface BudgetLeft {
+  readonly faults: boolean;
+  readonly workload: boolean;
+}
+
+export const UNSPENT: BudgetLeft = { faults: true, workload: true };
+
+/**
+ * The successors' steps of `world` within what is left of the budgets, in a fixed order (a
+ * step's index among them names it in the tree). A spent budget's steps are not generated.
+ */
+export function successorSteps(ctx: SimContext, world: World, faults: ReadonlySet<FaultName>,
+  left: BudgetLeft = UNSPENT): Step[] {
+  const steps = enabledSteps(ctx, world,
+    { faults: left.faults ? faults : NO_FAULTS, noWorkload: !left.workload });
+  if (!left.faults) return steps;
   if (!faults.has('daemon-reexec') && !faults.has('libvirtd-restart')) return steps;
   const out: Step[] = [];
   for (const step of steps) {

@@ -12,7 +12,8 @@ import { DOMAIN, PROCESS, type SimContext } from './context.ts';
 import type { Draft } from './draft.ts';
 import { plainEvent } from './events.ts';
 import type { Effect } from '../../machines/interned.ts';
-import type { DiskUse, Proc } from './types.ts';
+import { memoCall } from './service-memo.ts';
+import type { DiskState, DiskUse, PendingCall, Proc } from './types.ts';
 
 export function toSpec(use: DiskUse): ResourceSpec {
   return { kind: 'disk', name: use.path, mode: use.mode };
@@ -22,6 +23,24 @@ export function toUse(ctx: SimContext, spec: ResourceSpec): DiskUse {
   const disk = ctx.storage.resolve(spec.name);
   if (disk === undefined) throw new Error(`invariant: unknown disk path ${spec.name}`);
   return { disk, mode: spec.mode, path: spec.name };
+}
+
+const usesByStorage = new WeakMap<object, WeakMap<readonly ResourceSpec[], readonly DiskUse[]>>();
+
+/**
+ * `specs` as disk uses. Memoised per list: the lists come from interned statechart contexts and
+ * memoised effects, so one list object stands for one content, and the uses made from it are one
+ * object too — which the canonical form's per-list codes rely on to hit.
+ */
+export function usesOf(ctx: SimContext, specs: readonly ResourceSpec[]): readonly DiskUse[] {
+  let memo = usesByStorage.get(ctx.storage);
+  if (!memo) usesByStorage.set(ctx.storage, memo = new WeakMap());
+  let uses = memo.get(specs);
+  if (!uses) {
+    uses = specs.map((spec) => toUse(ctx, spec));
+    memo.set(specs, uses);
+  }
+  return uses;
 }
 
 export function domainContext(d: Draft, vm: number, host: number): DomainContext {
@@ -77,7 +96,7 @@ function syncDevices(ctx: SimContext, d: Draft, vm: number, host: number): void 
   const disks = domainContext(d, vm, host).disks;
   if (disks.length === proc.devices.length && disks.every((disk, i) => disk.name ===
     proc.devices[i]!.path && disk.mode === proc.devices[i]!.mode)) return;
-  const devices = disks.map((disk) => toUse(ctx, disk));
+  const devices = usesOf(ctx, disks);
   d.setProc({ ...proc, devices });
   // An unplugged device is no longer written: its disk forgets this writer.
   for (const old of proc.devices) {
@@ -95,7 +114,7 @@ function applyEffect(ctx: SimContext, d: Draft, vm: number, host: number, effect
         host,
         invoke: effect.id,
         src: effect.src,
-        disks: input.disks.map((disk) => toUse(ctx, disk)),
+        disks: usesOf(ctx, input.disks),
         lockState: input.lockState,
         pid: d.proc(vm, host)?.pid ?? 0,
         orphan: false,
@@ -151,7 +170,7 @@ function launch(ctx: SimContext, d: Draft, vm: number, host: number): void {
     vm,
     host,
     actor: started.state,
-    devices: domainContext(d, vm, host).disks.map((disk) => toUse(ctx, disk)),
+    devices: usesOf(ctx, domainContext(d, vm, host).disks),
     terminating: false,
   });
 }
@@ -178,23 +197,41 @@ export function procDies(
 ): void {
   const proc = d.procByPid(pid);
   if (!proc) return;
-  const died = PROCESS.step(proc.actor, plainEvent(`process.${how}`));
+  const event = DEATH_EVENTS[how];
+  const died = PROCESS.step(proc.actor, event);
   d.transitions?.push({ machine: 'process', vm: proc.vm, host: proc.host, pid,
-    event: plainEvent(`process.${how}`), before: proc.actor, after: died.state,
-    handled: died.handled });
+    event, before: proc.actor, after: died.state, handled: died.handled });
   d.removeProc(pid);
   forgetWriter(d, pid);
-  const gone = ctx.model.ownerGone(d.service, { pid, host: proc.host });
+  const host = proc.host;
+  const gone = memoCall(ctx, d.service, `gone\u0000${pid}\u0000${host}`,
+    () => ctx.model.ownerGone(d.service, { pid, host }));
   d.service = gone.state;
   if (gone.released > 0) d.note(`daemon released ${gone.released} lock(s) of dead pid ${pid}`);
   // A child that dies before registering never completes its registration.
-  d.pending = d.pending.filter((call) => !(call.src === 'registerOwner' && call.pid === pid));
+  if (d.pendingView.some((call) => registers(call, pid))) {
+    d.pending = d.pending.filter((call) => !registers(call, pid));
+  }
   if (options.notifyLibvirtd ?? true) notifyDomain(d, proc.vm, proc.host, plainEvent('qemu.exit'));
 }
 
+const DEATH_EVENTS: Readonly<Record<'exit' | 'crash' | 'kill', EventObject>> = {
+  exit: plainEvent('process.exit'), crash: plainEvent('process.crash'), kill: plainEvent('process.kill'),
+};
+
 /** The process stopped writing (all its disks, or just `only`). */
 export function forgetWriter(d: Draft, pid: number, only?: number): void {
-  d.disks = d.disks.map((disk, index) => (only === undefined || only === index) &&
-    disk.liveWriters.some((w) => w.pid === pid)
+  if (!d.disksView.some((disk, index) => wrote(disk, index, pid, only))) return;
+  d.disks = d.disks.map((disk, index) => wrote(disk, index, pid, only)
     ? { ...disk, liveWriters: disk.liveWriters.filter((w) => w.pid !== pid) } : disk);
+}
+
+/** Whether `pid` is among disk `index`'s live writers (and the disk is `only`, if given). */
+function wrote(disk: DiskState, index: number, pid: number, only: number | undefined): boolean {
+  return (only === undefined || only === index) && disk.liveWriters.some((w) => w.pid === pid);
+}
+
+/** Whether `call` is the registration of `pid`'s own connection. */
+function registers(call: PendingCall, pid: number): boolean {
+  return call.src === 'registerOwner' && call.pid === pid;
 }

@@ -1,7 +1,7 @@
 /**
  * A mutable working copy of a World for the duration of one step. Steps are easier to write as
  * a sequence of small imperative operations; `finish()` freezes the result into the next World
- * (arrays are copied on entry, elements are immutable and shared).
+ * (arrays are copied when first touched, elements are immutable and shared).
  */
 import type { EventObject } from 'xstate';
 import type { ActorState } from '../../machines/interned.ts';
@@ -32,16 +32,15 @@ export interface ActorTransition {
   readonly handled: boolean;
 }
 
+/**
+ * The step's working copy. Each array is copied from the world the first time the step touches
+ * it through its property (reads included: a caller may mutate what it gets); the read-only
+ * lookups (`domain`, `proc`, `procByPid`, `view`) read without copying. An array never copied is
+ * the world's own in the next World.
+ */
 export class Draft {
   time: number;
-  hosts: HostState[];
-  vms: VmState[];
-  domains: ActorState[];
-  procs: Proc[];
   service: unknown;
-  pending: PendingCall[];
-  timers: Timer[];
-  disks: DiskState[];
   nextPid: number;
   nextSeq: number;
   faults: number;
@@ -51,42 +50,72 @@ export class Draft {
   readonly inbox: { vm: number; host: number; event: { type: string } }[] = [];
   /** Events delivered to statecharts in this step, in order; null unless observed. */
   readonly transitions: ActorTransition[] | null;
+  private hostsCopy: HostState[] | null = null;
+  private vmsCopy: VmState[] | null = null;
+  private domainsCopy: ActorState[] | null = null;
+  private procsCopy: Proc[] | null = null;
+  private pendingCopy: PendingCall[] | null = null;
+  private timersCopy: Timer[] | null = null;
+  private disksCopy: DiskState[] | null = null;
 
   constructor(private readonly from: World, observe = false) {
-    const world = from;
     this.transitions = observe ? [] : null;
-    this.time = world.time;
-    this.hosts = world.hosts.slice();
-    this.vms = world.vms.slice();
-    this.domains = world.domains.slice();
-    this.procs = world.procs.slice();
-    this.service = world.service;
-    this.pending = world.pending.slice();
-    this.timers = world.timers.slice();
-    this.disks = world.disks.slice();
-    this.nextPid = world.nextPid;
-    this.nextSeq = world.nextSeq;
-    this.faults = world.faults;
+    this.time = from.time;
+    this.service = from.service;
+    this.nextPid = from.nextPid;
+    this.nextSeq = from.nextSeq;
+    this.faults = from.faults;
+  }
+
+  get hosts(): HostState[] { return this.hostsCopy ??= this.from.hosts.slice(); }
+  set hosts(value: HostState[]) { this.hostsCopy = value; }
+  get vms(): VmState[] { return this.vmsCopy ??= this.from.vms.slice(); }
+  set vms(value: VmState[]) { this.vmsCopy = value; }
+  get domains(): ActorState[] { return this.domainsCopy ??= this.from.domains.slice(); }
+  set domains(value: ActorState[]) { this.domainsCopy = value; }
+  get procs(): Proc[] { return this.procsCopy ??= this.from.procs.slice(); }
+  set procs(value: Proc[]) { this.procsCopy = value; }
+  get pending(): PendingCall[] { return this.pendingCopy ??= this.from.pending.slice(); }
+  set pending(value: PendingCall[]) { this.pendingCopy = value; }
+  get timers(): Timer[] { return this.timersCopy ??= this.from.timers.slice(); }
+  set timers(value: Timer[]) { this.timersCopy = value; }
+  get disks(): DiskState[] { return this.disksCopy ??= this.from.disks.slice(); }
+  set disks(value: DiskState[]) { this.disksCopy = value; }
+
+  /** The VMs as they stand, without copying (do not mutate). */
+  get vmsView(): readonly VmState[] {
+    return this.vmsCopy ?? this.from.vms;
+  }
+
+  /** The calls in flight as they stand, without copying. */
+  get pendingView(): readonly PendingCall[] {
+    return this.pendingCopy ?? this.from.pending;
+  }
+
+  /** The disks as they stand, without copying. */
+  get disksView(): readonly DiskState[] {
+    return this.disksCopy ?? this.from.disks;
   }
 
   get hostCount(): number {
-    return this.hosts.length;
+    return this.from.hosts.length;
   }
 
   domain(vm: number, host: number): ActorState {
-    return this.domains[vm * this.hostCount + host]!;
+    return (this.domainsCopy ?? this.from.domains)[vm * this.hostCount + host]!;
   }
 
   setDomain(vm: number, host: number, state: ActorState): void {
+    if (this.domain(vm, host) === state) return;
     this.domains[vm * this.hostCount + host] = state;
   }
 
   proc(vm: number, host: number): Proc | undefined {
-    return this.procs.find((proc) => proc.vm === vm && proc.host === host);
+    return (this.procsCopy ?? this.from.procs).find((proc) => proc.vm === vm && proc.host === host);
   }
 
   procByPid(pid: number): Proc | undefined {
-    return this.procs.find((proc) => proc.pid === pid);
+    return (this.procsCopy ?? this.from.procs).find((proc) => proc.pid === pid);
   }
 
   setProc(next: Proc): void {
@@ -110,14 +139,14 @@ export class Draft {
     const from = this.from;
     return {
       time: this.time,
-      hosts: same(this.hosts, from.hosts),
-      vms: same(this.vms, from.vms),
-      domains: same(this.domains, from.domains),
-      procs: same(this.procs, from.procs),
+      hosts: same(this.hostsCopy, from.hosts),
+      vms: same(this.vmsCopy, from.vms),
+      domains: same(this.domainsCopy, from.domains),
+      procs: same(this.procsCopy, from.procs),
       service: this.service,
-      pending: same(this.pending, from.pending),
-      timers: same(this.timers, from.timers),
-      disks: same(this.disks, from.disks),
+      pending: same(this.pendingCopy, from.pending),
+      timers: same(this.timersCopy, from.timers),
+      disks: same(this.disksCopy, from.disks),
       nextPid: this.nextPid,
       nextSeq: this.nextSeq,
       faults: this.faults,
@@ -125,8 +154,9 @@ export class Draft {
   }
 }
 
-/** `original` when `copy` holds the very same elements, else `copy`. */
-function same<T>(copy: T[], original: readonly T[]): readonly T[] {
+/** `original` when the step made no copy or the copy holds the very same elements, else `copy`. */
+function same<T>(copy: T[] | null, original: readonly T[]): readonly T[] {
+  if (copy === null) return original;
   if (copy.length !== original.length) return copy;
   for (let i = 0; i < copy.length; i++) if (copy[i] !== original[i]) return copy;
   return original;

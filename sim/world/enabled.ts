@@ -29,6 +29,9 @@ export interface EnableOptions {
   readonly faults: ReadonlySet<FaultName>;
   /** No workload and no faults: only what lets the world settle (heal phase). */
   readonly heal?: boolean;
+  /** No step that counts as workload (`isWorkload`); migrations under way go on (default
+   * false). The explorer's workload budget is spent. */
+  readonly noWorkload?: boolean;
 }
 
 const CALLS: readonly [CallName, EventObject][] = [
@@ -48,7 +51,11 @@ export function enabledSteps(ctx: SimContext, world: World, options: EnableOptio
   const steps: Step[] = [];
   environmentSteps(world, steps, options.heal ?? false);
   if (options.heal) return steps;
-  workloadSteps(ctx, world, steps);
+  if (options.noWorkload) {
+    for (let vm = 0; vm < world.vms.length; vm++) {
+      if (world.vms[vm]!.migration) migrationSteps(world, vm, steps);
+    }
+  } else workloadSteps(ctx, world, steps);
   faultSteps(ctx, world, options.faults, steps);
   return steps;
 }

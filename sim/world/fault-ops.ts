@@ -14,7 +14,7 @@ import type { SimContext } from './context.ts';
 import { errorEvent, plainEvent } from './events.ts';
 import type { Draft } from './draft.ts';
 import { perform } from './lock-calls.ts';
-import { freshDomain } from './setup.ts';
+import { freshDomain, reloadedDomain } from './setup.ts';
 import type { PendingCall } from './types.ts';
 
 const execd = (leaf: string | undefined) => leaf === 'alive.paused' || leaf === 'alive.running';
@@ -145,11 +145,8 @@ function reconnect(ctx: SimContext, d: Draft, vm: number, host: number): void {
   const alive = d.proc(vm, host);
   const definition = d.vms[vm]!.definition.disks;
   d.setDomain(vm, host, alive
-    ? freshDomain(definition, {
-      liveDisks: previous.disks,
-      lockState: previous.lockState,
-      reconnect: alive.actor.leaves[0] === 'alive.running' ? 'running' : 'paused',
-    })
+    ? reloadedDomain(definition, previous.disks, previous.lockState,
+      alive.actor.leaves[0] === 'alive.running' ? 'running' : 'paused')
     : freshDomain(definition));
 }
 

@@ -15,6 +15,7 @@ import { commandProc, notifyDomain, toSpec } from './actors.ts';
 import { doneEvent, errorEvent } from './events.ts';
 import type { SimContext } from './context.ts';
 import type { Draft } from './draft.ts';
+import { listId, memoCall } from './service-memo.ts';
 import type { PendingCall } from './types.ts';
 
 export type CallKind = 'register' | 'acquire' | 'release' | 'inquire';
@@ -113,27 +114,30 @@ export function perform(ctx: SimContext, d: Draft, call: PendingCall, outcome: O
 }
 
 function apply(ctx: SimContext, d: Draft, call: PendingCall, effect: number) {
+  const kind = callKind(call);
+  const key = `${kind}\u0000${call.pid}\u0000${call.host}\u0000${effect}\u0000` +
+    `${listId(call.disks)}\u0000${call.lockState ?? '\u0001'}`;
+  const reply = memoCall(ctx, d.service, key, () => callService(ctx, d.service, call, kind, effect));
+  d.service = reply.state;
+  return reply;
+}
+
+function callService(ctx: SimContext, service: unknown, call: PendingCall, kind: CallKind,
+  effect: number): ServiceReply<unknown, string | null> {
   const owner = { pid: call.pid, host: call.host };
   const resources = call.disks.slice(0, effect).map(toSpec);
   const request = { owner, resources, lockState: call.lockState };
-  let reply: ServiceReply<unknown, string | null>;
-  switch (callKind(call)) {
+  switch (kind) {
     case 'register':
-      reply = effect > 0 ? ctx.model.register(d.service, owner, { restrict: true })
-        : { ok: true, state: d.service, value: null };
-      break;
+      return effect > 0 ? ctx.model.register(service, owner, { restrict: true })
+        : { ok: true, state: service, value: null };
     case 'acquire':
-      reply = ctx.model.acquire(d.service, request);
-      break;
+      return ctx.model.acquire(service, request);
     case 'release':
-      reply = ctx.model.release(d.service, request);
-      break;
+      return ctx.model.release(service, request);
     case 'inquire':
-      reply = ctx.model.inquire(d.service, request);
-      break;
+      return ctx.model.inquire(service, request);
   }
-  d.service = reply.state;
-  return reply;
 }
 
 function injected(fault: OutcomeFault, effect: number, n: number): LockErrorData {

@@ -58,7 +58,7 @@ export function migrate(
 
 /** A migration ends when neither side is migrating any more. */
 export function settleMigrations(d: Draft): void {
-  d.vms.forEach((state, vm) => {
+  d.vmsView.forEach((state, vm) => {
     const migration = state.migration;
     if (!migration) return;
     if (!inState(d, vm, migration.from, 'outgoing') && !inState(d, vm, migration.to, 'incoming')) {

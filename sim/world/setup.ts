@@ -5,22 +5,37 @@ import { DOMAIN, type SimContext } from './context.ts';
 import type { ActorState } from '../../machines/interned.ts';
 import type { DiskUse, VmDefinition, World } from './types.ts';
 
-type DomainExtra = {
-  liveDisks?: readonly ResourceSpec[];
-  lockState?: string | null;
-  reconnect?: 'running' | 'paused';
-};
-
-const NO_EXTRA: DomainExtra = {};
 /** Domains loaded from a definition alone, by definition list (lists are immutable, shared). */
 const loaded = new WeakMap<readonly DiskUse[], ActorState>();
+/** Domains reloaded around a live QEMU: by definition list, then by the live disk list (from an
+ * interned domain context, so shared), then by lock state and run state. */
+const reloaded = new WeakMap<readonly DiskUse[],
+  WeakMap<readonly ResourceSpec[], Map<string, ActorState>>>();
 
-export function freshDomain(disks: readonly DiskUse[], extra: DomainExtra = NO_EXTRA): ActorState {
-  // The same definition always loads the same state: skip serialising the input on a hot path.
-  const memo = extra === NO_EXTRA ? loaded.get(disks) : undefined;
-  if (memo) return memo;
-  const state = DOMAIN.initial({ disks: disks.map(toSpec), ...extra }).state;
-  if (extra === NO_EXTRA) loaded.set(disks, state);
+/** A domain loaded from its definition (the same definition always loads the same state: the
+ * memo skips serialising the input on a hot path). */
+export function freshDomain(disks: readonly DiskUse[]): ActorState {
+  let state = loaded.get(disks);
+  if (!state) {
+    state = DOMAIN.initial({ disks: disks.map(toSpec) }).state;
+    loaded.set(disks, state);
+  }
+  return state;
+}
+
+/** A domain libvirtd reloads around a QEMU that survived it (memoised like `freshDomain`). */
+export function reloadedDomain(disks: readonly DiskUse[], liveDisks: readonly ResourceSpec[],
+  lockState: string | null, reconnect: 'running' | 'paused'): ActorState {
+  let byLive = reloaded.get(disks);
+  if (!byLive) reloaded.set(disks, byLive = new WeakMap());
+  let byRest = byLive.get(liveDisks);
+  if (!byRest) byLive.set(liveDisks, byRest = new Map());
+  const key = `${reconnect}\u0000${lockState ?? '\u0001'}`;
+  let state = byRest.get(key);
+  if (!state) {
+    state = DOMAIN.initial({ disks: disks.map(toSpec), liveDisks, lockState, reconnect }).state;
+    byRest.set(key, state);
+  }
   return state;
 }
 

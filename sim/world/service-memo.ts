@@ -1,0 +1,43 @@
+/**
+ * Memoised calls into the lock service model. A model is pure, so a call's reply depends only on
+ * the service state and the call: worlds that reach the same state (one object, as the explorer
+ * interns them) and make the same call get the reply object computed the first time. That saves
+ * the model's work and, because equal replies are one object, the explorer's interning of the
+ * state that results. States that are not shared simply miss.
+ */
+import type { SimContext } from './context.ts';
+import type { DiskUse } from './types.ts';
+
+/** Replies per context (a model and its configuration), per service state object, by call key. */
+const replies = new WeakMap<SimContext, WeakMap<object, Map<string, unknown>>>();
+/** The last context's table: a run asks with one context all along. */
+let lastContext: SimContext | null = null;
+let lastTable: WeakMap<object, Map<string, unknown>> | undefined;
+/** Small numbers for disk-use lists (shared objects, `usesOf`), to put in keys. */
+const listIds = new WeakMap<readonly DiskUse[], number>();
+let nextListId = 1;
+
+/** The reply of `compute()` for the call `key` on `service` in `ctx`, computed once per state
+ * object. */
+export function memoCall<R>(ctx: SimContext, service: unknown, key: string, compute: () => R): R {
+  if (typeof service !== 'object' || service === null) return compute();
+  let byState = ctx === lastContext ? lastTable : replies.get(ctx);
+  if (!byState) replies.set(ctx, byState = new WeakMap());
+  lastContext = ctx;
+  lastTable = byState;
+  let byKey = byState.get(service);
+  if (!byKey) byState.set(service, byKey = new Map());
+  let reply = byKey.get(key) as R | undefined;
+  if (reply === undefined) {
+    reply = compute();
+    byKey.set(key, reply);
+  }
+  return reply;
+}
+
+/** A number naming a disk-use list object, for call keys. */
+export function listId(uses: readonly DiskUse[]): number {
+  let id = listIds.get(uses);
+  if (id === undefined) listIds.set(uses, id = nextListId++);
+  return id;
+}
