@@ -32,11 +32,13 @@ export interface ActorTransition {
   readonly handled: boolean;
 }
 
+const NO_NOTES: readonly string[] = Object.freeze([]);
+
 /**
  * The step's working copy. Each array is copied from the world the first time the step touches
  * it through its property (reads included: a caller may mutate what it gets); the read-only
- * lookups (`domain`, `proc`, `procByPid`, `view`) read without copying. An array never copied is
- * the world's own in the next World.
+ * lookups (`domain`, `proc`, `procByPid`, the `…View` getters) do not copy. An array never
+ * copied is the world's own in the next World.
  */
 export class Draft {
   time: number;
@@ -44,8 +46,9 @@ export class Draft {
   nextPid: number;
   nextSeq: number;
   faults: number;
-  /** Notes for the trace: what happened inside the step that the step itself does not say. */
-  readonly notes: string[] = [];
+  /** Notes for the trace: what happened inside the step that the step itself does not say
+   * (allocated by the first note: most steps have none). */
+  notes: readonly string[] = NO_NOTES;
   /** Notifications for domain actors, processed in order (XState's mailbox, in miniature). */
   readonly inbox: { vm: number; host: number; event: { type: string } }[] = [];
   /** Events delivered to statecharts in this step, in order; null unless observed. */
@@ -110,17 +113,30 @@ export class Draft {
     this.domains[vm * this.hostCount + host] = state;
   }
 
+  // Plain loops, not `find` with a closure: these run several times in every step.
   proc(vm: number, host: number): Proc | undefined {
-    return (this.procsCopy ?? this.from.procs).find((proc) => proc.vm === vm && proc.host === host);
+    const procs = this.procsCopy ?? this.from.procs;
+    for (let i = 0; i < procs.length; i++) {
+      const proc = procs[i]!;
+      if (proc.vm === vm && proc.host === host) return proc;
+    }
+    return undefined;
   }
 
   procByPid(pid: number): Proc | undefined {
-    return (this.procsCopy ?? this.from.procs).find((proc) => proc.pid === pid);
+    const procs = this.procsCopy ?? this.from.procs;
+    for (let i = 0; i < procs.length; i++) if (procs[i]!.pid === pid) return procs[i];
+    return undefined;
   }
 
   setProc(next: Proc): void {
-    const at = this.procs.findIndex((proc) => proc.pid === next.pid);
-    if (at >= 0) this.procs[at] = next;
+    const procs = this.procs;
+    for (let i = 0; i < procs.length; i++) {
+      if (procs[i]!.pid === next.pid) {
+        procs[i] = next;
+        return;
+      }
+    }
   }
 
   removeProc(pid: number): void {
@@ -128,7 +144,7 @@ export class Draft {
   }
 
   note(text: string): void {
-    this.notes.push(text);
+    this.notes = [...this.notes, text];
   }
 
   /**
