@@ -49,11 +49,6 @@ export class Canonicaliser {
   private readonly scratch = new Int32Array(CAPACITY);
   private readonly candidates = new Int32Array(CAPACITY);
   private prefixes: Int32Array[] = [];
-  /** The domains and VMs whose prefixes `prefixes` holds, and how many renamings tie on them
-   * (their indices first in `candidates`). */
-  private prefixDomains: World['domains'] | null = null;
-  private prefixVms: World['vms'] | null = null;
-  private tied = 0;
   private readonly callKinds = new Map<string, Map<string, Map<string | null, number>>>();
   private readonly lastDefinitions: VmDefinition[] = [];
   private readonly lastDefinitionCodes: Int32Array[] = [];
@@ -89,24 +84,16 @@ export class Canonicaliser {
       return;
     }
     const prefix = this.prefixLength(world);
+    // Array lengths are set without `length = 0` and `push`: resizing costs more than the rest.
     const candidates = this.candidates;
-    // Siblings often share their parent's domains and VMs: the prefixes and the renamings they
-    // tie on are those of the last world then.
-    if (world.domains !== this.prefixDomains || world.vms !== this.prefixVms) {
-      // Array lengths are set without `length = 0` and `push`: resizing costs more than the rest.
-      let tied = 0;
-      for (let t = 0; t < count; t++) {
-        const form = this.prefixes[t]!;
-        this.encodePrefix(world, t, form);
-        const first = tied === 0 ? 0 : compare(form, this.prefixes[candidates[0]!]!, prefix);
-        if (first < 0) tied = 0;
-        if (first <= 0) candidates[tied++] = t;
-      }
-      this.tied = tied;
-      this.prefixDomains = world.domains;
-      this.prefixVms = world.vms;
+    let tied = 0;
+    for (let t = 0; t < count; t++) {
+      const form = this.prefixes[t]!;
+      this.encodePrefix(world, t, form);
+      const first = tied === 0 ? 0 : compare(form, this.prefixes[candidates[0]!]!, prefix);
+      if (first < 0) tied = 0;
+      if (first <= 0) candidates[tied++] = t;
     }
-    const tied = this.tied;
     let best = this.best;
     let length = this.encode(world, candidates[0]!, best);
     for (let i = 1; i < tied; i++) {
@@ -124,14 +111,7 @@ export class Canonicaliser {
 
   /** Encodes `world` under renaming `t` into `out`; returns the length. */
   encode(world: World, t: number, out: Int32Array): number {
-    let n: number;
-    if (world.domains === this.prefixDomains && world.vms === this.prefixVms) {
-      n = this.prefixLength(world);
-      const form = this.prefixes[t]!;
-      for (let i = 0; i < n; i++) out[i] = form[i]!;
-    } else {
-      n = this.encodePrefix(world, t, out);
-    }
+    let n = this.encodePrefix(world, t, out);
     this.pidCount = 0;
     n = this.raw ? this.rawProcs(world, out, n) : this.procsByVm(world, t, out, n);
     n = this.pendingCalls(world, t, out, n);

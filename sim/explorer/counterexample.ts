@@ -17,14 +17,7 @@ import type { SimContext } from '../world/context.ts';
 import { createWorld } from '../world/setup.ts';
 import type { WorldShape } from '../world/shape.ts';
 import type { VmDefinition, World } from '../world/types.ts';
-import { isWorkload, successorSteps, UNSPENT, type BudgetLeft } from './successors.ts';
-
-/** The budgets a path of successor indices was explored within. */
-export interface PathBudgets {
-  readonly faultBudget: number;
-  /** undefined: unbounded. */
-  readonly workload: number | undefined;
-}
+import { budgetLeft, isWorkload, successorSteps, type PathBudgets } from './successors.ts';
 
 /** The steps named by successor indices, from `root` on (generated within `budgets`, as the
  * explorer generated them). */
@@ -43,13 +36,6 @@ export function stepsOf(ctx: SimContext, root: World, faults: ReadonlySet<FaultN
     world = applied.world;
   }
   return steps;
-}
-
-/** What is left of `budgets` in `world` after `work` workload steps. */
-export function budgetLeft(world: World, work: number, budgets: PathBudgets): BudgetLeft {
-  const faults = world.faults < budgets.faultBudget;
-  const workload = budgets.workload === undefined || work < budgets.workload;
-  return faults && workload ? UNSPENT : { faults, workload };
 }
 
 /** What a counterexample trace's header records about the exploration that found it. */

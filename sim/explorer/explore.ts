@@ -25,11 +25,17 @@ import { plainDefinitions, type WorldShape } from '../world/shape.ts';
 import type { VmDefinition, World } from '../world/types.ts';
 import { BreakdownRecorder, type Breakdown } from './breakdown.ts';
 import { Canonicaliser } from './canonical.ts';
-import { budgetLeft, stepsOf, type PathBudgets } from './counterexample.ts';
+import { stepsOf } from './counterexample.ts';
 import { CoverageRecorder, type CoverageReport } from './coverage.ts';
 import { SearchTree } from './search-tree.ts';
 import { ServiceInterner } from './service-interner.ts';
-import { isQuiescent, isWorkload, successorSteps } from './successors.ts';
+import {
+  budgetLeft,
+  isQuiescent,
+  isWorkload,
+  successorSteps,
+  type PathBudgets,
+} from './successors.ts';
 import { MAX_FAULTS, MAX_WORKLOAD, Visit, VisitedSet } from './visited.ts';
 
 /** What to explore and within which bounds. */

@@ -54,7 +54,21 @@ export interface BudgetLeft {
   readonly workload: boolean;
 }
 
-export const UNSPENT: BudgetLeft = { faults: true, workload: true };
+const UNSPENT: BudgetLeft = { faults: true, workload: true };
+
+/** The budgets a behaviour is explored within. */
+export interface PathBudgets {
+  readonly faultBudget: number;
+  /** undefined: unbounded. */
+  readonly workload: number | undefined;
+}
+
+/** What is left of `budgets` in `world` after `work` workload steps. */
+export function budgetLeft(world: World, work: number, budgets: PathBudgets): BudgetLeft {
+  const faults = world.faults < budgets.faultBudget;
+  const workload = budgets.workload === undefined || work < budgets.workload;
+  return faults && workload ? UNSPENT : { faults, workload };
+}
 
 /**
  * The successors' steps of `world` within what is left of the budgets, in a fixed order (a
