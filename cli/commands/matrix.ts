@@ -107,7 +107,8 @@ export const matrixCommand: Command = {
       ...(shard ? { shard } : {}),
       ...(exhaustive ? { exhaustive } : {}),
     }, (cell, done, total) => bar.update(done, total,
-      `${cell.driver} × ${cell.fault}: ${cell.verdict}${cell.invariant ? ` ${cell.invariant}` : ''}`));
+      `${cell.driver} × ${cell.fault}: ${cell.verdict}${cell.invariant ? ` ${cell.invariant}` : ''}` +
+      (cell.findings ? `, ${cell.findings.length} real-mode finding(s)` : '')));
     bar.done();
     if (values.out) writeFileSync(values.out, `${JSON.stringify(report, null, 2)}\n`);
     if (values.json) io.out(JSON.stringify(toJson(report), null, 2));

@@ -60,6 +60,17 @@ describe('bad input: one line, non-zero exit', () => {
   });
 });
 
+describe('lockchart matrix progress', () => {
+  it('says when a real cell is safe but reality differed from the model', async () => {
+    // ofd loses a host's locks when libvirtd restarts (by design): seed 1 meets it at step 19.
+    const run = await cli('matrix', '--drivers', 'ofd', '--faults', 'libvirtd-restart',
+      '--traces', join(dir, 'matrix-traces'));
+    expect(run.code).toBe(0);
+    expect(run.err).toMatch(/^matrix 1\/1 ofd × libvirtd-restart: safe, 1 real-mode finding\(s\)$/m);
+    expect(run.out).toMatch(/ofd +libvirtd-restart +FINDING/);
+  });
+});
+
 describe('lockchart sim, replay and shrink', () => {
   it('runs a user driver module, writes a trace, replays and shrinks it', async () => {
     const trace = join(dir, 'user.jsonl');
