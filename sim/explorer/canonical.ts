@@ -12,6 +12,7 @@
  */
 import type { SimContext } from '../world/context.ts';
 import type { DiskUse, PendingCall, Proc, VmDefinition, World } from '../world/types.ts';
+import { memo } from '../world/memo.ts';
 import { DomainCodes } from './domain-codes.ts';
 import { Interner } from './interner.ts';
 import { Renaming, spellingTable } from './renaming.ts';
@@ -242,16 +243,10 @@ export class Canonicaliser {
   /** A code for what a call is (invoke, actor, lock state): nested maps on the strings the
    * statecharts hand out, so no key is built per call. */
   private callCode(call: PendingCall): number {
-    let bySrc = this.callKinds.get(call.invoke);
-    if (!bySrc) this.callKinds.set(call.invoke, bySrc = new Map());
-    let byState = bySrc.get(call.src);
-    if (!byState) bySrc.set(call.src, byState = new Map());
-    let code = byState.get(call.lockState);
-    if (code === undefined) {
-      code = this.strings.code(`${call.invoke}\u0000${call.src}\u0000${call.lockState ?? '\u0001'}`);
-      byState.set(call.lockState, code);
-    }
-    return code;
+    const bySrc = memo(this.callKinds, call.invoke, () => new Map());
+    const byState = memo(bySrc, call.src, () => new Map<string | null, number>());
+    return memo(byState, call.lockState,
+      () => this.strings.code(`${call.invoke}\u0000${call.src}\u0000${call.lockState ?? '\u0001'}`));
   }
 
   private timers(world: World, t: number, out: Int32Array, n: number): number {

@@ -12,6 +12,7 @@ import { DOMAIN, PROCESS, type SimContext } from './context.ts';
 import type { Draft } from './draft.ts';
 import { plainEvent } from './events.ts';
 import type { Effect } from '../../machines/interned.ts';
+import { memo } from './memo.ts';
 import { memoCall } from './service-memo.ts';
 import type { DiskState, DiskUse, PendingCall, Proc } from './types.ts';
 
@@ -19,7 +20,7 @@ export function toSpec(use: DiskUse): ResourceSpec {
   return { kind: 'disk', name: use.path, mode: use.mode };
 }
 
-export function toUse(ctx: SimContext, spec: ResourceSpec): DiskUse {
+function toUse(ctx: SimContext, spec: ResourceSpec): DiskUse {
   const disk = ctx.storage.resolve(spec.name);
   if (disk === undefined) throw new Error(`invariant: unknown disk path ${spec.name}`);
   return { disk, mode: spec.mode, path: spec.name };
@@ -33,14 +34,8 @@ const usesByStorage = new WeakMap<object, WeakMap<readonly ResourceSpec[], reado
  * object too — which the canonical form's per-list codes rely on to hit.
  */
 export function usesOf(ctx: SimContext, specs: readonly ResourceSpec[]): readonly DiskUse[] {
-  let memo = usesByStorage.get(ctx.storage);
-  if (!memo) usesByStorage.set(ctx.storage, memo = new WeakMap());
-  let uses = memo.get(specs);
-  if (!uses) {
-    uses = specs.map((spec) => toUse(ctx, spec));
-    memo.set(specs, uses);
-  }
-  return uses;
+  const byList = memo(usesByStorage, ctx.storage, () => new WeakMap());
+  return memo(byList, specs, () => specs.map((spec) => toUse(ctx, spec)));
 }
 
 export function domainContext(d: Draft, vm: number, host: number): DomainContext {

@@ -6,6 +6,7 @@
  * state that results. States that are not shared simply miss.
  */
 import type { SimContext } from './context.ts';
+import { memo } from './memo.ts';
 import type { DiskUse } from './types.ts';
 
 /** Replies per context (a model and its configuration), per service state object, by call key. */
@@ -21,23 +22,14 @@ let nextListId = 1;
  * object. */
 export function memoCall<R>(ctx: SimContext, service: unknown, key: string, compute: () => R): R {
   if (typeof service !== 'object' || service === null) return compute();
-  let byState = ctx === lastContext ? lastTable : replies.get(ctx);
-  if (!byState) replies.set(ctx, byState = new WeakMap());
+  const byState = ctx === lastContext && lastTable ? lastTable
+    : memo(replies, ctx, () => new WeakMap());
   lastContext = ctx;
   lastTable = byState;
-  let byKey = byState.get(service);
-  if (!byKey) byState.set(service, byKey = new Map());
-  let reply = byKey.get(key) as R | undefined;
-  if (reply === undefined) {
-    reply = compute();
-    byKey.set(key, reply);
-  }
-  return reply;
+  return memo(memo(byState, service, () => new Map()), key, compute) as R;
 }
 
 /** A number naming a disk-use list object, for call keys. */
 export function listId(uses: readonly DiskUse[]): number {
-  let id = listIds.get(uses);
-  if (id === undefined) listIds.set(uses, id = nextListId++);
-  return id;
+  return memo(listIds, uses, () => nextListId++);
 }

@@ -3,6 +3,7 @@ import type { ResourceSpec } from '../../drivers/resources.ts';
 import { toSpec } from './actors.ts';
 import { DOMAIN, type SimContext } from './context.ts';
 import type { ActorState } from '../../machines/interned.ts';
+import { memo } from './memo.ts';
 import type { DiskUse, VmDefinition, World } from './types.ts';
 
 /** Domains loaded from a definition alone, by definition list (lists are immutable, shared). */
@@ -15,28 +16,16 @@ const reloaded = new WeakMap<readonly DiskUse[],
 /** A domain loaded from its definition (the same definition always loads the same state: the
  * memo skips serialising the input on a hot path). */
 export function freshDomain(disks: readonly DiskUse[]): ActorState {
-  let state = loaded.get(disks);
-  if (!state) {
-    state = DOMAIN.initial({ disks: disks.map(toSpec) }).state;
-    loaded.set(disks, state);
-  }
-  return state;
+  return memo(loaded, disks, () => DOMAIN.initial({ disks: disks.map(toSpec) }).state);
 }
 
 /** A domain libvirtd reloads around a QEMU that survived it (memoised like `freshDomain`). */
 export function reloadedDomain(disks: readonly DiskUse[], liveDisks: readonly ResourceSpec[],
   lockState: string | null, reconnect: 'running' | 'paused'): ActorState {
-  let byLive = reloaded.get(disks);
-  if (!byLive) reloaded.set(disks, byLive = new WeakMap());
-  let byRest = byLive.get(liveDisks);
-  if (!byRest) byLive.set(liveDisks, byRest = new Map());
-  const key = `${reconnect}\u0000${lockState ?? '\u0001'}`;
-  let state = byRest.get(key);
-  if (!state) {
-    state = DOMAIN.initial({ disks: disks.map(toSpec), liveDisks, lockState, reconnect }).state;
-    byRest.set(key, state);
-  }
-  return state;
+  const byLive = memo(reloaded, disks, () => new WeakMap());
+  const byRest = memo(byLive, liveDisks, () => new Map());
+  return memo(byRest, `${reconnect}\u0000${lockState ?? '\u0001'}`,
+    () => DOMAIN.initial({ disks: disks.map(toSpec), liveDisks, lockState, reconnect }).state);
 }
 
 export function createWorld(ctx: SimContext, definitions: readonly VmDefinition[]): World {
