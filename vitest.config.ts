@@ -7,6 +7,7 @@ export default defineConfig({
     exclude: ['test/slow/**'],
     pool: 'forks',
     setupFiles: ['test/setup.ts'],
+    globalSetup: ['test/leak-guard.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

@@ -6,6 +6,7 @@ export default defineConfig({
     include: ['test/slow/**/*.test.ts'],
     pool: 'forks',
     setupFiles: ['test/setup.ts'],
+    globalSetup: ['test/leak-guard.ts'],
     testTimeout: 120_000,
     hookTimeout: 60_000,
     fileParallelism: false,

@@ -36,6 +36,8 @@ import { watchStateFileConsumed, withReexecLock } from './reexec-lock.ts';
 export const VIRTLOCKD_BINARY = '/usr/sbin/virtlockd';
 /** systemd's stand-alone socket activator (package systemd). */
 export const SOCKET_ACTIVATOR = 'systemd-socket-activate';
+/** The longest path a UNIX socket may have on Linux (sun_path's 108 bytes, NUL included). */
+const SOCKET_PATH_MAX = 107;
 
 /** How a private daemon is started. */
 export interface VirtlockdOptions {
@@ -82,7 +84,8 @@ export class VirtlockdDaemon {
 
   /** Starts a daemon in a new temp dir and waits until it answers. */
   static async start(options: VirtlockdOptions = {}): Promise<VirtlockdDaemon> {
-    const dir = mkdtempSync(join(options.parentDir ?? tmpdir(), 'lockchart-virtlockd-'));
+    // Short: the socket path inside must fit a sockaddr_un (SOCKET_PATH_MAX).
+    const dir = mkdtempSync(join(options.parentDir ?? tmpdir(), 'virtlockd-'));
     const daemon = new VirtlockdDaemon(dir, options);
     daemon.disposeCleanup = cleanupOnExit(() => daemon.killNow());
     try {
@@ -199,6 +202,11 @@ export class VirtlockdDaemon {
   }
 
   private async launch(): Promise<void> {
+    if (Buffer.byteLength(this.socketPath) > SOCKET_PATH_MAX) {
+      throw lockError('CONFIG_UNSUPPORTED', `virtlockd's socket path ${this.socketPath} is ` +
+        `${Buffer.byteLength(this.socketPath)} bytes, over the ${SOCKET_PATH_MAX} a UNIX socket ` +
+        'path may have: use a shorter temp directory');
+    }
     if (existsSync(this.socketPath)) unlinkSync(this.socketPath); // left by a killed daemon
     const log = openSync(join(this.dir, 'activator.log'), 'a');
     const idle = this.options.idleTimeoutS ?? 120;

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { CommandIo } from '../../cli/command.ts';
 import { main } from '../../cli/main.ts';
 import { CATALOG, catalogEntry } from '../../machines/catalog.ts';
@@ -28,7 +28,9 @@ describe('lockchart diagram', () => {
   });
 
   it('writes SVG to a file with -o', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'lockchart-diagram-')), 'process.svg');
+    const dir = mkdtempSync(join(tmpdir(), 'lockchart-diagram-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'process.svg');
     const result = await run('process', '--format', 'svg', '-o', file);
     expect(result).toEqual({ code: 0, out: '', err: '' });
     expect(readFileSync(file, 'utf8')).toContain('id="state:alive.running"');

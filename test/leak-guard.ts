@@ -1,0 +1,84 @@
+/**
+ * Global setup of both test tiers: "no child process, socket or temp file outlives a test",
+ * checked over the whole run rather than file by file. The test processes, and everything they
+ * start, inherit a private TMPDIR and a run marker in their environment. When the run ends,
+ * anything left in that directory or any live process still carrying the marker fails the run;
+ * the leftovers are removed, so one leak does not poison the next run.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+
+const MARKER = 'LOCKCHART_TEST_RUN';
+/** Processes killed at the very end of a test get this long to be reaped. */
+const SETTLE_MS = 3000;
+/** tsx keeps its transform cache in the temp directory (`tsx-<uid>`): a cache, not a leak. */
+const TOOL_CACHE = /^tsx-\d+$/;
+
+export default function setup(): () => Promise<void> {
+  // Short: virtlockd's socket paths go under it and must fit a sockaddr_un (108 bytes).
+  const root = mkdtempSync(join(tmpdir(), 'lc-'));
+  const run = basename(root);
+  process.env['TMPDIR'] = root;
+  process.env[MARKER] = run;
+  return async () => {
+    const deadline = Date.now() + SETTLE_MS;
+    let processes = marked(run);
+    let files = ours(root);
+    while ((processes.length > 0 || files.length > 0) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      processes = marked(run);
+      files = ours(root);
+    }
+    for (const process of processes) killQuietly(process.pid);
+    rmSync(root, { recursive: true, force: true });
+    const leaks = [
+      ...processes.map((process) => `process ${process.pid} (${process.command})`),
+      ...files.map((file) => `${join(root, file)}`),
+    ];
+    if (leaks.length > 0) {
+      // vitest reports an error thrown here but still exits 0: the exit code says it instead.
+      process.exitCode = 1;
+      throw new Error(`the tests left ${leaks.length} thing(s) behind: ${leaks.join('; ')}`);
+    }
+  };
+}
+
+/** What the tests left in `root`, tool caches aside. */
+function ours(root: string): string[] {
+  return readdirSync(root).filter((name) => !TOOL_CACHE.test(name));
+}
+
+interface Marked {
+  readonly pid: number;
+  readonly command: string;
+}
+
+/** Live processes (other than this one) whose environment carries this run's marker. */
+function marked(run: string): Marked[] {
+  const needle = `${MARKER}=${run}`;
+  const found: Marked[] = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      if (!readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(needle)) continue;
+      const status = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      // A zombie is dead already; its parent reaps it.
+      if (status.slice(status.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      const command = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim();
+      found.push({ pid, command: command.slice(0, 160) });
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return found;
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
