@@ -6,6 +6,8 @@
  * processes (by identity, so a reused pid is never hit) and paths through it.
  */
 
+import { identify } from './kernel/process-identity.ts';
+
 /**
  * Marks our signal listener. With no other listener, listening replaced the signal's default
  * action (exit), so after cleaning up the handler restores it and re-raises the signal.
@@ -21,9 +23,19 @@ const cleanups = new Set<() => void>();
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 let installed = false;
 
-/** Runs every registered cleanup now (newest first) and unregisters it. */
+/** Processes the running cleanups sent SIGKILL (null: no cleanup is running). */
+let dying: number[] | null = null;
+/** How long the cleanups wait for the processes they killed to die. */
+const DEATH_WAIT_MS = 2000;
+
+/**
+ * Runs every registered cleanup now (newest first) and unregisters it, then waits (boundedly)
+ * until the processes they killed are dead: a SIGKILLed process keeps its sockets and locks until
+ * the kernel has torn it down, and the run must not end before they are gone.
+ */
 export function runCleanups(): number {
   let ran = 0;
+  dying = [];
   for (const cleanup of [...cleanups].reverse()) {
     cleanups.delete(cleanup);
     ran++;
@@ -33,7 +45,25 @@ export function runCleanups(): number {
       // Best effort: one failed cleanup must not stop the others.
     }
   }
+  const killed = dying;
+  dying = null;
+  waitForDeaths(killed, DEATH_WAIT_MS);
   return ran;
+}
+
+/** Blocks until every pid is gone (its files closed: see `identify`), or `ms` have passed. */
+function waitForDeaths(pids: readonly number[], ms: number): void {
+  const deadline = Date.now() + ms;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  let waiting = pids.filter(isRunning);
+  while (waiting.length > 0 && Date.now() < deadline) {
+    Atomics.wait(pause, 0, 0, 5);
+    waiting = waiting.filter(isRunning);
+  }
+}
+
+function isRunning(pid: number): boolean {
+  return identify(pid) !== null;
 }
 
 function install(): void {
@@ -65,11 +95,14 @@ export function cleanupOnExit(cleanup: () => void): () => void {
   };
 }
 
-/** Sends `signal` to `pid`, ignoring a process that is already gone. */
-export function killQuietly(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
+/** Sends `signal` to `pid`, ignoring a process that is already gone; returns whether it
+ * signalled. */
+export function killQuietly(pid: number, signal: NodeJS.Signals = 'SIGKILL'): boolean {
   try {
     process.kill(pid, signal);
   } catch {
-    // ESRCH: already gone.
+    return false; // ESRCH: already gone.
   }
+  if (signal === 'SIGKILL') dying?.push(pid);
+  return true;
 }

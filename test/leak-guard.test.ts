@@ -1,22 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { identify } from '../drivers/kernel/process-identity.ts';
 
 const require = createRequire(import.meta.url);
 const VITEST = join(require.resolve('vitest/package.json'), '..', 'vitest.mjs');
 const CONFIG = join(import.meta.dirname, 'fixtures', 'leak-guard', 'vitest.config.ts');
-
-/** Whether `pid` runs (a zombie, killed and not yet reaped, does not). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return false;
-  }
-}
 
 it('fails a run whose tests leave a temp file or a process behind, and removes both', () => {
   const run = spawnSync(process.execPath, [VITEST, 'run', '--config', CONFIG],
@@ -29,5 +19,5 @@ it('fails a run whose tests leave a temp file or a process behind, and removes b
   expect(output).toContain('the tests left 2 thing(s) behind');
   expect(output).toMatch(new RegExp(`process ${pid} \\(sleep 60\\)`));
   expect(output).toContain(left![2]!);
-  expect(alive(pid)).toBe(false);
+  expect(identify(pid)).toBeNull();
 });

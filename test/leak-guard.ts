@@ -8,6 +8,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { killQuietly } from '../drivers/exit-cleanup.ts';
+import { identify } from '../drivers/kernel/process-identity.ts';
 
 const MARKER = 'LOCKCHART_TEST_RUN';
 /** Processes killed at the very end of a test get this long to be reaped. */
@@ -30,11 +32,11 @@ export default function setup(): () => Promise<void> {
       processes = marked(run);
       files = ours(root);
     }
-    for (const process of processes) killQuietly(process.pid);
+    for (const leaked of processes) killQuietly(leaked.pid);
     rmSync(root, { recursive: true, force: true });
     const leaks = [
-      ...processes.map((process) => `process ${process.pid} (${process.command})`),
-      ...files.map((file) => `${join(root, file)}`),
+      ...processes.map((leaked) => `process ${leaked.pid} (${leaked.command})`),
+      ...files.map((file) => join(root, file)),
     ];
     if (leaks.length > 0) {
       // vitest reports an error thrown here but still exits 0: the exit code says it instead.
@@ -63,9 +65,8 @@ function marked(run: string): Marked[] {
     if (!Number.isInteger(pid) || pid === process.pid) continue;
     try {
       if (!readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(needle)) continue;
-      const status = readFileSync(`/proc/${pid}/stat`, 'latin1');
-      // A zombie is dead already; its parent reaps it.
-      if (status.slice(status.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      // A zombie whose threads are all gone is dead already; its parent reaps it.
+      if (identify(pid) === null) continue;
       const command = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim();
       found.push({ pid, command: command.slice(0, 160) });
     } catch {
@@ -73,12 +74,4 @@ function marked(run: string): Marked[] {
     }
   }
   return found;
-}
-
-function killQuietly(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
 }

@@ -6,7 +6,7 @@
  * and the path removed. Callers unregister what they cleaned up themselves.
  */
 import { rmSync } from 'node:fs';
-import { cleanupOnExit } from '../exit-cleanup.ts';
+import { cleanupOnExit, killQuietly } from '../exit-cleanup.ts';
 import { identify, type ProcessIdentity } from '../kernel/process-identity.ts';
 
 /** Registers a process to kill at exit; returns the function that unregisters it. */
@@ -25,10 +25,5 @@ export function trackPath(path: string): () => void {
 export function killIdentified(identity: ProcessIdentity, signal: NodeJS.Signals = 'SIGKILL'):
   boolean {
   if (identify(identity.pid)?.startTime !== identity.startTime) return false;
-  try {
-    process.kill(identity.pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
+  return killQuietly(identity.pid, signal);
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { identify } from '../../drivers/kernel/process-identity.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/cleanups.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'lockchart-signal-test-'));
@@ -34,6 +35,10 @@ describe('the last-resort cleanup on a signal', () => {
       expect(await exited).toBe(signal);
       expect(lines).toContain('lockd cleanup');
       expect(existsSync(marker)).toBe(false);
+      // The cleanups wait for what they killed: it is dead by the time the process has exited.
+      const pid = Number(/^child (\d+)$/m.exec(lines.join('\n'))?.[1]);
+      expect(pid).toBeGreaterThan(0);
+      expect(identify(pid)).toBeNull();
     } finally {
       child.kill('SIGKILL');
     }
