@@ -15,7 +15,9 @@ const MARKER = 'LOCKCHART_TEST_RUN';
 /** Processes killed at the very end of a test get this long to be reaped. */
 const SETTLE_MS = 3000;
 /** tsx keeps its transform cache in the temp directory (`tsx-<uid>`): a cache, not a leak. */
-const TOOL_CACHE = /^tsx-\d+$/;
+export function isToolCache(name: string): boolean {
+  return /^tsx-\d+$/.test(name);
+}
 
 export default function setup(): () => Promise<void> {
   // Short: virtlockd's socket paths go under it and must fit a sockaddr_un (108 bytes).
@@ -25,12 +27,13 @@ export default function setup(): () => Promise<void> {
   process.env[MARKER] = run;
   return async () => {
     const deadline = Date.now() + SETTLE_MS;
-    let processes = marked(run);
-    let files = ours(root);
-    while ((processes.length > 0 || files.length > 0) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    let processes: Marked[];
+    let files: string[];
+    for (;;) {
       processes = marked(run);
-      files = ours(root);
+      files = readdirSync(root).filter((name) => !isToolCache(name));
+      if ((processes.length === 0 && files.length === 0) || Date.now() >= deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
     for (const leaked of processes) killQuietly(leaked.pid);
     rmSync(root, { recursive: true, force: true });
@@ -44,11 +47,6 @@ export default function setup(): () => Promise<void> {
       throw new Error(`the tests left ${leaks.length} thing(s) behind: ${leaks.join('; ')}`);
     }
   };
-}
-
-/** What the tests left in `root`, tool caches aside. */
-function ours(root: string): string[] {
-  return readdirSync(root).filter((name) => !TOOL_CACHE.test(name));
 }
 
 interface Marked {

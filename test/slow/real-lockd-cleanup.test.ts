@@ -14,6 +14,7 @@ import { afterAll, expect, it } from 'vitest';
 import { readProcLocks } from '../../drivers/proc-locks.ts';
 import { lockdBackend } from '../../real/lockd-backend.ts';
 import { runReal } from '../../real/runner.ts';
+import { isToolCache } from '../leak-guard.ts';
 import { describeVirtlockd, waitUntil } from './lockd-support.ts';
 
 const LOCKCHART = fileURLToPath(new URL('../../bin/lockchart.mjs', import.meta.url));
@@ -39,8 +40,7 @@ function census(parent: string, seen = new Set<number>()) {
   const sockets = readFileSync('/proc/net/unix', 'utf8').split('\n')
     .filter((line) => line.includes(parent)).length;
   const locks = readProcLocks().filter((lock) => seen.has(lock.pid)).length;
-  // tsx keeps its compile cache in TMPDIR (`tsx-<uid>`), shared by every run: not the run's.
-  const dirs = readdirSync(parent).filter((name) => !/^tsx-\d+$/.test(name)).length;
+  const dirs = readdirSync(parent).filter((name) => !isToolCache(name)).length;
   return { processes: pids.length, daemons: daemons.length, sockets, locks, dirs };
 }
 
