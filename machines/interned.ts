@@ -49,6 +49,8 @@ export interface Stepped {
 export class InternedMachine {
   private readonly byKey = new Map<string, ActorState>();
   private readonly initials = new Map<string, Stepped>();
+  /** The same, per input object: a caller that reuses its input objects skips the key. */
+  private readonly initialsByObject = new WeakMap<object, Stepped>();
   private readonly stepper: Stepper<AnyStateMachine>;
   private nextId = 0;
 
@@ -63,6 +65,9 @@ export class InternedMachine {
 
   /** The initial state for `input`, with the effects of entering it. */
   initial(input: unknown): Stepped {
+    const byObject = typeof input === 'object' && input !== null
+      ? this.initialsByObject.get(input) : undefined;
+    if (byObject) return byObject;
     const key = JSON.stringify(input ?? null);
     let stepped = this.initials.get(key);
     if (!stepped) {
@@ -71,6 +76,7 @@ export class InternedMachine {
       if (this.initials.size > 10_000) this.initials.clear();
       this.initials.set(key, stepped);
     }
+    if (typeof input === 'object' && input !== null) this.initialsByObject.set(input, stepped);
     return stepped;
   }
 

@@ -15,7 +15,10 @@
  * drivers canonicalise with realpath. Fault classes are made real where they mean something
  * without a lock daemon (see `KERNEL_FAULTS`); `docs/real-mode.md` says how each one strikes.
  */
+import type { FailureSemantics } from '../drivers/driver.ts';
 import { lockdModel } from '../drivers/model/lockd-model.ts';
+import { OFD_FAILURE } from '../drivers/ofd/driver.ts';
+import { POSIX_FAILURE } from '../drivers/posix/failure.ts';
 import type { LockServiceModel } from '../drivers/service.ts';
 import { readRecords } from '../drivers/supervisor/records.ts';
 import type { FaultName } from '../sim/faults/catalog.ts';
@@ -69,12 +72,14 @@ export class KernelBackend implements RealBackend {
   readonly config = KERNEL_CONFIG;
   readonly reference = KERNEL_REFERENCE;
   readonly faults: ReadonlySet<FaultName>;
+  readonly failure: FailureSemantics;
   private live: Live | null = null;
   private lastDisks: readonly DiskIdentity[] = [];
 
   constructor(readonly name: KernelDriverName,
     private readonly options: KernelBackendOptions = {}) {
     this.faults = KERNEL_FAULTS[name];
+    this.failure = name === 'ofd' ? OFD_FAILURE : POSIX_FAILURE;
   }
 
   async setup(shape: WorldShape): Promise<void> {

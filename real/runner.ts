@@ -101,7 +101,7 @@ const churns = (step: Step) =>
 export async function runReal(options: RealRunOptions): Promise<RealRunResult> {
   const { backend, source } = options;
   const shape = source.kind === 'trace' ? source.header.shape : source.shape ?? DEFAULT_SHAPE;
-  const ctx = createContext(backend.model, shape, backend.config);
+  const ctx = createContext(backend.model, shape, backend.config, { failure: backend.failure });
   const prng = source.kind === 'random' ? new Prng(source.seed) : null;
   const definitions = source.kind === 'trace' ? source.header.definitions
     : drawDefinitions(shape, ctx.storage, prng!);

@@ -4,6 +4,7 @@
  * checker file opens with what it verifies and what it deliberately does not.
  */
 import type { SimContext } from '../world/context.ts';
+import type { CompletedCall } from '../world/lock-calls.ts';
 import type { World } from '../world/types.ts';
 import type { Step } from '../steps.ts';
 
@@ -14,6 +15,8 @@ export interface CheckInput {
   readonly before: World;
   readonly after: World;
   readonly step: Step;
+  /** The lock calls that completed in the step, as the manager saw them. */
+  readonly lockCalls: readonly CompletedCall[];
 }
 
 export interface Checker {

@@ -246,6 +246,13 @@ function diskArg(state: State, word: string | undefined): number {
   return n;
 }
 
+/** `N` (the first N resources) or `#i,#j` (exactly those): what a failure affected. */
+function effectArg(word: string | undefined): number | number[] {
+  if (/^\d+$/.test(word ?? '')) return Number(word);
+  if (/^#\d+(,#\d+)*$/.test(word ?? '')) return word!.split(',').map((i) => Number(i.slice(1)));
+  return fail(`bad failure effect '${word ?? ''}': a count N, or the resources as #i,#j`);
+}
+
 function yesNo(word: string | undefined, key: string): boolean[] {
   if (word === undefined) return [];
   const [name, list] = word.split('=');
@@ -276,8 +283,9 @@ function action(state: State, keyword: string, args: string[]): Action {
     }
     case 'complete':
       return step({ kind: 'complete', ...at(state, args[0]), invoke: args[1],
-        outcome: args[2] === 'fail' ? { type: 'fail', fault: args[3], effect: Number(args[4]) }
-          : args[2] === undefined ? { type: 'ok' } : fail(`expected 'fail FAULT N' after the call`) });
+        outcome: args[2] === 'fail' ? { type: 'fail', fault: args[3], effect: effectArg(args[4]) }
+          : args[2] === undefined ? { type: 'ok' }
+            : fail(`expected 'fail FAULT N' (or 'fail FAULT #i,#j') after the call`) });
     case 'timer':
       return step({ kind: 'timer', ...at(state, args[0]), id: `xstate.after.${args[1] ?? ''}.domain.destroying` });
     case 'exit': case 'guest-pause':
