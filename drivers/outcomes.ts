@@ -113,3 +113,22 @@ export function indicesOf(mask: number): number[] {
 export function selected<T>(list: readonly T[], mask: number): T[] {
   return list.filter((_, i) => ((mask >>> i) & 1) === 1);
 }
+
+/**
+ * The failure-contract check every consumer makes of a failure the driver returned on its own
+ * (simulator, real mode, conformance suite): null when what it actually affected is admissible,
+ * else one sentence saying what it affected and what the declared set admits.
+ */
+export function contractBreach(set: FailureOutcomeSet, n: number, mask: number): string | null {
+  if (isAdmissible(set, n, mask)) return null;
+  const which = indicesOf(mask).map((i) => `#${i}`).join(', ');
+  return `it affected resource${popcount(mask) === 1 ? '' : 's'} ${which} of ${n}, which ` +
+    `'${set}' does not admit (${ADMITS[set]})`;
+}
+
+const ADMITS: Readonly<Record<FailureOutcomeSet, string>> = {
+  'nothing': 'a failure affects nothing',
+  'all-or-nothing': 'a failure affects none or all',
+  'prefix': 'a failure affects the first k',
+  'any-subset': 'any subset',
+};

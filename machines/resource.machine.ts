@@ -32,12 +32,12 @@ export type ResourceEvent =
 
 /** A failed call that did not touch the resource leaves what was believed before it. */
 const restore = [
-  { guard: { type: 'restores', params: 'declared' }, target: '#resource.declared' },
-  { guard: { type: 'restores', params: 'released' }, target: '#resource.released' },
-  { guard: { type: 'restores', params: 'unknown' }, target: '#resource.unknown' },
-  { guard: and([{ type: 'restores', params: 'held' }, 'isExclusive']), target: '#resource.held.exclusive' },
-  { guard: and([{ type: 'restores', params: 'held' }, 'isShared']), target: '#resource.held.shared' },
-  { guard: { type: 'restores', params: 'held' }, target: '#resource.held.readonly' },
+  { guard: 'wasDeclared', target: '#resource.declared' },
+  { guard: 'wasReleased', target: '#resource.released' },
+  { guard: 'wasUnknown', target: '#resource.unknown' },
+  { guard: and(['wasHeld', 'isExclusive']), target: '#resource.held.exclusive' },
+  { guard: and(['wasHeld', 'isShared']), target: '#resource.held.shared' },
+  { guard: 'wasHeld', target: '#resource.held.readonly' },
 ] as const;
 
 const heldByMode = [
@@ -52,7 +52,10 @@ export const resourceMachine = setup({
     isExclusive: ({ context }) => context.mode === 'exclusive',
     isShared: ({ context }) => context.mode === 'shared',
     resolvedHeld: ({ event }) => event.type === 'resource.resolve' && event.held,
-    restores: ({ event }, belief: string) => event.type === 'resource.restore' && event.belief === belief,
+    wasDeclared: ({ event }) => event.type === 'resource.restore' && event.belief === 'declared',
+    wasReleased: ({ event }) => event.type === 'resource.restore' && event.belief === 'released',
+    wasUnknown: ({ event }) => event.type === 'resource.restore' && event.belief === 'unknown',
+    wasHeld: ({ event }) => event.type === 'resource.restore' && event.belief === 'held',
   },
 }).createMachine({
   id: 'resource',

@@ -25,7 +25,7 @@ import { DEFAULT_SHAPE, drawDefinitions, type WorldShape } from '../sim/world/sh
 import type { VmDefinition } from '../sim/world/types.ts';
 import { callKind } from '../sim/world/lock-calls.ts';
 import type { LockCallKind, RealBackend, RealWrite } from './backend.ts';
-import { compareLocks, compareRecords, compareReply, type Finding } from './compare.ts';
+import { compareFailure, compareLocks, compareRecords, compareReply, type Finding } from './compare.ts';
 import { mirrorStep, type RealAction } from './mirror.ts';
 
 export class RealModeError extends Error {
@@ -219,10 +219,15 @@ class RealRun {
           await backend.register(action.pid, action.disks, lostReply(action)), lostReply(action)));
       case 'lockCall': {
         const { call } = action;
-        const real = await backend.lockCall(callKind(call) as LockCallKind, call.host, call.pid,
-          action.disks, call.lockState, lostReply(action));
-        return find('outcome', compareReply(`${call.src} for pid ${call.pid}`, action.expect, real,
-          lostReply(action)));
+        const kind = callKind(call) as LockCallKind;
+        const what = `${call.src} for pid ${call.pid}`;
+        const locksBefore = kind === 'inquire' ? [] : await backend.observe();
+        const real = await backend.lockCall(kind, call.host, call.pid, action.disks,
+          call.lockState, lostReply(action));
+        find('outcome', compareReply(what, action.expect, real, lostReply(action)));
+        if (real.ok || real.code === 'OPERATION_TIMEOUT' || kind === 'inquire') return;
+        return find('contract', compareFailure(what, kind, action.disks, locksBefore,
+          await backend.observe(), backend.failure, real.code));
       }
       case 'cont':
         return backend.cont(action.pid);

@@ -28,7 +28,7 @@
  */
 import type { DriverConfig } from '../../drivers/driver.ts';
 import type { LockMode } from '../../drivers/flags.ts';
-import type { InvariantId } from '../checkers/index.ts';
+import { INVARIANT_IDS, type InvariantId } from '../checkers/index.ts';
 import type { Step } from '../steps.ts';
 import { SHAPE_LIMITS } from '../trace/reader.ts';
 import { StepError, validateStep } from '../trace/validate-step.ts';
@@ -69,7 +69,7 @@ export class ScenarioError extends Error {
   override readonly name = 'ScenarioError';
 }
 
-const INVARIANTS: readonly InvariantId[] = ['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7'];
+const INVARIANTS = INVARIANT_IDS;
 const MODES: readonly LockMode[] = ['exclusive', 'shared', 'readonly'];
 
 interface State {

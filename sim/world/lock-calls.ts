@@ -61,11 +61,10 @@ export interface CompletedCall {
   /** What the manager believed of each resource when the call settled. */
   readonly beliefs: readonly ManagedResource['belief'][];
   /**
-   * For a failure the service returned on its own: which of the call's resources it actually
-   * affected, judged from the service's grants and registrations before and after it (never
-   * from the driver's own account). Null otherwise.
+   * For a failure the service returned on its own (no failure injected): the service state
+   * before and after the call, for checkers to judge what it actually did. Null otherwise.
    */
-  readonly affected: number | null;
+  readonly natural: { readonly before: unknown; readonly after: unknown } | null;
 }
 
 const outcomeForms = new Map<string, readonly AffectedResources[]>();
@@ -159,7 +158,7 @@ export function perform(ctx: SimContext, d: Draft, call: PendingCall, outcome: O
   });
   const failed = natural as { before: unknown; reply: ServiceReply<unknown, string | null> } | null;
   d.completed({ call, kind, mask, injected: outcome.type === 'fail', answer, beliefs,
-    affected: failed ? actuallyAffected(ctx, call, kind, failed.before, failed.reply.state) : null });
+    natural: failed ? { before: failed.before, after: failed.reply.state } : null });
   return answer;
 }
 
@@ -188,34 +187,6 @@ export function callService(ctx: SimContext, service: unknown, call: PendingCall
     case 'inquire':
       return ctx.model.inquire(service, request);
   }
-}
-
-/**
- * Which of the call's resources a failed call changed for its owner: newly granted (acquire),
- * no longer granted (release), newly registered (register). Inquire changes nothing it is
- * judged on.
- */
-export function actuallyAffected(ctx: SimContext, call: PendingCall, kind: CallKind,
-  before: unknown, after: unknown): number {
-  if (kind === 'inquire') return 0;
-  if (kind === 'register') {
-    return ctx.model.registration(before, call.pid) === 'none' &&
-      ctx.model.registration(after, call.pid) !== 'none' ? 1 : 0;
-  }
-  const held = (service: unknown) => {
-    const counts = new Map<string, number>();
-    for (const grant of ctx.model.grants(service)) {
-      if (grant.owner === call.pid) counts.set(grant.resource, (counts.get(grant.resource) ?? 0) + 1);
-    }
-    return counts;
-  };
-  const [was, now] = [held(before), held(after)];
-  let mask = 0;
-  call.disks.forEach((use, i) => {
-    const change = (now.get(use.path) ?? 0) - (was.get(use.path) ?? 0);
-    if (kind === 'acquire' ? change > 0 : change < 0) mask |= 1 << i;
-  });
-  return mask;
 }
 
 function injected(fault: OutcomeFault, mask: number, n: number): LockErrorData {
