@@ -13,7 +13,8 @@
  * only run by the simulator's domain host, so here a delay is an error.
  */
 import type { EventObject } from 'xstate';
-import type { ActorState, Effect, InternedMachine } from './interned.ts';
+import { interpretEffects, type Effect, type EffectHandler } from './effects.ts';
+import type { ActorState, InternedMachine } from './interned.ts';
 
 /** One event processed by one actor of the system (the root is `''`). */
 export interface SystemRecord {
@@ -152,27 +153,32 @@ export class ActorSystem {
   }
 
   private apply(owner: string, effects: readonly Effect[]): void {
-    for (const effect of effects) {
-      switch (effect.kind) {
-        case 'invoke':
-          this.start(owner, effect.id, effect.src, effect.input);
-          break;
-        case 'stopInvoke':
-          this.children.delete(effect.id);
-          this.running.delete(effect.id);
-          break;
-        case 'send':
-          this.queue.push({ to: effect.to, event: effect.event });
-          break;
-        case 'action':
-          this.host.action?.(effect.name);
-          break;
-        case 'timer':
-        case 'cancelTimer':
-          throw new Error(`invariant: ${this.machine.name} uses delays, which this interpreter ` +
-            'does not run (the simulator runs them, on its virtual clock)');
-      }
-    }
+    interpretEffects(effects, owner === '' ? this.rootEffects : this.childEffects);
+  }
+
+  /** How the root's effects are performed; a child's may only start and stop machines. */
+  private readonly rootEffects = this.effectsOf('');
+  private readonly childEffects = this.effectsOf('child');
+
+  private effectsOf(owner: string): EffectHandler {
+    return {
+      invoke: (id, src, input) => this.start(owner, id, src, input),
+      stopInvoke: (id) => {
+        this.children.delete(id);
+        this.running.delete(id);
+      },
+      send: (to, event) => {
+        this.queue.push({ to, event });
+      },
+      timer: () => this.noDelays(),
+      cancelTimer: () => this.noDelays(),
+      action: (name) => this.host.action?.(name),
+    };
+  }
+
+  private noDelays(): never {
+    throw new Error(`invariant: ${this.machine.name} uses delays, which this interpreter ` +
+      'does not run (the simulator runs them, on its virtual clock)');
   }
 
   private start(owner: string, id: string, src: string, input: unknown): void {
