@@ -12,16 +12,30 @@
  * Nothing outlives the run: the daemon is started through `setpriv --pdeathsig SIGKILL`, so the
  * kernel kills it when the process that started it dies, even by SIGKILL (the daemon's helper
  * process exits with it); the exit cleanup kills it on a normal exit or a signal; `stop()` kills
- * it and removes its run directory. SIGKILL is also how it is stopped: sanlock ignores SIGTERM
- * while it has lockspaces, and the lease files of a private daemon are private too.
+ * it and removes its run directory. A run directory left by a starter that was SIGKILLed (no
+ * cleanup could run) is reaped by the next `start()` in the same parent directory: each records
+ * who started it and its daemon (pid and start time), and a directory whose starter is gone is
+ * removed, its daemon killed first should it still run. SIGKILL is also how a daemon is stopped:
+ * sanlock ignores SIGTERM while it has lockspaces, and a private daemon's lease files are private.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lockError, type LockError } from '../errors.ts';
 import { cleanupOnExit, killQuietly } from '../exit-cleanup.ts';
+import { identify, isAlive, type ProcessIdentity } from '../kernel/process-identity.ts';
 import type { ExitStatus } from '../lockd/daemon.ts';
 import { raceTimeout } from '../lockd/race-timeout.ts';
 import { SanlockClient, socketIn } from './client.ts';
@@ -31,6 +45,46 @@ export const SANLOCK_BINARY = '/usr/sbin/sanlock';
 /** util-linux's setpriv: sets the parent-death signal, then execs. */
 export const SETPRIV = 'setpriv';
 const SOCKET_PATH_MAX = 107;
+/** The prefix of every private run directory, and the file naming who made it. */
+const RUN_DIR_PREFIX = 'sanlock-';
+const OWNER_FILE = 'lockchart-owner.json';
+
+interface RunDirOwner {
+  readonly starter: ProcessIdentity;
+  readonly daemon: ProcessIdentity | null;
+}
+
+function readOwner(dir: string): RunDirOwner | null {
+  try {
+    return JSON.parse(readFileSync(join(dir, OWNER_FILE), 'utf8')) as RunDirOwner;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Removes the run directories in `parentDir` whose starter is gone (it was SIGKILLed), killing
+ * their daemon first if it still runs (it should not: the parent-death signal took it).
+ * Directories without an owner file are left alone (being set up, or not ours). Returns them.
+ */
+export function reapOrphanedRunDirs(parentDir: string): string[] {
+  const reaped: string[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync(parentDir).filter((name) => name.startsWith(RUN_DIR_PREFIX));
+  } catch {
+    return reaped;
+  }
+  for (const name of entries) {
+    const dir = join(parentDir, name);
+    const owner = readOwner(dir);
+    if (owner === null || isAlive(owner.starter)) continue;
+    if (owner.daemon && isAlive(owner.daemon)) killQuietly(owner.daemon.pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    reaped.push(dir);
+  }
+  return reaped;
+}
 
 export interface SanlockDaemonOptions {
   readonly binary?: string;
@@ -67,7 +121,9 @@ export class SanlockDaemon {
    * @throws SYSTEM_ERROR if it does not (its log is quoted).
    */
   static async start(options: SanlockDaemonOptions = {}): Promise<SanlockDaemon> {
-    const dir = mkdtempSync(join(options.parentDir ?? tmpdir(), 'sanlock-'));
+    const parent = options.parentDir ?? tmpdir();
+    reapOrphanedRunDirs(parent);
+    const dir = mkdtempSync(join(parent, RUN_DIR_PREFIX));
     const daemon = new SanlockDaemon(dir, options);
     daemon.disposeCleanup = cleanupOnExit(() => daemon.killNow());
     try {
@@ -174,6 +230,7 @@ export class SanlockDaemon {
     closeSync(log);
     this.child = child;
     this.lastExit = null;
+    this.recordOwner(child.pid);
     this.exit = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.lastExit = { code, signal };
@@ -185,6 +242,13 @@ export class SanlockDaemon {
       });
     });
     await this.ready();
+  }
+
+  /** Who started this run dir, and its daemon: what `reapOrphanedRunDirs` reads. */
+  private recordOwner(daemonPid: number | undefined): void {
+    const owner: RunDirOwner = { starter: identify(process.pid)!,
+      daemon: daemonPid === undefined ? null : identify(daemonPid) };
+    writeFileSync(join(this.dir, OWNER_FILE), JSON.stringify(owner));
   }
 
   /** Ready when VERSION answers (a stale socket file would refuse connections). */
