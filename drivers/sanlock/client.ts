@@ -24,6 +24,7 @@ import {
   Command,
   decodeStateBody,
   Requests,
+  ResourceFlag,
   RestrictFlag,
   type CommandCode,
   type Reply,
@@ -80,16 +81,20 @@ function leaseNames(resources: readonly SanlockResource[]): string {
 
 /** Sends one command and gets its result; transient results are retried per `retry`. */
 async function run(policy: RetryPolicy, operation: SanlockOperation, what: string,
-  send: () => Promise<Reply>): Promise<Reply> {
+  send: () => Promise<Reply>, shared = false): Promise<Reply> {
   const { value } = await withRetries(policy, async () => {
     const reply = await send();
     const code = reply.header.result;
     if (code >= 0) return { done: true, value: reply };
     const error = sanlockError(code, operation, what);
-    if (isTransient(code, operation)) return { done: false, error };
+    if (isTransient(code, operation, shared)) return { done: false, error };
     throw error;
   });
   return value;
+}
+
+function anyShared(resources: readonly SanlockResource[]): boolean {
+  return resources.some((resource) => (resource.flags & ResourceFlag.SHARED) !== 0);
 }
 
 /** See the module comment. */
@@ -116,8 +121,9 @@ export class SanlockClient {
   }
 
   private once(operation: SanlockOperation, what: string, request: () => Buffer,
-    cmd: CommandCode, retry: Partial<RetryPolicy> = {}): Promise<Reply> {
-    return run({ ...this.retry, ...retry }, operation, what, () => this.command(request(), cmd));
+    cmd: CommandCode, retry: Partial<RetryPolicy> = {}, shared = false): Promise<Reply> {
+    return run({ ...this.retry, ...retry }, operation, what, () => this.command(request(), cmd),
+      shared);
   }
 
   /** The daemon's version, e.g. 0x03080500 for 3.8.5. */
@@ -189,7 +195,8 @@ export class SanlockClient {
     flags = 0): Promise<void> {
     const target = { pid };
     await this.once('acquire', `${leaseNames(resources)} ${describeTarget(target)}`,
-      () => Requests.acquire(resources, target, ownerName, flags), Command.ACQUIRE);
+      () => Requests.acquire(resources, target, ownerName, flags), Command.ACQUIRE, {},
+      anyShared(resources));
   }
 
   /** Releases leases of another, registered, pid (`sanlock_release(-1, pid, …)`). */
@@ -264,7 +271,7 @@ export class Registration {
   }
 
   private async call(operation: SanlockOperation, what: string, request: () => Buffer,
-    cmd: CommandCode): Promise<Reply> {
+    cmd: CommandCode, shared = false): Promise<Reply> {
     if (this.restrictedFlags & RestrictFlag.ALL) {
       // sanlock 3.8.5 answers nothing on a RESTRICT_ALL connection, and a request whose length
       // is not a multiple of 32 bytes wedges its main loop until this process exits
@@ -273,14 +280,15 @@ export class Registration {
         'connection is restricted (SANLK_RESTRICT_ALL): no further command may use it',
       { operation, driver: 'sanlock' });
     }
-    return run(this.retry, operation, what, () => this.connection.send(request(), cmd));
+    return run(this.retry, operation, what, () => this.connection.send(request(), cmd), shared);
   }
 
   /** Acquires leases for this owner. */
   async acquire(resources: readonly SanlockResource[], ownerName: string, flags = 0):
     Promise<void> {
     await this.call('acquire', `${leaseNames(resources)} for this registration`,
-      () => Requests.acquire(resources, { self: true }, ownerName, flags), Command.ACQUIRE);
+      () => Requests.acquire(resources, { self: true }, ownerName, flags), Command.ACQUIRE,
+      anyShared(resources));
   }
 
   async release(resources: readonly SanlockResource[], flags = 0): Promise<void> {
@@ -308,6 +316,14 @@ export class Registration {
   async killpath(path: string, args: string, flags = 0): Promise<void> {
     await this.call('killpath', path, () => Requests.killpath(path, args, flags),
       Command.KILLPATH);
+  }
+
+  /**
+   * Writes raw bytes on the registered connection, bypassing every check including the
+   * restriction (hazard reproductions only: `hazards.ts`).
+   */
+  writeRaw(bytes: Buffer): void {
+    this.connection.post(bytes);
   }
 
   /** Closes the registration: the daemon releases every lease it holds. */

@@ -3,18 +3,25 @@
  * (`virLockManagerSanlockSetupLockspace`, `virLockManagerSanlockCreateLease`):
  *
  * 1. if the file exists, it is used as it is (someone formatted it; libvirt does not check);
- * 2. otherwise it is created with O_EXCL, mode 0600 (losing that race to another host is fine),
- *    filled with zeros up to the daemon's alignment for it (1 MiB with 512-byte sectors), and
- *    formatted by the daemon: WRITE_LOCKSPACE (with io_timeout) or WRITE_RESOURCE, which is what
- *    libsanlock's `sanlock_write_lockspace` and `sanlock_init` send (verified byte for byte);
- * 3. a file whose formatting failed is unlinked again.
+ * 2. otherwise a file is created with O_EXCL, mode 0600, filled with zeros up to the daemon's
+ *    alignment for it (1 MiB with 512-byte sectors), and formatted by the daemon:
+ *    WRITE_LOCKSPACE (with io_timeout) or WRITE_RESOURCE, which is what libsanlock's
+ *    `sanlock_write_lockspace` and `sanlock_init` send (verified byte for byte);
+ * 3. a file whose formatting failed is removed again.
+ *
+ * One difference, for the same bytes on disk: libvirt creates and formats the file in place, so
+ * another host that finds it in between reads an unformatted lease (-223, SANLK_LEADER_MAGIC;
+ * seen here when two hosts took a new shared lease at once). lockchart formats it under a
+ * temporary name in the same directory and then link(2)s it into place, which never replaces an
+ * existing file: a lease file is either absent or complete. The formats hold no path, so the
+ * result is the file libvirt would have written.
  *
  * Joining the lockspace follows libvirt too: -EEXIST means "already joined", and -EINPROGRESS
  * (another join or a leave in progress) is waited out with INQ_LOCKSPACE(WAIT) and retried, at
  * most 10 times.
  */
-import { closeSync, constants, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, constants, linkSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { lockError, type LockError } from '../errors.ts';
 import type { SanlockClient } from './client.ts';
 import { EEXIST, EINPROGRESS } from './result-codes.ts';
@@ -38,12 +45,14 @@ function systemError(error: unknown, message: string): LockError {
     { driver: 'sanlock', ...(errno === undefined ? {} : { errno: -errno }) });
 }
 
+let temporaries = 0;
+
 /**
  * Creates and formats `disk.path` unless it exists. Returns whether this call created it.
- * @throws SYSTEM_ERROR for a file it cannot create; what `format` throws (the file is removed).
+ * @throws SYSTEM_ERROR for a file it cannot create; what `format` throws (nothing is left).
  */
 async function createFormatted(client: SanlockClient, disk: SanlockDisk, what: string,
-  format: () => Promise<void>): Promise<boolean> {
+  format: (disk: SanlockDisk) => Promise<void>): Promise<boolean> {
   if (exists(disk.path)) return false;
   let stat;
   try {
@@ -55,43 +64,49 @@ async function createFormatted(client: SanlockClient, disk: SanlockDisk, what: s
     throw lockError('INTERNAL_ERROR', `Unable to create ${what} ${disk.path}: parent directory ` +
       'does not exist or is not a directory', { driver: 'sanlock' });
   }
+  const temporary = { ...disk, path: join(dirname(disk.path),
+    `.${basename(disk.path)}.${process.pid}.${++temporaries}.tmp`) };
   let fd: number;
   try {
-    fd = openSync(disk.path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    fd = openSync(temporary.path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false; // another host won
     throw systemError(error, `Unable to create ${what} ${disk.path}`);
   }
   try {
     try {
-      const size = await client.align(disk);
+      const size = await client.align(temporary);
       writeSync(fd, Buffer.alloc(size), 0, size, 0);
     } finally {
       closeSync(fd);
     }
-    await format();
-  } catch (error) {
+    await format(temporary);
     try {
-      unlinkSync(disk.path);
+      linkSync(temporary.path, disk.path); // never replaces: another host may have won
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw systemError(error, `Unable to create ${what} ${disk.path}`);
+    }
+  } finally {
+    try {
+      unlinkSync(temporary.path);
     } catch {
       // Already gone: nothing to undo.
     }
-    throw error;
   }
-  return true;
 }
 
 /** Stage 1 of libvirt's lockspace setup: the lockspace file exists and is formatted. */
 export function ensureLockspaceFile(client: SanlockClient, lockspace: SanlockLockspace,
   ioTimeoutS: number): Promise<boolean> {
   return createFormatted(client, lockspace.disk, 'lockspace',
-    () => client.writeLockspace({ ...lockspace, hostId: 0 }, ioTimeoutS));
+    (disk) => client.writeLockspace({ ...lockspace, hostId: 0, disk }, ioTimeoutS));
 }
 
 /** A disk's lease file exists and is formatted (libvirt: on addResource, auto leases only). */
 export function ensureLeaseFile(client: SanlockClient, resource: SanlockResource): Promise<boolean> {
   return createFormatted(client, resource.disks[0]!, 'lease',
-    () => client.writeResource({ ...resource, flags: 0, lver: 0n }));
+    (disk) => client.writeResource({ ...resource, flags: 0, lver: 0n, disks: [disk] }));
 }
 
 /**

@@ -109,11 +109,15 @@ const BUSY = new Set([-EEXIST, -EAGAIN, -EBUSY, -240, -243, -244, -245, -246, -2
 /**
  * Codes worth another try after a short, jittered pause: paxos contention between hosts, a lease
  * still being released on this host (-EAGAIN, -EBUSY), a lockspace being added (-EINPROGRESS is
- * handled by the lockspace code itself, which waits for it).
+ * handled by the lockspace code itself, which waits for it). A shared acquire also retries
+ * SANLK_ACQUIRE_IDLIVE: another host taking or dropping its own shared hold owns the paxos lease
+ * for a moment (seen here when two hosts took one shared lease at once); a lasting exclusive
+ * holder still ends as RESOURCE_BUSY once the tries are spent.
  */
-export function isTransient(code: number, operation: SanlockOperation): boolean {
+export function isTransient(code: number, operation: SanlockOperation, shared = false): boolean {
   if (operation === 'acquire') {
-    return code === -EAGAIN || code === -EBUSY || code === -244 || code === -245 || code === -246;
+    return code === -EAGAIN || code === -EBUSY || code === -244 || code === -245 ||
+      code === -246 || (shared && code === -243);
   }
   if (operation === 'add_lockspace') return code === -EAGAIN || code === -EBUSY;
   if (operation === 'release' || operation === 'inquire') return code === -EBUSY;

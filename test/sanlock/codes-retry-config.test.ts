@@ -54,6 +54,8 @@ describe('result codes', () => {
     for (const code of [-16, -11, -244, -245, -246]) expect(isTransient(code, 'acquire')).toBe(true);
     for (const code of [-17, -243, -240, -3, -28]) expect(isTransient(code, 'acquire')).toBe(false);
     expect(isTransient(-11, 'add_lockspace')).toBe(true);
+    // A shared acquire meets another host's own shared acquire holding the paxos lease briefly.
+    expect(isTransient(-243, 'acquire', true)).toBe(true);
   });
 });
 
