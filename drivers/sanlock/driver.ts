@@ -99,6 +99,11 @@ export interface SanlockDriver extends LockDriver<SanlockObject> {
  */
 const ownRegistrations: Registration[] = [];
 
+/** This process's newest registration that is still open, if any. */
+function currentRegistration(): Registration | undefined {
+  return ownRegistrations.filter((registration) => registration.open).at(-1);
+}
+
 type Context = Omit<LockErrorData, 'code' | 'message' | 'errno'>;
 
 function inContext(error: unknown, context: Context, prefix: string): LockError {
@@ -225,7 +230,7 @@ class SanlockDriverImpl implements SanlockDriver {
     }
     const pid = object.params.pid;
     const own = pid === process.pid;
-    const reuse = own && options.flags === 0 ? ownRegistrations.at(-1) : undefined;
+    const reuse = own && options.flags === 0 ? currentRegistration() : undefined;
     let registration: Registration | null = reuse ?? null;
     let fresh = false;
     if (own && !reuse) {
@@ -262,8 +267,13 @@ class SanlockDriverImpl implements SanlockDriver {
       throw isLockError(error) ? error : inContext(error, context, 'Failed to acquire lock');
     }
     if (fresh) {
-      registration!.unref();
-      ownRegistrations.push(registration!);
+      const kept = registration!;
+      kept.unref();
+      ownRegistrations.push(kept);
+      kept.onClose(() => {
+        const at = ownRegistrations.indexOf(kept);
+        if (at >= 0) ownRegistrations.splice(at, 1);
+      });
     }
     return { fd: registration?.fd ?? null };
   }
@@ -317,7 +327,7 @@ class SanlockDriverImpl implements SanlockDriver {
 
   /** This process's registration, when the object's owner is this process. */
   private ownRegistration(object: SanlockObject): Registration | null {
-    return object.params.pid === process.pid ? ownRegistrations.at(-1) ?? null : null;
+    return object.params.pid === process.pid ? currentRegistration() ?? null : null;
   }
 
   /** The object's leases, or (with `lease_versions`) the state's, versions included. */

@@ -11,6 +11,7 @@ import type { OwnerProcess } from '../../drivers/lockd/owner.ts';
 import { validateResource } from '../../drivers/resources.ts';
 import { SanlockClient } from '../../drivers/sanlock/client.ts';
 import { createSanlockDriver, type SanlockDriver } from '../../drivers/sanlock/driver.ts';
+import { waitUnregistered } from '../../drivers/sanlock/harness.ts';
 import { joinHost, lockFor, ownerOn, restrictedCommandHazard, type SanlockHost }
   from '../../drivers/sanlock/hazards.ts';
 import { ensureLeaseFile } from '../../drivers/sanlock/lease-files.ts';
@@ -135,6 +136,18 @@ describeSanlock('the sanlock client against real daemons', () => {
     expect(exclusive).toMatchObject({ code: 'RESOURCE_BUSY' });
     expect([-11, -17]).toContain(exclusive['sanlockCode']);
   });
+
+  it('an owner that closes its registered connection loses its leases, and is not killed',
+    async () => {
+      const x = disk();
+      const [a, b] = [await owner(host1), await owner(host1)];
+      await lockFor(host1, a.pid, x, 'acquire');
+      expect(await a.dropConnection()).toBe(true);
+      await waitUnregistered(host1.daemon.client, a.pid);
+      await lockFor(host1, b.pid, x, 'acquire');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(a.alive).toBe(true); // unlike virtlockd, sanlock does not kill it
+    });
 
   it('a pid that never registered is silently not locked (libvirt, edge case #14)', async () => {
     const x = disk();
