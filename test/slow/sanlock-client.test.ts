@@ -6,7 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identity } from '../../drivers/conformance/identity.ts';
-import { LOCK_MANAGER_VERSION, ObjectType, ResourceType } from '../../drivers/flags.ts';
+import { AcquireFlags, FailureAction, LOCK_MANAGER_VERSION, NewFlags, ObjectType, ResourceType }
+  from '../../drivers/flags.ts';
 import type { OwnerProcess } from '../../drivers/lockd/owner.ts';
 import { validateResource } from '../../drivers/resources.ts';
 import { SanlockClient } from '../../drivers/sanlock/client.ts';
@@ -147,6 +148,23 @@ describeSanlock('the sanlock client against real daemons', () => {
       await lockFor(host1, b.pid, x, 'acquire');
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(a.alive).toBe(true); // unlike virtlockd, sanlock does not kill it
+    });
+
+  it('on_lockfailure: poweroff and pause register libvirt\'s killpath helper; restart is refused',
+    async () => {
+      // The test process is the owner here (the child's case): its registration, with no
+      // leases, lives until this test file's process exits.
+      const object = await host1.driver.create({ type: ObjectType.DOMAIN,
+        params: { ...identity(process.pid), pid: process.pid, uri: 'qemu:///system' },
+        flags: NewFlags.NEW_STARTED });
+      const refused = await failure(host1.driver.acquire(object,
+        { state: null, flags: AcquireFlags.REGISTER_ONLY, action: FailureAction.RESTART }));
+      expect(refused).toMatchObject({ code: 'CONFIG_UNSUPPORTED',
+        message: 'Failure action restart is not supported by sanlock' });
+      const { fd } = await host1.driver.acquire(object,
+        { state: null, flags: AcquireFlags.REGISTER_ONLY, action: FailureAction.POWEROFF });
+      expect(fd).toBeGreaterThan(2);
+      expect(host1.daemon.log()).toMatch(/cmd_killpath .* flags 0/);
     });
 
   it('a pid that never registered is silently not locked (libvirt, edge case #14)', async () => {
