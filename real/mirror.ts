@@ -7,6 +7,7 @@
 import type { LockErrorCode } from '../drivers/errors.ts';
 import type { ServiceReply } from '../drivers/service.ts';
 import { allOf, selected } from '../drivers/outcomes.ts';
+import { ProcessIn } from '../machines/states.ts';
 import { toSpec } from '../sim/world/actors.ts';
 import type { SimContext } from '../sim/world/context.ts';
 import { callKind, callService, effectSize, findCall } from '../sim/world/lock-calls.ts';
@@ -36,7 +37,7 @@ export type RealAction =
       readonly host: number }
   | { readonly kind: 'imageProbe'; readonly host: number; readonly disk: number };
 
-const running = (proc: Proc) => proc.actor.leaves[0] === 'alive.running';
+const running = (proc: Proc) => ProcessIn.running(proc.actor);
 
 function expected(reply: ServiceReply<unknown, unknown>): Expected {
   return reply.ok ? { ok: true } : { ok: false, code: reply.error.code };

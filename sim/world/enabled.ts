@@ -5,6 +5,7 @@
  * applies (`applyStep` is non-null) — a test holds the two to that.
  */
 import type { EventObject } from 'xstate';
+import { DomainIn, ProcessIn } from '../../machines/states.ts';
 import type { FaultName } from '../faults/catalog.ts';
 import type { CallName, OutcomeFault, Step } from '../steps.ts';
 import { isRunning } from './actors.ts';
@@ -128,10 +129,6 @@ function leavesOf(world: World, vm: number, host: number): readonly string[] {
   return world.domains[vm * world.hosts.length + host]!.leaves;
 }
 
-function inState(leaves: readonly string[], prefix: string): boolean {
-  for (const leaf of leaves) if (leaf.startsWith(prefix)) return true;
-  return false;
-}
 
 function migrationSteps(world: World, vm: number, steps: Step[]): void {
   const hosts = world.hosts.length;
@@ -139,9 +136,9 @@ function migrationSteps(world: World, vm: number, steps: Step[]): void {
   if (!migration) {
     for (let from = 0; from < hosts; from++) {
       const source = leavesOf(world, vm, from);
-      if (!source.includes('active.vcpus.running') || !source.includes('active.devices.idle')) continue;
+      if (!DomainIn.vcpusRunning.leaves(source) || !DomainIn.devicesIdle.leaves(source)) continue;
       for (let to = 0; to < hosts; to++) {
-        if (to !== from && leavesOf(world, vm, to).includes('shutoff')) {
+        if (to !== from && DomainIn.shutoff.leaves(leavesOf(world, vm, to))) {
           steps.push(migrateStep(vm, 'begin', to));
         }
       }
@@ -150,14 +147,14 @@ function migrationSteps(world: World, vm: number, steps: Step[]): void {
   }
   const src = leavesOf(world, vm, migration.from);
   const dst = leavesOf(world, vm, migration.to);
-  const begun = inState(src, 'outgoing.begun');
-  const performed = inState(src, 'outgoing.performed');
-  const prepared = inState(dst, 'incoming.prepared');
-  if (begun && inState(dst, 'shutoff')) steps.push(migrateStep(vm, 'prepare'));
+  const begun = DomainIn.outgoingBegun.leaves(src);
+  const performed = DomainIn.outgoingPerformed.leaves(src);
+  const prepared = DomainIn.incomingPrepared.leaves(dst);
+  if (begun && DomainIn.shutoff.leaves(dst)) steps.push(migrateStep(vm, 'prepare'));
   if (begun && prepared) steps.push(migrateStep(vm, 'perform'));
   if (performed && prepared) steps.push(migrateStep(vm, 'finish'));
-  if (performed && !inState(dst, 'incoming')) steps.push(migrateStep(vm, 'confirm'));
-  if (!inState(src, 'outgoing') && prepared) steps.push(migrateStep(vm, 'cancel'));
+  if (performed && !DomainIn.incoming.leaves(dst)) steps.push(migrateStep(vm, 'confirm'));
+  if (!DomainIn.outgoing.leaves(src) && prepared) steps.push(migrateStep(vm, 'cancel'));
 }
 
 function faultSteps(ctx: SimContext, world: World, faults: ReadonlySet<FaultName>, steps: Step[]) {
@@ -165,13 +162,12 @@ function faultSteps(ctx: SimContext, world: World, faults: ReadonlySet<FaultName
   const hosts = world.hosts.length;
   for (const proc of world.procs) {
     const { vm, host } = proc;
-    const leaf = proc.actor.leaves[0];
     if (faults.has('process-crash')) steps.push({ kind: 'fault', fault: 'process-crash', vm, host });
     if (faults.has('process-kill')) steps.push({ kind: 'fault', fault: 'process-kill', vm, host });
-    if (faults.has('external-resume') && leaf === 'alive.paused') {
+    if (faults.has('external-resume') && ProcessIn.paused(proc.actor)) {
       steps.push({ kind: 'fault', fault: 'external-resume', vm, host });
     }
-    if (faults.has('connection-drop') && (leaf === 'alive.paused' || leaf === 'alive.running') &&
+    if (faults.has('connection-drop') && ProcessIn.execd(proc.actor) &&
       ctx.model.registration(world.service, proc.pid) !== 'none') {
       steps.push({ kind: 'fault', fault: 'connection-drop', vm, host });
     }
@@ -197,7 +193,7 @@ function aliasSteps(ctx: SimContext, world: World, steps: Step[]): void {
   const hosts = world.hosts.length;
   world.vms.forEach((state, vm) => {
     for (let host = 0; host < hosts; host++) {
-      if (!world.domains[vm * hosts + host]!.leaves.includes('shutoff')) return;
+      if (!DomainIn.shutoff(world.domains[vm * hosts + host]!)) return;
     }
     for (const use of [...state.definition.disks, ...state.definition.spares]) {
       for (let spelling = 0; spelling < 3; spelling++) {

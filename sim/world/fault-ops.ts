@@ -3,6 +3,7 @@
  * function returns false when the fault cannot strike in the current world.
  */
 import { errorData } from '../../drivers/errors.ts';
+import { DomainIn, ProcessIn } from '../../machines/states.ts';
 import type { FaultStep } from '../steps.ts';
 import {
   commandProc,
@@ -17,7 +18,6 @@ import { perform } from './lock-calls.ts';
 import { freshDomain, reloadedDomain } from './setup.ts';
 import type { PendingCall } from './types.ts';
 
-const execd = (leaf: string | undefined) => leaf === 'alive.paused' || leaf === 'alive.running';
 
 export function applyFault(ctx: SimContext, d: Draft, step: FaultStep): boolean {
   switch (step.fault) {
@@ -30,7 +30,7 @@ export function applyFault(ctx: SimContext, d: Draft, step: FaultStep): boolean 
     }
     case 'external-resume': {
       const proc = d.proc(step.vm, step.host);
-      if (!proc || proc.actor.leaves[0] !== 'alive.paused') return false;
+      if (!proc || !ProcessIn.paused(proc.actor)) return false;
       commandProc(d, proc, 'process.cont');
       notifyDomain(d, step.vm, step.host, plainEvent('qemu.resume'));
       return true;
@@ -72,7 +72,7 @@ function imageProbe(d: Draft, host: number, disk: number): boolean {
 
 function connectionDrop(ctx: SimContext, d: Draft, vm: number, host: number): boolean {
   const proc = d.proc(vm, host);
-  if (!proc || !execd(proc.actor.leaves[0])) return false;
+  if (!proc || !ProcessIn.execd(proc.actor)) return false;
   if (ctx.model.registration(d.service, proc.pid) === 'none') return false;
   const gone = ctx.model.ownerGone(d.service, { pid: proc.pid, host });
   d.service = gone.state;
@@ -137,16 +137,15 @@ function libvirtdRestart(ctx: SimContext, d: Draft, host: number, applied: reado
 function reconnect(ctx: SimContext, d: Draft, vm: number, host: number): void {
   const previous = domainContext(d, vm, host);
   const proc = d.proc(vm, host);
-  const leaf = proc?.actor.leaves[0];
-  const incoming = d.domain(vm, host).leaves.some((l) => l.startsWith('incoming'));
-  if (proc && (!execd(leaf) || incoming)) {
+  const incoming = DomainIn.incoming(d.domain(vm, host));
+  if (proc && (!ProcessIn.execd(proc.actor) || incoming)) {
     procDies(ctx, d, proc.pid, 'kill', { notifyLibvirtd: false });
   }
   const alive = d.proc(vm, host);
   const definition = d.vms[vm]!.definition.disks;
   d.setDomain(vm, host, alive
     ? reloadedDomain(definition, previous.disks, previous.lockState,
-      alive.actor.leaves[0] === 'alive.running' ? 'running' : 'paused')
+      ProcessIn.running(alive.actor) ? 'running' : 'paused')
     : freshDomain(definition));
 }
 
@@ -170,7 +169,7 @@ function pathAlias(ctx: SimContext, d: Draft, vm: number, disk: number, spelling
   const state = d.vms[vm];
   if (!state) return false;
   for (let host = 0; host < d.hostCount; host++) {
-    if (!d.domain(vm, host).leaves.includes('shutoff')) return false;
+    if (!DomainIn.shutoff(d.domain(vm, host))) return false;
   }
   const path = ctx.storage.spelling(disk, spelling);
   const respell = (uses: typeof state.definition.disks) =>

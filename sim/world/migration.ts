@@ -5,14 +5,13 @@
  * perform (source stops and releases), finish (destination acquires and runs), confirm (source
  * is killed on success, re-acquires on failure); cancel tears down a stranded destination.
  */
+import { DomainIn } from '../../machines/states.ts';
 import type { MigrationPhase } from '../steps.ts';
 import { callDomain, domainContext } from './actors.ts';
 import type { SimContext } from './context.ts';
 import type { Draft } from './draft.ts';
 import { plainEvent } from './events.ts';
 
-const inState = (d: Draft, vm: number, host: number, prefix: string) =>
-  d.domain(vm, host).leaves.some((leaf) => leaf.startsWith(prefix));
 
 export function migrate(
   ctx: SimContext,
@@ -25,8 +24,8 @@ export function migrate(
   if (phase === 'begin') {
     if (migration || to === undefined || to < 0 || to >= d.hostCount) return false;
     const from = d.procs.find((proc) => proc.vm === vm &&
-      d.domain(vm, proc.host).leaves.includes('active.vcpus.running'))?.host;
-    if (from === undefined || from === to || !inState(d, vm, to, 'shutoff')) return false;
+      DomainIn.vcpusRunning(d.domain(vm, proc.host)))?.host;
+    if (from === undefined || from === to || !DomainIn.shutoff(d.domain(vm, to))) return false;
     if (!callDomain(ctx, d, vm, from, plainEvent('migrate.begin'))) return false;
     d.vms[vm] = { ...d.vms[vm]!, migration: { from, to } };
     return true;
@@ -35,23 +34,27 @@ export function migrate(
   const { from, to: dest } = migration;
   switch (phase) {
     case 'prepare':
-      if (!inState(d, vm, from, 'outgoing.begun')) return false;
+      if (!DomainIn.outgoingBegun(d.domain(vm, from))) return false;
       return callDomain(ctx, d, vm, dest, {
         type: 'migrate.prepare', lockState: domainContext(d, vm, from).lockState,
       } as never);
     case 'perform':
-      if (!inState(d, vm, dest, 'incoming.prepared')) return false;
+      if (!DomainIn.incomingPrepared(d.domain(vm, dest))) return false;
       return callDomain(ctx, d, vm, from, plainEvent('migrate.perform'));
     case 'finish':
-      if (!inState(d, vm, from, 'outgoing.performed')) return false;
+      if (!DomainIn.outgoingPerformed(d.domain(vm, from))) return false;
       return callDomain(ctx, d, vm, dest, plainEvent('migrate.finish'));
     case 'confirm': {
-      if (inState(d, vm, dest, 'incoming') || !inState(d, vm, from, 'outgoing.performed')) return false;
-      const success = d.domain(vm, dest).leaves.includes('active.vcpus.running');
+      if (DomainIn.incoming(d.domain(vm, dest)) || !DomainIn.outgoingPerformed(d.domain(vm, from))) {
+        return false;
+      }
+      const success = DomainIn.vcpusRunning(d.domain(vm, dest));
       return callDomain(ctx, d, vm, from, { type: 'migrate.confirm', success } as never);
     }
     case 'cancel':
-      if (inState(d, vm, from, 'outgoing') || !inState(d, vm, dest, 'incoming.prepared')) return false;
+      if (DomainIn.outgoing(d.domain(vm, from)) || !DomainIn.incomingPrepared(d.domain(vm, dest))) {
+        return false;
+      }
       return callDomain(ctx, d, vm, dest, plainEvent('migrate.cancel'));
   }
 }
@@ -61,7 +64,8 @@ export function settleMigrations(d: Draft): void {
   d.vmsView.forEach((state, vm) => {
     const migration = state.migration;
     if (!migration) return;
-    if (!inState(d, vm, migration.from, 'outgoing') && !inState(d, vm, migration.to, 'incoming')) {
+    if (!DomainIn.outgoing(d.domain(vm, migration.from)) &&
+      !DomainIn.incoming(d.domain(vm, migration.to))) {
       d.vms[vm] = { ...state, migration: null };
     }
   });
