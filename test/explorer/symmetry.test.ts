@@ -14,7 +14,7 @@ import { drawDefinitions, plainDefinitions, type WorldShape } from '../../sim/wo
 import { Prng } from '../../sim/prng.ts';
 import type { World } from '../../sim/world/types.ts';
 import { plainReachable } from './plain-bfs.ts';
-import { worldKey } from './world-key.ts';
+import { plainKey as worldKey } from '../../sim/world/fields.ts';
 
 const CASES: ReadonlyArray<[WorldShape, readonly FaultName[], number, number]> = [
   [{ hosts: 2, vms: 2, disks: 2 }, ['libvirtd-restart', 'process-crash'], 1, 3],
