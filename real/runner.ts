@@ -73,7 +73,9 @@ function checkFaults(backend: RealBackend, faults: readonly FaultName[]): void {
 export const REAL_FAULT_RATE_FLOOR = 0.05;
 
 function realSwarm(swarm: Swarm): Swarm {
-  return { ...swarm, faultRate: Math.max(swarm.faultRate, REAL_FAULT_RATE_FLOOR) };
+  const faultRates = Object.fromEntries(Object.entries(swarm.faultRates)
+    .map(([fault, rate]) => [fault, Math.max(rate, REAL_FAULT_RATE_FLOOR)]));
+  return { ...swarm, faultRates };
 }
 
 /** How much rarer real mode makes VM starts and destroys (see `chooseRealStep`). */
@@ -105,8 +107,8 @@ export async function runReal(options: RealRunOptions): Promise<RealRunResult> {
   const prng = source.kind === 'random' ? new Prng(source.seed) : null;
   const definitions = source.kind === 'trace' ? source.header.definitions
     : drawDefinitions(shape, ctx.storage, prng!);
-  const swarm = prng ? realSwarm(drawSwarm(prng)) : null;
   const faults = source.kind === 'trace' ? source.header.faults : source.faults;
+  const swarm = prng ? realSwarm(drawSwarm(prng, faults)) : null;
   checkFaults(backend, faults);
   const session = new Session(ctx, createWorld(ctx, definitions), {
     ...(options.sink ? { sink: options.sink } : {}),

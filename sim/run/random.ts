@@ -66,7 +66,7 @@ export function runRandom(options: RandomRunOptions): RandomRunResult {
   const ctx = createContext(options.driver.model, shape, options.driver.config);
   const prng = new Prng(options.seed);
   const definitions = drawDefinitions(shape, ctx.storage, prng);
-  const swarm = drawSwarm(prng);
+  const swarm = drawSwarm(prng, options.faults);
   const session = new Session(ctx, createWorld(ctx, definitions), {
     ...(options.invariants ? { invariants: options.invariants } : {}),
     ...(options.sink ? { sink: options.sink } : {}),
