@@ -1,5 +1,5 @@
 /** Option parsing shared by the simulator commands: drivers, faults, shapes, seeds. */
-import { parseFaults, type FaultName } from '../sim/faults/catalog.ts';
+import { parseFaults, type FaultName } from '../sim/faults/index.ts';
 import { DriverLoadError, resolveSimDriver, type SimDriver } from '../sim/drivers/registry.ts';
 import { parseSeed } from '../sim/prng.ts';
 import { SHAPE_LIMITS } from '../sim/trace/reader.ts';

@@ -6,7 +6,7 @@
 import { runCells } from '../matrix/pool.ts';
 import type { CellSpec } from '../matrix/cell.ts';
 import type { InvariantId } from '../sim/checkers/index.ts';
-import type { FaultName } from '../sim/faults/catalog.ts';
+import type { FaultName } from '../sim/faults/index.ts';
 import type { WorldShape } from '../sim/world/shape.ts';
 import type { CommandIo } from './command.ts';
 import { progress } from './progress.ts';

@@ -21,7 +21,7 @@ import { OFD_FAILURE } from '../drivers/ofd/driver.ts';
 import { POSIX_FAILURE } from '../drivers/posix/failure.ts';
 import type { LockServiceModel } from '../drivers/service.ts';
 import { readRecords } from '../drivers/supervisor/records.ts';
-import type { FaultName } from '../sim/faults/catalog.ts';
+import type { FaultName } from '../sim/faults/index.ts';
 import type { WorldShape } from '../sim/world/shape.ts';
 import type { DiskUse } from '../sim/world/types.ts';
 import type { LockCallKind, ObservedLock, RealBackend, RealReply, RealWrite } from './backend.ts';

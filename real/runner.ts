@@ -9,24 +9,25 @@
  * the run commanded. A difference is a finding, reported with the step it appeared at.
  */
 import type { Violation } from '../sim/checkers/index.ts';
-import type { FaultName } from '../sim/faults/catalog.ts';
+import type { FaultName } from '../sim/faults/index.ts';
 import { Prng } from '../sim/prng.ts';
 import { traceHeader } from '../sim/run/random.ts';
 import { Session, type SessionObserver } from '../sim/run/session.ts';
 import { chooseStep } from '../sim/scheduler.ts';
-import { describeStep, type Step } from '../sim/steps.ts';
+import { describeStep, mirrorStep } from '../sim/steps/index.ts';
+import type { Step } from '../sim/steps.ts';
 import { drawSwarm, type Swarm } from '../sim/swarm.ts';
 import type { TraceHeader } from '../sim/trace/format.ts';
 import type { TraceSink } from '../sim/trace/writer.ts';
 import { createContext } from '../sim/world/context.ts';
-import { enabledSteps } from '../sim/world/enabled.ts';
+import { enabledSteps } from '../sim/steps/index.ts';
 import { createWorld } from '../sim/world/setup.ts';
 import { DEFAULT_SHAPE, drawDefinitions, type WorldShape } from '../sim/world/shape.ts';
 import type { VmDefinition } from '../sim/world/types.ts';
 import { callKind } from '../sim/world/lock-calls.ts';
 import type { LockCallKind, RealBackend, RealWrite } from './backend.ts';
 import { compareFailure, compareLocks, compareRecords, compareReply, type Finding } from './compare.ts';
-import { mirrorStep, type RealAction } from './mirror.ts';
+import type { RealAction } from '../sim/real-actions.ts';
 
 export class RealModeError extends Error {
   override readonly name = 'RealModeError';

@@ -5,7 +5,8 @@
  * with the swarm's weight for its kind. Choice vectors inside fault steps (which calls in flight
  * a restart applied, which replies a re-exec lost) are drawn here too.
  */
-import type { FaultName } from './faults/catalog.ts';
+import type { FaultName } from './faults/index.ts';
+import { drawChoices } from './steps/index.ts';
 import type { Prng } from './prng.ts';
 import { faultOf, isFault, type Step } from './steps.ts';
 import type { Swarm } from './swarm.ts';
@@ -21,20 +22,9 @@ export function chooseStep(prng: Prng, steps: readonly Step[], swarm: Swarm): St
     const calm = rates.reduce((product, rate) => product * (1 - rate), 1);
     if (normal.length === 0 || prng.chance(1 - calm)) {
       const fault = classes[prng.weighted(rates)]!;
-      return fillChoices(prng, prng.pick(faults.filter((step) => faultOf(step) === fault)));
+      return drawChoices(prng, prng.pick(faults.filter((step) => faultOf(step) === fault)));
     }
   }
   const weights = normal.map((step) => swarm.weights[step.kind as keyof Swarm['weights']]);
   return normal[prng.weighted(weights)]!;
-}
-
-function fillChoices(prng: Prng, step: Step): Step {
-  if (step.kind !== 'fault') return step;
-  if (step.fault === 'daemon-reexec') {
-    return { ...step, lost: step.lost.map(() => prng.chance(0.5)) };
-  }
-  if (step.fault === 'libvirtd-restart') {
-    return { ...step, applied: step.applied.map(() => prng.chance(0.5)) };
-  }
-  return step;
 }

@@ -5,7 +5,7 @@
  * (TigerBeetle's `options_swarm`, which draws each fault's probability per seed). The parameters
  * are printed with the seed and stored in the trace header.
  */
-import type { FaultName } from './faults/catalog.ts';
+import type { FaultName } from './faults/index.ts';
 import type { Prng } from './prng.ts';
 import type { Step } from './steps.ts';
 

@@ -4,7 +4,7 @@
  * a truncated prefix; anything else malformed is an error.
  */
 import { readFileSync } from 'node:fs';
-import { isFaultName } from '../faults/catalog.ts';
+import { isFaultName } from '../faults/index.ts';
 import type { LockMode } from '../../drivers/flags.ts';
 import { createStorage } from '../world/storage.ts';
 import type { DiskUse, VmDefinition } from '../world/types.ts';

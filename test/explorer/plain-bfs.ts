@@ -5,9 +5,10 @@
  * reliance on the arguments that those orders do not matter. Slow, simple, and independent of
  * the code it checks. Returns the plain keys of the worlds reached.
  */
-import type { FaultName } from '../../sim/faults/catalog.ts';
+import type { FaultName } from '../../sim/faults/index.ts';
 import { isFault } from '../../sim/steps.ts';
-import { isWorkload, successorSteps } from '../../sim/explorer/successors.ts';
+import { successorSteps } from '../../sim/explorer/successors.ts';
+import { isWorkload } from '../../sim/steps/index.ts';
 import { applyStep } from '../../sim/world/apply.ts';
 import type { SimContext } from '../../sim/world/context.ts';
 import type { World } from '../../sim/world/types.ts';

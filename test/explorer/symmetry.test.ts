@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveSimDriver } from '../../sim/drivers/registry.ts';
 import { Explorer, explore } from '../../sim/explorer/explore.ts';
 import { symmetryGroup } from '../../sim/explorer/symmetry.ts';
-import type { FaultName } from '../../sim/faults/catalog.ts';
+import type { FaultName } from '../../sim/faults/index.ts';
 import { createStorage } from '../../sim/world/storage.ts';
 import { drawDefinitions, plainDefinitions, type WorldShape } from '../../sim/world/shape.ts';
 import { Prng } from '../../sim/prng.ts';

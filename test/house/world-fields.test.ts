@@ -11,7 +11,7 @@ import { Canonicaliser } from '../../sim/explorer/canonical.ts';
 import { Prng } from '../../sim/prng.ts';
 import { applyStep } from '../../sim/world/apply.ts';
 import { createContext, type SimContext } from '../../sim/world/context.ts';
-import { enabledSteps } from '../../sim/world/enabled.ts';
+import { enabledSteps } from '../../sim/steps/index.ts';
 import { digestWorld, plainKey, WORLD_FIELDS } from '../../sim/world/fields.ts';
 import { createWorld } from '../../sim/world/setup.ts';
 import { plainDefinitions } from '../../sim/world/shape.ts';
