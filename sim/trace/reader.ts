@@ -10,7 +10,8 @@ import { createStorage } from '../world/storage.ts';
 import type { DiskUse, VmDefinition } from '../world/types.ts';
 import type { Trace, TraceEnd, TraceHeader, TraceStep } from './format.ts';
 import { TRACE_FORMAT } from './format.ts';
-import { StepError, validateStep } from './validate-step.ts';
+import { readStep as validateStep } from '../steps/index.ts';
+import { StepError } from '../steps/read.ts';
 
 export class TraceError extends Error {
   override readonly name = 'TraceError';
