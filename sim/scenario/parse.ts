@@ -290,7 +290,7 @@ function action(state: State, keyword: string, args: string[]): Action {
     const [name, ...rest] = args;
     const syntax = faultStatement(name ?? '');
     if (!syntax) {
-      fail(`unknown fault '${name ?? ''}' (fault statements: ${FAULT_NAMES
+      fail(`unknown fault ${JSON.stringify(name ?? '')} (fault statements: ${FAULT_NAMES
         .filter((fault) => faultStatement(fault) !== null).join(', ')})`);
     }
     const fields = syntax.parse(name!, rest, words);
