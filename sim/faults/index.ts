@@ -7,6 +7,7 @@ import { acquireFails } from './acquire-fails.ts';
 import type { FaultClass } from './class.ts';
 import { connectionDrop, type ConnectionDropStep } from './connection-drop.ts';
 import { daemonCrash, type DaemonCrashStep } from './daemon-crash.ts';
+import { daemonDoubleReexec, type DaemonDoubleReexecStep } from './daemon-double-reexec.ts';
 import { daemonReexec, type DaemonReexecStep } from './daemon-reexec.ts';
 import { externalResume, type ExternalResumeStep } from './external-resume.ts';
 import { hostCrash, type HostCrashStep } from './host-crash.ts';
@@ -32,6 +33,7 @@ export const FAULT_CLASSES = {
   'path-alias': pathAlias,
   'connection-drop': connectionDrop,
   'image-probe': imageProbe,
+  'daemon-double-reexec': daemonDoubleReexec,
 } as const;
 
 /** The steps of the classes that strike as `fault` steps. */
@@ -45,7 +47,8 @@ export type FaultStep =
   | ExternalResumeStep
   | PathAliasStep
   | ConnectionDropStep
-  | ImageProbeStep;
+  | ImageProbeStep
+  | DaemonDoubleReexecStep;
 
 export type FaultName = keyof typeof FAULT_CLASSES;
 
