@@ -16,23 +16,44 @@ export interface WorldView {
   readonly pendingView: readonly PendingCall[];
 }
 
-const views = new WeakMap<World, WorldView>();
+/** A world read through the view (methods on the prototype: a hot path makes one per step). */
+class WorldReader implements WorldView {
+  constructor(private readonly world: World) {}
 
-/** The view of a world (one object per world). */
-export function viewOf(world: World): WorldView {
-  let view = views.get(world);
-  if (!view) {
-    const hosts = world.hosts.length;
-    view = {
-      hostCount: hosts,
-      service: world.service,
-      domain: (vm, host) => world.domains[vm * hosts + host]!,
-      proc: (vm, host) => world.procs.find((proc) => proc.vm === vm && proc.host === host),
-      vmsView: world.vms,
-      procsView: world.procs,
-      pendingView: world.pending,
-    };
-    views.set(world, view);
+  get hostCount(): number {
+    return this.world.hosts.length;
   }
-  return view;
+
+  get service(): unknown {
+    return this.world.service;
+  }
+
+  get vmsView(): readonly VmState[] {
+    return this.world.vms;
+  }
+
+  get procsView(): readonly Proc[] {
+    return this.world.procs;
+  }
+
+  get pendingView(): readonly PendingCall[] {
+    return this.world.pending;
+  }
+
+  domain(vm: number, host: number): ActorState {
+    return this.world.domains[vm * this.world.hosts.length + host]!;
+  }
+
+  proc(vm: number, host: number): Proc | undefined {
+    const procs = this.world.procs;
+    for (let i = 0; i < procs.length; i++) {
+      if (procs[i]!.vm === vm && procs[i]!.host === host) return procs[i];
+    }
+    return undefined;
+  }
+}
+
+/** The view of a world. */
+export function viewOf(world: World): WorldView {
+  return new WorldReader(world);
 }
