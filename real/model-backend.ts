@@ -7,7 +7,7 @@
  */
 import type { DriverConfig } from '../drivers/driver.ts';
 import type { LockServiceModel, ServiceReply } from '../drivers/service.ts';
-import { FAULT_NAMES } from '../sim/faults/index.ts';
+import { REALISABLE_FAULTS } from '../sim/faults/index.ts';
 import { toSpec } from '../sim/world/actors.ts';
 import { createStorage, type Storage } from '../sim/world/storage.ts';
 import type { WorldShape } from '../sim/world/shape.ts';
@@ -43,7 +43,7 @@ export function modelBackend(
     model: reference,
     failure: reality.failure,
     config,
-    faults: new Set(FAULT_NAMES),
+    faults: new Set(REALISABLE_FAULTS),
     async setup(shape: WorldShape) {
       state = reality.initial(config);
       storage = createStorage(shape.disks);

@@ -23,9 +23,9 @@ export const failureContract: Checker = {
     for (const completed of lockCalls) {
       if (completed.natural === null) continue;
       const { before, after: afterCall } = completed.natural;
-      const affected = affectedBy(ctx, completed.call, completed.kind, before, afterCall);
+      const { mask, care } = affectedBy(ctx, completed.call, completed.kind, before, afterCall);
       const set = completed.kind === 'release' ? ctx.failure.release : ctx.failure.acquire;
-      const breach = contractBreach(set, effectSize(completed.call), affected);
+      const breach = contractBreach(set, effectSize(completed.call), mask, care);
       if (!breach) continue;
       const { call, answer } = completed;
       const code = answer.ok ? 'an error' : answer.error.code;

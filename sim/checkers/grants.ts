@@ -60,24 +60,32 @@ export function heldLocks(ctx: SimContext, service: unknown): ReadonlySet<number
 /**
  * Which of a call's resources the call changed for its owner, from the service's states before
  * and after it: newly granted (acquire), no longer granted (release), newly registered
- * (register, bit 0). Judged on physical disks, whatever spelling the service keeps.
+ * (register, bit 0) — judged on physical disks, whatever spelling the service keeps. `care` marks
+ * the resources the call could change at all: a release cannot change one the owner did not hold.
  */
 export function affectedBy(ctx: SimContext, call: PendingCall, kind: CallKind, before: unknown,
-  after: unknown): number {
-  if (kind === 'inquire') return 0;
+  after: unknown): { mask: number; care: number } {
+  const all = (1 << effectSize(kind, call)) - 1;
+  if (kind === 'inquire') return { mask: 0, care: all };
   if (kind === 'register') {
-    return ctx.model.registration(before, call.pid) === 'none' &&
-      ctx.model.registration(after, call.pid) !== 'none' ? 1 : 0;
+    return { mask: ctx.model.registration(before, call.pid) === 'none' &&
+      ctx.model.registration(after, call.pid) !== 'none' ? 1 : 0, care: all };
   }
   const was = ownerGrants(ctx, before, call.pid);
   const now = ownerGrants(ctx, after, call.pid);
   let mask = 0;
+  let care = kind === 'release' ? 0 : all;
   call.disks.forEach((use, i) => {
-    const change = (now.get(use.disk) ?? 0) - (was.get(use.disk) ?? 0);
+    const held = was.get(use.disk) ?? 0;
+    const change = (now.get(use.disk) ?? 0) - held;
     if (kind === 'acquire' ? change > 0 : change < 0) mask |= 1 << i;
+    if (kind === 'release' && held > 0) care |= 1 << i;
   });
-  return mask;
+  return { mask, care };
 }
+
+const effectSize = (kind: CallKind, call: PendingCall) =>
+  kind === 'register' ? 1 : call.disks.length;
 
 /** How many grants `owner` holds per physical disk. */
 function ownerGrants(ctx: SimContext, service: unknown, owner: number): Map<number, number> {

@@ -21,6 +21,8 @@ export interface FaultSteps<S extends Step> extends RealSide<S> {
   read(fields: Fields): S;
   readonly scenario: Omit<ScenarioSyntax, 'keywords'>;
   readonly choices?: Choices<S>;
+  /** Why real mode cannot make this fault happen, if it cannot (every backend refuses it). */
+  readonly unreal?: string;
 }
 
 export interface FaultClass<S extends Step = Step> {

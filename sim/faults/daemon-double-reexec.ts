@@ -37,5 +37,6 @@ export const daemonDoubleReexec: FaultClass<DaemonDoubleReexecStep> = {
       usage: 'fault daemon-double-reexec h0',
       parse: (_keyword, args, words) => ({ host: words.host(args[0]) }),
     },
+    unreal: 'no backend sends a second SIGUSR1 inside the 2 ms window yet',
   },
 };

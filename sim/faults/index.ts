@@ -76,6 +76,10 @@ export function faultClassOf(name: FaultName): FaultClass {
   return FAULT_CLASSES[name] as FaultClass;
 }
 
+/** The classes real mode can make happen (a backend still chooses which it offers). */
+export const REALISABLE_FAULTS: readonly FaultName[] =
+  FAULT_NAMES.filter((name) => faultClassOf(name).steps?.unreal === undefined);
+
 /** Parses `--faults a,b` (or `none`); unknown names are an error naming the valid ones. */
 export function parseFaults(text: string): FaultName[] | { error: string } {
   if (text === 'none' || text === '') return [];

@@ -9,7 +9,7 @@ import type { LockServiceModel } from '../../drivers/service.ts';
 import { modelBackend } from '../../real/model-backend.ts';
 import { RealModeError, runReal } from '../../real/runner.ts';
 import { CANARIES } from '../../sim/canaries/canaries.ts';
-import { FAULT_NAMES } from '../../sim/faults/index.ts';
+import { REALISABLE_FAULTS } from '../../sim/faults/index.ts';
 
 const model = lockdModel as LockServiceModel<unknown>;
 
@@ -85,7 +85,7 @@ describe('real mode against a model backend', () => {
 
 describe('every fault class can be mirrored', () => {
   it('runs each fault class alone without a finding', async () => {
-    for (const fault of FAULT_NAMES) {
+    for (const fault of REALISABLE_FAULTS) {
       const result = await runReal({ backend: modelBackend(model),
         source: { kind: 'random', seed: 7, steps: 600, faults: [fault] } });
       expect(result.findings, fault).toEqual([]);
