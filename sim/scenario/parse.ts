@@ -33,6 +33,7 @@ import type { Step } from '../steps.ts';
 import { SHAPE_LIMITS } from '../trace/reader.ts';
 import { StepError, validateStep } from '../trace/validate-step.ts';
 import { createStorage } from '../world/storage.ts';
+import { configProblem } from '../../drivers/registry/config-check.ts';
 import type { DiskUse, VmDefinition } from '../world/types.ts';
 
 export type Expectation =
@@ -56,6 +57,8 @@ export interface Scenario {
   readonly name: string;
   readonly file: string;
   readonly driver: string;
+  /** The line of the `driver` statement (messages about the driver point at it). */
+  readonly driverLine?: number;
   readonly config: DriverConfig;
   readonly hosts: number;
   readonly disks: number;
@@ -75,6 +78,7 @@ const MODES: readonly LockMode[] = ['exclusive', 'shared', 'readonly'];
 interface State {
   name: string;
   driver: string;
+  driverLine?: number;
   config: Record<string, string>;
   hosts: number;
   disks: number;
@@ -115,6 +119,7 @@ function finish(state: State, file: string): Scenario {
     name: state.name,
     file,
     driver: state.driver,
+    ...(state.driverLine === undefined ? {} : { driverLine: state.driverLine }),
     config: state.config,
     hosts: state.hosts,
     disks: state.disks,
@@ -150,11 +155,14 @@ function statement(state: State, words: string[], line: number): void {
     case 'driver':
       header('driver');
       state.driver = args[0] ?? fail("'driver' needs a name");
+      state.driverLine = line;
       return;
     case 'config': {
       header('config');
       const [key, value] = (args[0] ?? '').split('=');
       if (!key || value === undefined) fail("'config' takes KEY=VALUE");
+      const problem = configProblem({ [key]: value });
+      if (problem) fail(`config: ${problem}`);
       state.config[key] = value;
       return;
     }

@@ -121,3 +121,33 @@ function faultStep(o: Obj): Step {
       throw new StepError(`'${fault}' is an outcome of a complete step, not a fault step`);
   }
 }
+
+/** What a step may index: the world's shape and each VM's spares. */
+export interface StepBounds {
+  readonly hosts: number;
+  readonly vms: number;
+  readonly disks: number;
+  /** Spare disks per VM, by VM index. */
+  readonly spares: readonly number[];
+}
+
+/**
+ * Checks that every index a well-formed step names exists in the world (a crafted or foreign
+ * trace may name VM 9 of 3); the step is otherwise judged by the world when applied.
+ */
+export function checkStepBounds(step: Step, bounds: StepBounds): void {
+  const within = (key: string, value: number | undefined, count: number, what: string) => {
+    if (value !== undefined && value >= count) {
+      throw new StepError(`'${key}' ${value} is out of range: the world has ${count} ${what}` +
+        ` (0…${count - 1})`);
+    }
+  };
+  const o = step as { vm?: number; host?: number; to?: number; disk?: number; spare?: number };
+  within('vm', o.vm, bounds.vms, 'VMs');
+  within('host', o.host, bounds.hosts, 'hosts');
+  within('to', o.to, bounds.hosts, 'hosts');
+  within('disk', o.disk, bounds.disks, 'disks');
+  if (step.kind === 'attach') {
+    within('spare', step.spare, bounds.spares[step.vm] ?? 0, `spares for VM ${step.vm}`);
+  }
+}

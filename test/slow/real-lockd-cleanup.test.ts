@@ -62,7 +62,7 @@ describeVirtlockd('lockd real mode leaves nothing behind', () => {
     const observe = backend.observe.bind(backend);
     backend.observe = async () => {
       const locks = await observe();
-      if (locks.length > 0 && during === null) during = census(parent, seen);
+      if (locks && locks.length > 0 && during === null) during = census(parent, seen);
       return locks;
     };
     await runReal({ backend, keepGoing: true, source: { kind: 'random', seed: 4, steps: 200,
