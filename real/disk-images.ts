@@ -67,7 +67,7 @@ export function createDiskWorld(prefix: string, disks: number, imageBytes: numbe
   parent = tmpdir()): DiskWorld {
   const root = worldRoot(prefix, parent);
   const removeRoot = () => rmSync(root, { recursive: true, force: true });
-  const dispose = cleanupOnExit(removeRoot);
+  const dispose = cleanupOnExit(removeRoot, { path: root });
   const storage = createStorage(disks);
   let images: DiskImage[];
   try {
