@@ -63,7 +63,8 @@ export async function runCells(specs: readonly CellSpec[], options: PoolOptions 
           const overrun = overrunIn(watch.slot, watch.state, now, budgetMs);
           if (!overrun) return;
           rejectAll(new ModelCallError(specs[watch.spec]?.driver ?? 'a user module', overrun.fn,
-            describeStep(overrun.step), `did not return within ${budgetMs / 1000} s (an endless loop?)`));
+            `${describeStep(overrun.step)} (an endless loop?)`,
+            `did not return within ${budgetMs / 1000} s`));
         });
       }, Math.max(10, Math.floor(budgetMs / 10)));
       threads.forEach((worker, slot) => {

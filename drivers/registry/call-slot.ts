@@ -19,13 +19,15 @@ export const SEQUENCE = 1;
 export const FUNCTION = 2;
 export const STEP = 3;
 export const MODULE = 4;
+/** Set by a watchdog that stopped this thread's stuck call. */
+export const FIRED = 5;
 
 /** The step value before the first step (set-up: `initial`, the first world). */
 export const SETUP_STEP = -1;
 /** The step value while the exhaustive explorer runs (it has no single current step). */
 export const EXPLORING_STEP = -2;
 
-const buffer = new SharedArrayBuffer(5 * Int32Array.BYTES_PER_ELEMENT);
+const buffer = new SharedArrayBuffer(6 * Int32Array.BYTES_PER_ELEMENT);
 const slot = new Int32Array(buffer);
 slot[STEP] = SETUP_STEP;
 
@@ -35,11 +37,6 @@ const origins: string[] = [];
 /** Registers a guarded module; its index goes into the slot with each of its calls. */
 export function registerOrigin(origin: string): number {
   return origins.push(origin) - 1;
-}
-
-/** The module (path) of a guarded module index, for messages. */
-export function originOf(index: number): string {
-  return origins[index] ?? 'a user module';
 }
 
 /** This thread's slot, to hand a watchdog. */
@@ -61,6 +58,11 @@ export function leaveCall(): void {
 /** The simulator is about to apply step `step` (or `SETUP_STEP`, `EXPLORING_STEP`). */
 export function markStep(step: number): void {
   slot[STEP] = step;
+}
+
+/** Whether a watchdog stopped a stuck call of this thread. */
+export function watchdogFired(): boolean {
+  return Atomics.load(slot, FIRED) === 1;
 }
 
 export function currentStep(): number {

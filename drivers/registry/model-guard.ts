@@ -103,7 +103,7 @@ const CHECKS: Readonly<Record<ModelFunction, Check>> = {
 /** `model` with every function checked and timed; `origin` names the module in messages. */
 export function guardModel<S>(model: LockServiceModel<S>, origin: string): LockServiceModel<S> {
   const module = registerOrigin(origin);
-  watchModelCalls();
+  watchModelCalls(module, origin);
   const guarded: Record<string, unknown> = { ...model };
   for (const fn of SLOT_FUNCTIONS) {
     const original = (model as unknown as Record<string, unknown>)[fn];

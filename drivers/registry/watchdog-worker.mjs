@@ -3,12 +3,18 @@ import { writeSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { parentPort, workerData } from 'node:worker_threads';
 
-const [ACTIVE, SEQUENCE, FUNCTION, STEP, MODULE] = [0, 1, 2, 3, 4];
-const { slot: buffer, budgetMs } = workerData;
+// The slot's words (call-slot.ts).
+const [ACTIVE, SEQUENCE, FUNCTION, STEP, MODULE, FIRED] = [0, 1, 2, 3, 4, 5];
+const { slot: buffer, budgetMs, functions } = workerData;
 const slot = new Int32Array(buffer);
+const origins = new Map();
+parentPort.on('message', ({ module, origin }) => origins.set(module, origin));
+
+const where = (step) => (step === -1 ? 'at set-up (before the first step)'
+  : step === -2 ? 'while exploring' : `at step ${step}`);
+
 let sequence = -1;
 let since = Date.now();
-
 const timer = setInterval(() => {
   const now = Date.now();
   const active = Atomics.load(slot, ACTIVE) === 1;
@@ -19,14 +25,15 @@ const timer = setInterval(() => {
   }
   if (now - since < budgetMs) return;
   clearInterval(timer);
-  parentPort.postMessage({ fn: slot[FUNCTION], step: slot[STEP], module: slot[MODULE] });
+  writeSync(2, `lockchart: driver module '${origins.get(slot[MODULE]) ?? 'a user module'}': model ` +
+    `function '${functions[slot[FUNCTION]] ?? '?'}' did not return within ${budgetMs / 1000} s ` +
+    `${where(slot[STEP])} (an endless loop?)\n`);
+  Atomics.store(slot, FIRED, 1);
   try {
     const session = new Session();
     session.connectToMainThread();
     session.post('Runtime.terminateExecution');
   } catch {
-    writeSync(2, 'lockchart: a user model call did not return within the time budget ' +
-      '(an endless loop?); stopping\n');
     process.kill(process.pid, 'SIGKILL');
   }
 }, Math.max(10, Math.floor(budgetMs / 10)));

@@ -3,11 +3,11 @@
  * thread, so a call that never returns can only be noticed, and stopped, from another thread:
  *
  * - on the main thread, a small watchdog worker (`watchdog-worker.mjs`) reads the call slot
- *   (`call-slot.ts`) every tenth of the budget. When one call has run past the budget it tells
- *   this thread which call it was, then ends the stuck JavaScript through the inspector
- *   protocol (`Runtime.terminateExecution`, which V8 delivers even inside an endless loop). The
- *   message is handled as soon as the loop is gone: one line, the exit-time cleanups, status 2.
- *   Without an inspector it writes the line itself and SIGKILLs the process.
+ *   (`call-slot.ts`) every tenth of the budget. When one call has run past the budget it writes
+ *   the one line, marks the slot, and ends the stuck JavaScript through the inspector protocol
+ *   (`Runtime.terminateExecution`, which V8 delivers even inside an endless loop); the process
+ *   then ends, its exit-time cleanups run, and it exits with status 2. Without an inspector the
+ *   watchdog SIGKILLs the process after its line.
  * - in a worker thread (matrix cells, seed sweeps) the pool that started it watches its slot
  *   and terminates the worker (`matrix/pool.ts`).
  *
@@ -15,7 +15,7 @@
  * only ever ends a run that is stuck. Only user modules are watched.
  */
 import { isMainThread, Worker } from 'node:worker_threads';
-import { describeStep, originOf, readSlot, slotBuffer, SLOT_FUNCTIONS } from './call-slot.ts';
+import { readSlot, slotBuffer, SLOT_FUNCTIONS, watchdogFired } from './call-slot.ts';
 
 /** How long one model call may run (LOCKCHART_MODEL_BUDGET_MS overrides it, for tests). */
 export function modelBudgetMs(): number {
@@ -30,30 +30,29 @@ export function modelBudgetMs(): number {
  */
 export const DEFAULT_BUDGET_MS = 5000;
 
-/** The line printed when a call overran (shared with the pool's watchdog). */
-export function overrunMessage(origin: string, fn: string, step: number, budgetMs: number): string {
-  return `driver module '${origin}': model function '${fn}' did not return within ` +
-    `${budgetMs / 1000} s ${describeStep(step)} (an endless loop?)`;
-}
+let watchdog: Worker | null = null;
 
-let started = false;
-
-/** Starts this thread's watchdog once (main thread only; a pool watches its workers). */
-export function watchModelCalls(): void {
-  if (started || !isMainThread) return;
-  started = true;
-  const budgetMs = modelBudgetMs();
-  const worker = new Worker(new URL('./watchdog-worker.mjs', import.meta.url),
-    { workerData: { slot: slotBuffer(), budgetMs } });
-  worker.on('message', (overrun: { fn: number; step: number; module: number }) => {
-    process.stderr.write(`lockchart: ${overrunMessage(originOf(overrun.module),
-      SLOT_FUNCTIONS[overrun.fn] ?? 'a model function', overrun.step, budgetMs)}\n`);
-    process.exit(2);
-  });
-  // A watchdog that cannot start leaves the run unwatched, not broken.
-  worker.on('error', () => {});
-  // After the listeners: adding a 'message' listener refs the worker again.
-  worker.unref();
+/**
+ * Watches this thread's guarded calls (main thread only; a pool watches its workers). The
+ * watchdog writes the one line itself: once it stopped the stuck code the main thread may have
+ * nothing left to run (a top-level await that will never settle), so it only sets status 2 as
+ * the process exits, after the exit-time cleanups.
+ */
+export function watchModelCalls(module: number, origin: string): void {
+  if (!isMainThread) return;
+  if (!watchdog) {
+    const worker = new Worker(new URL('./watchdog-worker.mjs', import.meta.url), {
+      workerData: { slot: slotBuffer(), budgetMs: modelBudgetMs(), functions: SLOT_FUNCTIONS },
+    });
+    // A watchdog that cannot start leaves the run unwatched, not broken.
+    worker.on('error', () => {});
+    worker.unref();
+    process.on('exit', () => {
+      if (watchdogFired()) process.exitCode = 2;
+    });
+    watchdog = worker;
+  }
+  watchdog.postMessage({ module, origin });
 }
 
 /** For the pool: whether a worker's slot shows a call past the budget, and which. */
