@@ -10,7 +10,7 @@
  * LOCKCHART_NO_BUNDLE=1, the tsx form is used.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -29,10 +29,13 @@ export interface ProgramCommand {
 }
 
 // Run in a short-lived child: esbuild's synchronous API leaves a service process behind in the
-// process that calls it, and nothing of ours may outlive its run.
+// process that calls it, and nothing of ours may outlive its run. The child prints the bundle
+// and this process writes it: a child still building when this process is killed then writes
+// nothing (had it written the file, it would re-create a directory the reaper just removed).
 const BUILD_SCRIPT = `
 const [esbuildPath, options] = process.argv.slice(1);
-require(esbuildPath).buildSync(JSON.parse(options));`;
+const built = require(esbuildPath).buildSync({ ...JSON.parse(options), write: false });
+process.stdout.write(built.outputFiles[0].text);`;
 
 let bundled: ProgramCommand | null | undefined;
 
@@ -68,8 +71,9 @@ function bundle(): ProgramCommand | null {
     logLevel: 'error',
   };
   try {
-    execFileSync(process.execPath, ['-e', BUILD_SCRIPT, esbuild, JSON.stringify(options)],
-      { stdio: ['ignore', 'ignore', 'inherit'] });
+    const code = execFileSync(process.execPath, ['-e', BUILD_SCRIPT, esbuild, JSON.stringify(options)],
+      { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 256 * 1024 * 1024 });
+    writeFileSync(outfile, code);
   } catch {
     return null;
   }
