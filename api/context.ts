@@ -46,7 +46,9 @@ export class ManagedContext {
   constructor(options: ContextOptions) {
     this.host = new MachineHost({
       machine: MACHINES.manager,
-      input: options.input,
+      // The manager's beliefs after a failure follow what this driver declares.
+      input: { failure: { acquire: options.driver.failure.acquire,
+        release: options.driver.failure.release }, ...options.input },
       children: { resource: MACHINES.resource, process: MACHINES.process },
       effects: driverEffects(options.driver, options.objects, options.supervisor),
       ...(options.observer ? { observer: options.observer } : {}),

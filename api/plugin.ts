@@ -16,7 +16,6 @@ import { asLockError, lockError } from '../drivers/errors.ts';
 import type { DriverConfig, LockDriver } from '../drivers/driver.ts';
 import { driverTableProblem } from '../drivers/registry/check-driver.ts';
 import {
-  AcquireFlags,
   checkFlags,
   FailureAction,
   LOCK_MANAGER_VERSION,
@@ -30,6 +29,7 @@ import type { ManagerEvent } from '../machines/manager.machine.ts';
 import { ManagedContext, type ManagerSnapshot } from './context.ts';
 import type { HostRecord } from './host.ts';
 import { rejection } from './rejection.ts';
+import { validateAcquire, validateNoFlags } from './validate.ts';
 
 /** One lock manager object (libvirt's `virLockManagerPtr`): opaque to callers. */
 export class LockManagerHandle {
@@ -47,8 +47,6 @@ export function assertDriver(candidate: unknown, origin = 'driver'): asserts can
   const problem = driverTableProblem(candidate);
   if (problem) throw lockError('INTERNAL_ERROR', `${origin} is not a lock driver: ${problem}`);
 }
-
-const ACTIONS = new Set<number>(Object.values(FailureAction));
 
 export class LockManagerPlugin {
   private loaded = true;
@@ -146,26 +144,20 @@ export class LockManagerPlugin {
     flags: number,
     action: FailureActionValue | number = FailureAction.DEFAULT,
   ): Promise<{ fd: number | null }> {
-    checkFlags(flags, AcquireFlags.REGISTER_ONLY | AcquireFlags.RESTRICT, 'virLockManagerAcquire');
-    if (!ACTIONS.has(action)) {
-      throw lockError('INVALID_ARG', `unknown lock failure action ${action}`, { operation: 'acquire' });
-    }
-    if (state !== null && typeof state !== 'string') {
-      throw lockError('INVALID_ARG', 'state must be a string or null', { operation: 'acquire' });
-    }
+    validateAcquire(state, flags, action);
     const after = await man.context.call({ type: 'acquire', lockState: state, flags, action }, 'acquire');
     return { fd: after.context.fd };
   }
 
   /** `virLockManagerRelease`: releases the object's resources; returns a state string or null. */
   async release(man: LockManagerHandle, flags: number): Promise<string | null> {
-    checkFlags(flags, 0, 'virLockManagerRelease');
+    validateNoFlags(flags, 'virLockManagerRelease');
     return (await man.context.call({ type: 'release', flags }, 'release')).context.lockState;
   }
 
   /** `virLockManagerInquire`: the current state string, or null. */
   async inquire(man: LockManagerHandle, flags: number): Promise<string | null> {
-    checkFlags(flags, 0, 'virLockManagerInquire');
+    validateNoFlags(flags, 'virLockManagerInquire');
     return (await man.context.call({ type: 'inquire', flags }, 'inquire')).context.lockState;
   }
 

@@ -11,7 +11,7 @@ import { ResourceType } from '../drivers/flags.ts';
 import { createModelDriver } from '../drivers/model/driver.ts';
 import { managerMachine } from '../machines/manager.machine.ts';
 import { InternedMachine } from '../machines/interned.ts';
-import { createStepper } from '../machines/stepper.ts';
+import { createStepper } from '../machines/xstate-internals.ts';
 import { atLeast, rate, type BenchFigure } from './harness.ts';
 import { LIFECYCLE, LIFECYCLE_INPUT } from './manager-lifecycle.ts';
 

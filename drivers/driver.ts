@@ -20,11 +20,14 @@
  * The seed (the 2010 RFC) leaves failure outcomes undefined on purpose: a failed acquire may or
  * may not hold the lock, a failed release may or may not have released it. Each driver declares
  * what its failures may leave behind in {@link LockDriver.failure}; the simulator explores every
- * outcome in that set (see `docs/undefined-outcomes.md`).
+ * outcome in that set (`outcomes.ts`, `docs/driver-contract.md`).
  */
 import type { FailureActionValue } from './flags.ts';
+import type { FailureOutcomeSet } from './outcomes.ts';
 import type { DomainParams } from './params.ts';
 import type { ResourceSpec } from './resources.ts';
+
+export type { FailureOutcomeSet } from './outcomes.ts';
 
 /** Driver configuration: what libvirt reads from `<hypervisor>-<driver>.conf`. */
 export type DriverConfig = Readonly<Record<string, unknown>>;
@@ -56,15 +59,9 @@ export interface AcquireResult {
 }
 
 /**
- * Which of the n requested resources a failed call may have affected.
- * - `nothing`: a failure has no effect (all-or-nothing with a reliable reply);
- * - `all-or-nothing`: no effect, or full effect with the success reply lost;
- * - `prefix`: resources 1..k were affected for some 0 ≤ k ≤ n (sequential, no rollback);
- * - `any-subset`: any subset (parallel, no rollback).
+ * A driver's declared admissible outcomes on failure: part of its contract. The sets and what
+ * they admit are defined once, in `outcomes.ts`.
  */
-export type FailureOutcomeSet = 'nothing' | 'all-or-nothing' | 'prefix' | 'any-subset';
-
-/** A driver's declared admissible outcomes on failure: part of its contract. */
 export interface FailureSemantics {
   /** What a failed acquire may have left held. */
   readonly acquire: FailureOutcomeSet;

@@ -84,6 +84,18 @@ const pendingInput = ({ context }: { context: DomainContext }): DomainLockInput 
 
 type Args = { context: DomainContext; event: DomainEvent };
 
+/**
+ * What libvirtd tells QEMU to do: named actions the host performs (start the process paused,
+ * `cont`, `stop`, SIGTERM, SIGKILL). A host implements exactly these names, so renaming one is a
+ * compile error there.
+ */
+export const PROCESS_COMMANDS = ['launchProcess', 'contProcess', 'stopProcess', 'terminateProcess',
+  'killProcess'] as const;
+export type ProcessCommand = (typeof PROCESS_COMMANDS)[number];
+
+const PROCESS_COMMAND_ACTIONS = Object.fromEntries(PROCESS_COMMANDS.map((name) => [name, () => {}])) as
+  Record<ProcessCommand, () => void>;
+
 export const domainMachine = setup({
   types: {} as { context: DomainContext; input: DomainInput; events: DomainEvent },
   actors: {
@@ -95,11 +107,7 @@ export const domainMachine = setup({
     releaseDisk: unprovided<DomainLockInput, LockStateOutput>('releaseDisk'),
   },
   actions: {
-    launchProcess: () => {},
-    contProcess: () => {},
-    stopProcess: () => {},
-    terminateProcess: () => {},
-    killProcess: () => {},
+    ...PROCESS_COMMAND_ACTIONS,
     recordError: assign({ lastError: errorOf }),
     clearError: assign({ lastError: null }),
     saveLockState: assign({

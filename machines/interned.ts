@@ -6,22 +6,17 @@
  * small integer id, so states compare by identity and hash cheaply. Stepping an interned state
  * with an event runs XState's own transition (through a `Stepper`, one reused scope) the first
  * time and is a map lookup afterwards. The XState actions a transition returns are translated
- * once into plain `Effect`s a host interprets: invoked actors and spawned children, stopped
- * children, events sent to children, delayed events (timers) and named actions.
+ * once into plain `Effect`s (`effects.ts`) a host interprets: invoked actors and spawned
+ * children, stopped children, events sent to children, delayed events (timers), named actions.
  *
  * Memoisation is exact because machines are deterministic: the same (value, context) and the
  * same event always give the same next snapshot and actions.
  */
 import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
-import { createStepper, type Stepper } from './stepper.ts';
+import type { Effect } from './effects.ts';
+import { createStepper, toEffects, type Stepper } from './xstate-internals.ts';
 
-export type Effect =
-  | { readonly kind: 'invoke'; readonly id: string; readonly src: string; readonly input: unknown }
-  | { readonly kind: 'stopInvoke'; readonly id: string }
-  | { readonly kind: 'send'; readonly to: string; readonly event: EventObject }
-  | { readonly kind: 'timer'; readonly id: string; readonly event: EventObject; readonly delay: number }
-  | { readonly kind: 'cancelTimer'; readonly id: string }
-  | { readonly kind: 'action'; readonly name: string };
+export type { Effect } from './effects.ts';
 
 export interface ActorState {
   /** Dense id, unique per interning table (not stable across processes). */
@@ -49,6 +44,8 @@ export interface Stepped {
 export class InternedMachine {
   private readonly byKey = new Map<string, ActorState>();
   private readonly initials = new Map<string, Stepped>();
+  /** The same, per input object: a caller that reuses its input objects skips the key. */
+  private readonly initialsByObject = new WeakMap<object, Stepped>();
   private readonly stepper: Stepper<AnyStateMachine>;
   private nextId = 0;
 
@@ -63,6 +60,9 @@ export class InternedMachine {
 
   /** The initial state for `input`, with the effects of entering it. */
   initial(input: unknown): Stepped {
+    const byObject = typeof input === 'object' && input !== null
+      ? this.initialsByObject.get(input) : undefined;
+    if (byObject) return byObject;
     const key = JSON.stringify(input ?? null);
     let stepped = this.initials.get(key);
     if (!stepped) {
@@ -71,6 +71,7 @@ export class InternedMachine {
       if (this.initials.size > 10_000) this.initials.clear();
       this.initials.set(key, stepped);
     }
+    if (typeof input === 'object' && input !== null) this.initialsByObject.set(input, stepped);
     return stepped;
   }
 
@@ -152,37 +153,4 @@ function leavesOf(snapshot: AnyMachineSnapshot): string[] {
   };
   walk(snapshot.value, '');
   return out;
-}
-
-function toEffects(actions: readonly { type: string; params?: unknown }[]): Effect[] {
-  const effects: Effect[] = [];
-  for (const action of actions) {
-    const params = action.params as Record<string, unknown> | undefined;
-    switch (action.type) {
-      case 'xstate.spawnChild':
-        effects.push({ kind: 'invoke', id: String(params?.['id']), src: String(params?.['src']),
-          input: params?.['input'] });
-        break;
-      case 'xstate.stopChild':
-        effects.push({ kind: 'stopInvoke', id: String(params?.['id']) });
-        break;
-      case 'xstate.sendTo': {
-        const target = params?.['targetId'] ?? (params?.['to'] as { id?: string } | undefined)?.id;
-        effects.push({ kind: 'send', to: String(target), event: params?.['event'] as EventObject });
-        break;
-      }
-      case 'xstate.raise':
-        if (typeof params?.['delay'] === 'number') {
-          effects.push({ kind: 'timer', id: String(params['id']), event: params['event'] as EventObject,
-            delay: params['delay'] });
-        }
-        break;
-      case 'xstate.cancel':
-        effects.push({ kind: 'cancelTimer', id: String(params?.['sendId']) });
-        break;
-      default:
-        if (!action.type.startsWith('xstate.')) effects.push({ kind: 'action', name: action.type });
-    }
-  }
-  return effects;
 }

@@ -15,10 +15,12 @@
 import { and, assign, enqueueActions, or, setup, stateIn } from 'xstate';
 import { toErrorData, type LockErrorData } from '../drivers/errors.ts';
 import { AcquireFlags, FailureAction, ObjectType } from '../drivers/flags.ts';
+import type { FailureOutcomeSet } from '../drivers/outcomes.ts';
 import type { DomainParamKey, DomainParams, ParamValue } from '../drivers/params.ts';
 import type { ResourceSpec } from '../drivers/resources.ts';
 import { unprovided, type AcquireOutput, type LockCallInput, type LockStateOutput } from './actors.ts';
 import {
+  afterFailure,
   freeResourceId,
   hasRequiredParams,
   heldOrUnknown,
@@ -43,9 +45,17 @@ export interface ManagerCall {
   readonly action: number;
 }
 
+/** What the driver declares a failed call may have affected (its `failure` outcome sets). */
+export interface ManagerFailure {
+  readonly acquire: FailureOutcomeSet;
+  readonly release: FailureOutcomeSet;
+}
+
 export interface ManagerContext {
   readonly objectType: number;
   readonly params: DomainParams;
+  /** The driver's declared failure outcomes: which beliefs a failed call makes unknown. */
+  readonly failure: ManagerFailure;
   readonly resources: readonly ManagedResource[];
   /** RFC supervision: this manager started the process and kills it on free. */
   readonly supervises: boolean;
@@ -60,7 +70,12 @@ export interface ManagerContext {
 export interface ManagerInput {
   readonly objectType?: number;
   readonly params?: DomainParams;
+  /** Default: anything may have happened (`any-subset`), as the seed leaves it. */
+  readonly failure?: ManagerFailure;
 }
+
+/** The seed's own position: a failed call is undefined, so any resource may have been affected. */
+export const UNDEFINED_FAILURE: ManagerFailure = { acquire: 'any-subset', release: 'any-subset' };
 
 export type ManagerEvent =
   | { type: 'parameter.set'; key: DomainParamKey; value: ParamValue }
@@ -96,17 +111,17 @@ function callInput(context: ManagerContext): LockCallInput {
   };
 }
 
-/** What a call's outcome does to the resources it was about: tell their statecharts, note it. */
+/**
+ * What a call's outcome does to the resources it was about: tell their statecharts, note it. A
+ * failure makes unknown exactly the resources some admissible outcome of the driver's declared
+ * set affects (`drivers/outcomes.ts`); the others are restored to what they were.
+ */
 const ACQUIRED = { type: 'settleResources', params: { event: 'resource.acquired', belief: 'held' } } as const;
-const ACQUIRE_FAILED = {
-  type: 'settleResources', params: { event: 'resource.acquireFailed', belief: 'unknown' },
-} as const;
+const ACQUIRE_FAILED = { type: 'settleFailure', params: { call: 'acquire', event: 'resource.acquireFailed' } } as const;
 const RELEASED = {
   type: 'settleResources', params: { event: 'resource.released', belief: 'released' },
 } as const;
-const RELEASE_FAILED = {
-  type: 'settleResources', params: { event: 'resource.releaseFailed', belief: 'unknown' },
-} as const;
+const RELEASE_FAILED = { type: 'settleFailure', params: { call: 'release', event: 'resource.releaseFailed' } } as const;
 const ACQUIRING = { type: 'tellResources', params: { type: 'resource.acquire' } } as const;
 const RELEASING = { type: 'tellResources', params: { type: 'resource.release' } } as const;
 
@@ -188,6 +203,16 @@ export const managerMachine = setup({
       for (const id of ids) enqueue.sendTo(id, { type: params.event });
       enqueue.assign({ resources: withBelief(context.resources, ids, params.belief) });
     }),
+    settleFailure: enqueueActions(({ context, enqueue },
+      params: { call: 'acquire' | 'release'; event: string }) => {
+      const ids = context.call?.resourceIds ?? [];
+      const { unknown, unaffected } = afterFailure(context.resources, ids, context.failure[params.call]);
+      for (const id of unknown) enqueue.sendTo(id, { type: params.event });
+      for (const resource of unaffected) {
+        enqueue.sendTo(resource.id, { type: 'resource.restore', belief: resource.belief });
+      }
+      enqueue.assign({ resources: withBelief(context.resources, unknown, 'unknown') });
+    }),
     forgetReleased: enqueueActions(({ context, enqueue }) => {
       for (const r of context.resources) if (r.belief === 'released') enqueue.stopChild(r.id);
       enqueue.assign({ resources: context.resources.filter((r) => r.belief !== 'released') });
@@ -222,6 +247,7 @@ export const managerMachine = setup({
   context: ({ input }) => ({
     objectType: input.objectType ?? ObjectType.DOMAIN,
     params: input.params ?? {},
+    failure: input.failure ?? UNDEFINED_FAILURE,
     resources: [],
     supervises: false,
     processAlive: false,

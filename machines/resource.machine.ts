@@ -26,7 +26,19 @@ export type ResourceEvent =
   | { type: 'resource.release' }
   | { type: 'resource.released' }
   | { type: 'resource.releaseFailed' }
-  | { type: 'resource.resolve'; held: boolean };
+  | { type: 'resource.resolve'; held: boolean }
+  /** The call failed without touching this resource: back to what was believed before it. */
+  | { type: 'resource.restore'; belief: 'declared' | 'held' | 'released' | 'unknown' };
+
+/** A failed call that did not touch the resource leaves what was believed before it. */
+const restore = [
+  { guard: 'wasDeclared', target: '#resource.declared' },
+  { guard: 'wasReleased', target: '#resource.released' },
+  { guard: 'wasUnknown', target: '#resource.unknown' },
+  { guard: and(['wasHeld', 'isExclusive']), target: '#resource.held.exclusive' },
+  { guard: and(['wasHeld', 'isShared']), target: '#resource.held.shared' },
+  { guard: 'wasHeld', target: '#resource.held.readonly' },
+] as const;
 
 const heldByMode = [
   { guard: 'isExclusive', target: '#resource.held.exclusive' },
@@ -40,6 +52,10 @@ export const resourceMachine = setup({
     isExclusive: ({ context }) => context.mode === 'exclusive',
     isShared: ({ context }) => context.mode === 'shared',
     resolvedHeld: ({ event }) => event.type === 'resource.resolve' && event.held,
+    wasDeclared: ({ event }) => event.type === 'resource.restore' && event.belief === 'declared',
+    wasReleased: ({ event }) => event.type === 'resource.restore' && event.belief === 'released',
+    wasUnknown: ({ event }) => event.type === 'resource.restore' && event.belief === 'unknown',
+    wasHeld: ({ event }) => event.type === 'resource.restore' && event.belief === 'held',
   },
 }).createMachine({
   id: 'resource',
@@ -47,12 +63,14 @@ export const resourceMachine = setup({
   initial: 'declared',
   states: {
     declared: {
+      description: 'declared in this context; no call about it yet',
       on: { 'resource.acquire': 'acquiring', 'resource.release': 'releasing' },
     },
     acquiring: {
       on: {
         'resource.acquired': heldByMode,
         'resource.acquireFailed': 'unknown.afterAcquire',
+        'resource.restore': restore,
       },
     },
     held: {
@@ -68,6 +86,7 @@ export const resourceMachine = setup({
       on: {
         'resource.released': 'released',
         'resource.releaseFailed': 'unknown.afterRelease',
+        'resource.restore': restore,
       },
     },
     released: {

@@ -8,7 +8,7 @@
  * kernel and the daemons did. Pids in this interface are the *model's* pids: the backend keeps
  * the map to the real ones.
  */
-import type { DriverConfig } from '../drivers/driver.ts';
+import type { DriverConfig, FailureSemantics } from '../drivers/driver.ts';
 import type { LockErrorCode } from '../drivers/errors.ts';
 import type { LockServiceModel } from '../drivers/service.ts';
 import type { FaultName } from '../sim/faults/catalog.ts';
@@ -56,6 +56,11 @@ export interface RealBackend {
   readonly name: string;
   /** The pure model the real driver is compared against (its declared semantics). */
   readonly model: LockServiceModel<unknown>;
+  /**
+   * What the real driver declares its failures may leave behind: injected failures are drawn
+   * from this set (not the model's), and its natural failures are held to it.
+   */
+  readonly failure: FailureSemantics;
   readonly config: DriverConfig;
   /**
    * The simulator driver (by name) that `model` with `config` is, when it is not the model's

@@ -2,13 +2,15 @@
  * Comparing what the model allowed with what really happened. Pure: each function takes the
  * model's side and the real side and says what differs, in one sentence, or null.
  */
+import type { FailureSemantics } from '../drivers/driver.ts';
+import { contractBreach } from '../drivers/outcomes.ts';
 import { diskGrants } from '../sim/checkers/grants.ts';
 import type { SimContext } from '../sim/world/context.ts';
-import type { World } from '../sim/world/types.ts';
+import type { DiskUse, World } from '../sim/world/types.ts';
 import type { ObservedLock, RealReply, RealWrite } from './backend.ts';
 import type { Expected } from './mirror.ts';
 
-export type FindingKind = 'outcome' | 'locks' | 'process' | 'records';
+export type FindingKind = 'outcome' | 'locks' | 'process' | 'records' | 'contract';
 
 /** A divergence between model and reality: a model bug or a driver/daemon bug. */
 export interface Finding {
@@ -76,6 +78,28 @@ export function compareLocks(ctx: SimContext, world: World, observed: readonly O
     }
   }
   return problems.length === 0 ? null : problems.join('; ');
+}
+
+const RANK = { unlocked: 0, shared: 1, exclusive: 2 } as const;
+
+/**
+ * A real call that failed on its own, held to the real driver's declared outcome set (the
+ * failure-contract check of the simulator's F1 and of the conformance suite): which of its disks
+ * it locked more strongly (acquire) or less (release), from the kernel's locks just before and
+ * just after it.
+ */
+export function compareFailure(what: string, kind: 'acquire' | 'release', disks: readonly DiskUse[],
+  before: readonly ObservedLock[], after: readonly ObservedLock[], failure: FailureSemantics,
+  code: string): string | null {
+  const [was, now] = [levels(before), levels(after)];
+  let mask = 0;
+  disks.forEach((use, i) => {
+    const change = RANK[now.get(use.disk) ?? 'unlocked'] - RANK[was.get(use.disk) ?? 'unlocked'];
+    if (kind === 'acquire' ? change > 0 : change < 0) mask |= 1 << i;
+  });
+  const breach = contractBreach(kind === 'acquire' ? failure.acquire : failure.release,
+    disks.length, mask);
+  return breach ? `${what} failed on its own (${code}), but ${breach}` : null;
 }
 
 /** The records on the disks against the writes the run commanded, disk by disk, in order. */

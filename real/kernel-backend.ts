@@ -10,7 +10,10 @@
  * drivers canonicalise with realpath. Fault classes are made real where they mean something
  * without a lock daemon (see `KERNEL_FAULTS`); `docs/real-mode.md` says how each one strikes.
  */
+import type { FailureSemantics } from '../drivers/driver.ts';
 import { lockdModel } from '../drivers/model/lockd-model.ts';
+import { OFD_FAILURE } from '../drivers/ofd/driver.ts';
+import { POSIX_FAILURE } from '../drivers/posix/failure.ts';
 import type { LockServiceModel } from '../drivers/service.ts';
 import type { FaultName } from '../sim/faults/catalog.ts';
 import type { DiskUse } from '../sim/world/types.ts';
@@ -50,10 +53,12 @@ export class KernelBackend extends SupervisedBackend {
   readonly config = KERNEL_CONFIG;
   override readonly reference = KERNEL_REFERENCE;
   readonly faults: ReadonlySet<FaultName>;
+  readonly failure: FailureSemantics;
 
   constructor(readonly name: KernelDriverName, options: KernelBackendOptions = {}) {
     super('lockchart-real-kernel-', options);
     this.faults = KERNEL_FAULTS[name];
+    this.failure = name === 'ofd' ? OFD_FAILURE : POSIX_FAILURE;
   }
 
   async rogueCall(pid: number, op: 'acquire' | 'release', use: DiskUse): Promise<RealReply> {

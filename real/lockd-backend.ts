@@ -14,7 +14,7 @@
  * The reference model is `model-lockd`: virtlockd's semantics with the driver's realpath
  * canonicalisation. Every fault class has a real meaning here; see `docs/real-mode.md`.
  */
-import { lockdModel } from '../drivers/model/lockd-model.ts';
+import { LOCKD_FAILURE, lockdModel } from '../drivers/model/lockd-model.ts';
 import type { LockServiceModel } from '../drivers/service.ts';
 import type { VirtlockdDaemon } from '../drivers/lockd/daemon.ts';
 import type { OwnerProcess } from '../drivers/lockd/owner.ts';
@@ -77,6 +77,8 @@ export function lockdBackend(options: LockdBackendOptions = {}): LockdRealBacken
 class LockdBackend implements RealBackend {
   readonly name = 'lockd';
   readonly model = LOCKD_REFERENCE.model;
+  /** The lockd driver's own declaration (`drivers/lockd/driver.ts`). */
+  readonly failure = LOCKD_FAILURE;
   readonly config = LOCKD_REFERENCE.config;
   readonly reference = LOCKD_REFERENCE.name;
   readonly faults = new Set(FAULT_NAMES);

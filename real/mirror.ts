@@ -6,10 +6,11 @@
  */
 import type { LockErrorCode } from '../drivers/errors.ts';
 import type { ServiceReply } from '../drivers/service.ts';
+import { allOf, selected } from '../drivers/outcomes.ts';
 import { toSpec } from '../sim/world/actors.ts';
 import type { SimContext } from '../sim/world/context.ts';
-import { callKind, effectSize, findCall } from '../sim/world/lock-calls.ts';
-import type { Step } from '../sim/steps.ts';
+import { callKind, callService, effectSize, findCall } from '../sim/world/lock-calls.ts';
+import { affectedMask, type Step } from '../sim/steps.ts';
 import type { DiskUse, PendingCall, Proc, World } from '../sim/world/types.ts';
 
 /** What the model says a real call must answer. */
@@ -41,27 +42,15 @@ function expected(reply: ServiceReply<unknown, unknown>): Expected {
   return reply.ok ? { ok: true } : { ok: false, code: reply.error.code };
 }
 
-/** The model's reply to a call on the resources that take effect (all, or a failure's prefix). */
-function modelReply(ctx: SimContext, service: unknown, call: PendingCall, effect: number):
+/** The model's reply to a call on the resources that take effect (all, or a failure's subset). */
+function modelReply(ctx: SimContext, service: unknown, call: PendingCall, mask: number):
   ServiceReply<unknown, unknown> {
-  const owner = { pid: call.pid, host: call.host };
-  const request = { owner, resources: call.disks.slice(0, effect).map(toSpec),
-    lockState: call.lockState };
-  switch (callKind(call)) {
-    case 'register':
-      return ctx.model.register(service, owner, { restrict: true });
-    case 'acquire':
-      return ctx.model.acquire(service, request);
-    case 'release':
-      return ctx.model.release(service, request);
-    case 'inquire':
-      return ctx.model.inquire(service, request);
-  }
+  return callService(ctx, service, call, callKind(call), mask);
 }
 
-function callAction(ctx: SimContext, world: World, call: PendingCall, effect: number): RealAction {
-  const disks = call.disks.slice(0, effect);
-  const expect = expected(modelReply(ctx, world.service, call, effect));
+function callAction(ctx: SimContext, world: World, call: PendingCall, mask: number): RealAction {
+  const disks = selected(call.disks, mask);
+  const expect = expected(modelReply(ctx, world.service, call, mask));
   return callKind(call) === 'register'
     ? { kind: 'register', pid: call.pid, disks: call.disks, expect }
     : { kind: 'lockCall', call, disks, expect };
@@ -76,8 +65,9 @@ function callsInOrder(ctx: SimContext, world: World, calls: readonly PendingCall
   lost: boolean): RealAction[] {
   let service = world.service;
   return calls.map((call) => {
-    const action = callAction(ctx, { ...world, service }, call, effectSize(call));
-    service = modelReply(ctx, service, call, effectSize(call)).state;
+    const all = allOf(effectSize(call));
+    const action = callAction(ctx, { ...world, service }, call, all);
+    service = modelReply(ctx, service, call, all).state;
     return lost && (action.kind === 'register' || action.kind === 'lockCall')
       ? { ...action, lost: true } : action;
   });
@@ -88,9 +78,10 @@ function stepActions(ctx: SimContext, before: World, after: World, step: Step): 
   switch (step.kind) {
     case 'complete': {
       const call = before.pending[findCall(before.pending, step.vm, step.host, step.invoke)]!;
-      const effect = step.outcome.type === 'ok' ? effectSize(call) : step.outcome.effect;
-      if (callKind(call) === 'register' && effect === 0) return [];
-      return [callAction(ctx, before, call, effect)];
+      const mask = step.outcome.type === 'ok' ? allOf(effectSize(call))
+        : affectedMask(step.outcome.effect);
+      if (callKind(call) === 'register' && mask === 0) return [];
+      return [callAction(ctx, before, call, mask)];
     }
     case 'write': {
       const proc = before.procs.find((p) => p.vm === step.vm && p.host === step.host)!;

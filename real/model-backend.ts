@@ -41,6 +41,7 @@ export function modelBackend(
   return {
     name: reality.name,
     model: reference,
+    failure: reality.failure,
     config,
     faults: new Set(FAULT_NAMES),
     async setup(shape: WorldShape) {

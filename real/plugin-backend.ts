@@ -19,6 +19,7 @@
  *   libvirtd's process, so such a call has nothing to reach and is denied, as the model's
  *   restricted connection denies it.
  */
+import type { FailureSemantics } from '../drivers/driver.ts';
 import type { DriverImplementation, ModelOffer } from '../drivers/registry/offer.ts';
 import type { FaultName } from '../sim/faults/catalog.ts';
 import type { RealReply } from './backend.ts';
@@ -28,6 +29,7 @@ import { SupervisedBackend, SUPERVISED_FAULTS } from './supervised-backend.ts';
 
 export class PluginBackend extends SupervisedBackend {
   readonly faults: ReadonlySet<FaultName> = new Set(SUPERVISED_FAULTS);
+  readonly failure: FailureSemantics;
   readonly model: ModelOffer['model'];
   readonly config: ModelOffer['config'];
   override readonly reference: string;
@@ -38,6 +40,8 @@ export class PluginBackend extends SupervisedBackend {
     this.model = reference.model;
     this.config = reference.config;
     this.reference = reference.name;
+    // Injected failures are drawn from what the driver declares, not from its reference.
+    this.failure = driver.failure ?? reference.model.failure;
   }
 
   async observe(): Promise<null> {

@@ -26,7 +26,7 @@ import { DEFAULT_SHAPE, drawDefinitions, type WorldShape } from '../sim/world/sh
 import type { VmDefinition } from '../sim/world/types.ts';
 import { callKind } from '../sim/world/lock-calls.ts';
 import type { LockCallKind, RealBackend, RealWrite } from './backend.ts';
-import { compareLocks, compareRecords, compareReply, type Finding } from './compare.ts';
+import { compareFailure, compareLocks, compareRecords, compareReply, type Finding } from './compare.ts';
 import { mirrorStep, type RealAction } from './mirror.ts';
 
 export class RealModeError extends Error {
@@ -104,7 +104,7 @@ const churns = (step: Step) =>
 export async function runReal(options: RealRunOptions): Promise<RealRunResult> {
   const { backend, source } = options;
   const shape = source.kind === 'trace' ? source.header.shape : source.shape ?? DEFAULT_SHAPE;
-  const ctx = createContext(backend.model, shape, backend.config);
+  const ctx = createContext(backend.model, shape, backend.config, { failure: backend.failure });
   const prng = source.kind === 'random' ? new Prng(source.seed) : null;
   const definitions = source.kind === 'trace' ? source.header.definitions
     : drawDefinitions(shape, ctx.storage, prng!);
@@ -231,10 +231,18 @@ class RealRun {
           await backend.register(action.pid, action.disks, lostReply(action)), lostReply(action)));
       case 'lockCall': {
         const { call } = action;
-        const real = await backend.lockCall(callKind(call) as LockCallKind, call.host, call.pid,
-          action.disks, call.lockState, lostReply(action));
-        return find('outcome', compareReply(`${call.src} for pid ${call.pid}`, action.expect, real,
-          lostReply(action)));
+        const kind = callKind(call) as LockCallKind;
+        const what = `${call.src} for pid ${call.pid}`;
+        const locksBefore = kind === 'inquire' ? [] : await backend.observe();
+        const real = await backend.lockCall(kind, call.host, call.pid, action.disks,
+          call.lockState, lostReply(action));
+        find('outcome', compareReply(what, action.expect, real, lostReply(action)));
+        if (real.ok || real.code === 'OPERATION_TIMEOUT' || kind === 'inquire') return;
+        const locksAfter = await backend.observe();
+        // A backend that cannot see the locks judges them by the answers of later calls.
+        if (locksBefore === null || locksAfter === null) return;
+        return find('contract', compareFailure(what, kind, action.disks, locksBefore,
+          locksAfter, backend.failure, real.code));
       }
       case 'cont':
         return backend.cont(action.pid);

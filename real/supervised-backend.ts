@@ -12,7 +12,7 @@
  *
  * A subclass says how a host is loaded, what it can observe and which faults it makes real.
  */
-import type { DriverConfig } from '../drivers/driver.ts';
+import type { DriverConfig, FailureSemantics } from '../drivers/driver.ts';
 import type { ResourceSpec } from '../drivers/resources.ts';
 import type { LockServiceModel } from '../drivers/service.ts';
 import { readRecords } from '../drivers/supervisor/records.ts';
@@ -48,6 +48,7 @@ export abstract class SupervisedBackend implements RealBackend {
   abstract readonly model: LockServiceModel<unknown>;
   abstract readonly config: DriverConfig;
   abstract readonly faults: ReadonlySet<FaultName>;
+  abstract readonly failure: FailureSemantics;
   readonly reference?: string;
   protected live: SupervisedLive | null = null;
   private lastDisks: readonly DiskIdentity[] = [];

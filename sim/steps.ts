@@ -3,6 +3,7 @@
  * their targets semantically (VM and host, invoke id, disk) rather than by pid or sequence
  * number, so a trace stays readable and a shrunk trace still means something.
  */
+import { allOf, indicesOf, isPrefix, popcount } from '../drivers/outcomes.ts';
 import { FAULT_NAMES, type FaultName } from './faults/catalog.ts';
 
 /** A management call libvirtd receives for one domain. */
@@ -16,9 +17,26 @@ export type Outcome =
   | { readonly type: 'ok' }
   /**
    * An injected failure (`acquire-fails`, `release-fails`, `partial-acquire`) after which the
-   * first `effect` resources took effect: one of the outcomes the driver's contract admits.
+   * resources `effect` names took effect: one of the outcomes the driver's contract admits.
    */
-  | { readonly type: 'fail'; readonly fault: OutcomeFault; readonly effect: number };
+  | { readonly type: 'fail'; readonly fault: OutcomeFault; readonly effect: AffectedResources };
+
+/**
+ * Which of a call's resources a failure affected: a count k for the first k (the form every
+ * prefix is written in, so `prefix` traces stay as they always were), or the indices of any
+ * other subset, ascending.
+ */
+export type AffectedResources = number | readonly number[];
+
+/** The affected resources as a bitmask over the call's resources. */
+export function affectedMask(effect: AffectedResources): number {
+  return typeof effect === 'number' ? allOf(effect) : effect.reduce((mask, i) => mask | (1 << i), 0);
+}
+
+/** The one written form of a bitmask: a count for a prefix, indices otherwise. */
+export function affectedForm(mask: number): AffectedResources {
+  return isPrefix(mask) ? popcount(mask) : indicesOf(mask);
+}
 
 export type OutcomeFault = 'acquire-fails' | 'release-fails' | 'partial-acquire';
 
@@ -81,7 +99,7 @@ export function describeStep(step: Step, names: readonly string[] = []): string 
       return `migrate ${vm(step.vm)} ${step.phase}${step.to === undefined ? '' : ` to h${step.to}`}`;
     case 'complete': {
       const outcome = step.outcome.type === 'ok' ? ''
-        : ` [${step.outcome.fault}, ${step.outcome.effect} took effect]`;
+        : ` [${step.outcome.fault}, ${describeAffected(step.outcome.effect)} took effect]`;
       return `${step.invoke} of ${at(step)} completes${outcome}`;
     }
     case 'timer':
@@ -97,6 +115,10 @@ export function describeStep(step: Step, names: readonly string[] = []): string 
     case 'fault':
       return describeFault(step, vm, at);
   }
+}
+
+function describeAffected(effect: AffectedResources): string {
+  return typeof effect === 'number' ? String(effect) : `#${effect.join(',#') || ' none'}`;
 }
 
 function describeFault(

@@ -1,5 +1,5 @@
 /** `lockchart sim`: one seeded random run (or a sweep of seeds), with its trace. */
-import type { InvariantId } from '../../sim/checkers/index.ts';
+import { INVARIANT_IDS, type InvariantId } from '../../sim/checkers/index.ts';
 import { runRandom } from '../../sim/run/random.ts';
 import { describeSwarm } from '../../sim/swarm.ts';
 import { FileSink } from '../../sim/trace/writer.ts';
@@ -18,7 +18,7 @@ import { checkOutputFile } from '../output-path.ts';
 import { CountingSink } from '../../sim/trace/writer.ts';
 import { MAX_SEED } from '../../sim/prng.ts';
 
-const INVARIANTS = ['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7'];
+const INVARIANTS: readonly string[] = INVARIANT_IDS;
 
 /** Exit codes, after TigerBeetle's simulator: a safety violation, a liveness violation. */
 export const EXIT_SAFETY = 129;

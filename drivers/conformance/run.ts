@@ -19,8 +19,8 @@ export async function runCheck(factory: HarnessFactory, check: ConformanceCheck)
   try {
     const kit = await CheckKit.open(harness);
     const outcome = await check.run(kit);
-    return outcome === 'n/a'
-      ? { ...base, verdict: 'n/a', detail: 'the driver has no owner connection to restrict' }
+    return outcome
+      ? { ...base, verdict: 'n/a', detail: outcome.notApplicable }
       : { ...base, verdict: 'pass' };
   } catch (error) {
     return { ...base, verdict: 'fail', detail: error instanceof Error ? error.message : String(error) };

@@ -151,16 +151,32 @@ export class VirtlockdDaemon {
    * Serialised across processes (the state file's path is fixed). Resolves once the new image
    * answers on the keeper connection and has consumed its state file. `beforeSignal` runs, with
    * the lock held, just before SIGUSR1 is sent (to have a request arrive as the daemon goes).
+   * `whileStopped` runs with the daemon held by SIGSTOP; SIGUSR1 is sent before SIGCONT, so
+   * whatever the callback did (a connect, a first write) waits in the kernel and the daemon
+   * meets it in the same poll as the signal: a race made deterministic.
    * @throws OPERATION_FAILED when the daemon exits instead (see {@link lastExit}).
    */
-  async reexec(options: { readonly beforeSignal?: () => void } = {}): Promise<void> {
+  async reexec(options: {
+    readonly beforeSignal?: () => void;
+    readonly whileStopped?: () => Promise<void>;
+  } = {}): Promise<void> {
     await withReexecLock(async () => {
       const pid = this.pid;
       const timeoutMs = this.options.readyTimeoutMs ?? 15_000;
       const state = watchStateFileConsumed();
       try {
         options.beforeSignal?.();
-        process.kill(pid, 'SIGUSR1');
+        if (options.whileStopped) {
+          process.kill(pid, 'SIGSTOP');
+          try {
+            await options.whileStopped();
+            process.kill(pid, 'SIGUSR1');
+          } finally {
+            process.kill(pid, 'SIGCONT');
+          }
+        } else {
+          process.kill(pid, 'SIGUSR1');
+        }
         await raceTimeout(Promise.race([state.consumed, this.exit]), timeoutMs);
       } finally {
         state.close();

@@ -3,6 +3,7 @@
  * half of the driver contract) and says precisely what is missing when it is not.
  */
 import { DRIVER_METHODS } from '../driver.ts';
+import { FAILURE_OUTCOME_SETS, isFailureOutcomeSet } from '../outcomes.ts';
 
 export const MODEL_FUNCTIONS = [
   'initial', 'checkResource', 'register', 'acquire', 'release', 'inquire', 'callFromOwner',
@@ -11,14 +12,12 @@ export const MODEL_FUNCTIONS = [
 
 export type ModelFunction = (typeof MODEL_FUNCTIONS)[number] | 'relabel';
 
-export const OUTCOME_SETS = ['nothing', 'all-or-nothing', 'prefix', 'any-subset'];
-
 /** Why `failure` is not a declared outcome set per call, or null. */
 export function failureProblem(failure: unknown): string | null {
   if (typeof failure !== 'object' || failure === null) return "missing 'failure' (admissible outcomes)";
   for (const call of ['acquire', 'release'] as const) {
-    if (!OUTCOME_SETS.includes((failure as Record<string, unknown>)[call] as string)) {
-      return `'failure.${call}' must be one of ${OUTCOME_SETS.join(', ')}`;
+    if (!isFailureOutcomeSet((failure as Record<string, unknown>)[call])) {
+      return `'failure.${call}' must be one of ${FAILURE_OUTCOME_SETS.join(', ')}`;
     }
   }
   return null;

@@ -207,6 +207,7 @@ export async function loadDriverModule(spec: string, catalogue: Catalogue): Prom
       },
       config,
       family: 'generic',
+      failure: probe.failure,
     };
     offer.reference = referenceOf(spec, namespace['reference'], offer.model, config, catalogue);
   } else if (namespace['reference'] !== undefined) {

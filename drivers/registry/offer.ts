@@ -9,7 +9,7 @@
  *   processes, and real mode (`sim --real`, the matrix's real cells) drives it step by step;
  * - a **reference model**: the service model real mode compares the `LockDriver` with.
  */
-import type { DriverConfig, LockDriver } from '../driver.ts';
+import type { DriverConfig, FailureSemantics, LockDriver } from '../driver.ts';
 import type { LockServiceModel } from '../service.ts';
 
 /** A service model with the configuration its `initial` gets. */
@@ -31,6 +31,8 @@ export interface DriverImplementation {
   /** What `init` gets (libvirt's `<hypervisor>-<driver>.conf`). */
   readonly config: DriverConfig;
   readonly family: DriverFamily;
+  /** What the driver declares its failures may leave behind (known once one was created). */
+  readonly failure?: FailureSemantics;
 }
 
 /** Where an offer came from. A module is loaded only because the user named it. */

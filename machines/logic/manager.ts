@@ -1,4 +1,5 @@
 /** Pure helpers behind the manager machine's guards and assignments. */
+import { mayHaveAffected, type FailureOutcomeSet } from '../../drivers/outcomes.ts';
 import { missingParams, type DomainParams } from '../../drivers/params.ts';
 import type { ManagedResource } from '../manager.machine.ts';
 
@@ -36,4 +37,27 @@ export function withBelief(
 export function freeResourceId(resources: readonly ManagedResource[]): string {
   const used = new Set(resources.map((resource) => resource.id));
   for (let n = 0; ; n++) if (!used.has(`resource.${n}`)) return `resource.${n}`;
+}
+
+/**
+ * After a failed call on `ids`: the resources some admissible outcome of `set` may have affected
+ * (now unknown), and the ones no admissible outcome touches, with what was believed of them
+ * before the call (they keep it).
+ */
+export function afterFailure(
+  resources: readonly ManagedResource[],
+  ids: readonly string[],
+  set: FailureOutcomeSet,
+): { unknown: string[]; unaffected: ManagedResource[] } {
+  const mask = mayHaveAffected(set, ids.length);
+  const unknown: string[] = [];
+  const unaffected: ManagedResource[] = [];
+  ids.forEach((id, i) => {
+    if ((mask >>> i) & 1) unknown.push(id);
+    else {
+      const resource = resources.find((r) => r.id === id);
+      if (resource) unaffected.push(resource);
+    }
+  });
+  return { unknown, unaffected };
 }

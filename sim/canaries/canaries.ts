@@ -130,6 +130,30 @@ export const CANARIES: readonly Canary[] = [
     }),
   },
   {
+    name: 'canary-all-or-nothing-keeps-prefix',
+    bug: "declares 'all-or-nothing' for a failed acquire but, like virtlockd, keeps the " +
+      'resources it took before the one that failed (no rollback)',
+    faults: [],
+    caughtBy: 'F1',
+    steps: 2000,
+    model: variant('canary-all-or-nothing-keeps-prefix', "claims all-or-nothing, keeps a prefix", {
+      failure: { ...lockdModel.failure, acquire: 'all-or-nothing',
+        rationale: 'claims a failed acquire is rolled back (it is not)' },
+    }),
+  },
+  {
+    name: 'canary-nothing-keeps-prefix',
+    bug: "declares that a failure has no effect ('nothing') but keeps the prefix a failed " +
+      'acquire took and releases the prefix a failed release got to',
+    faults: [],
+    caughtBy: 'F1',
+    steps: 2000,
+    model: variant('canary-nothing-keeps-prefix', 'claims failures change nothing, keeps a prefix', {
+      failure: { acquire: 'nothing', release: 'nothing',
+        rationale: 'claims every call is all-or-nothing with a reliable reply (it is not)' },
+    }),
+  },
+  {
     name: 'canary-no-release-on-exit',
     bug: "keeps a dead owner's locks when its connection closes",
     faults: ['process-crash'],

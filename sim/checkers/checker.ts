@@ -4,16 +4,20 @@
  * checker file opens with what it verifies and what it deliberately does not.
  */
 import type { SimContext } from '../world/context.ts';
+import type { CompletedCall } from '../world/lock-calls.ts';
 import type { World } from '../world/types.ts';
 import type { Step } from '../steps.ts';
 
-export type InvariantId = 'S1' | 'S2' | 'S3' | 'S4' | 'S5' | 'S6' | 'S7';
+/** The reference's invariants (S1–S7), and F1: a failure affects no more than declared. */
+export type InvariantId = 'S1' | 'S2' | 'S3' | 'S4' | 'S5' | 'S6' | 'S7' | 'F1';
 
 export interface CheckInput {
   readonly ctx: SimContext;
   readonly before: World;
   readonly after: World;
   readonly step: Step;
+  /** The lock calls that completed in the step, as the manager saw them. */
+  readonly lockCalls: readonly CompletedCall[];
 }
 
 export interface Checker {

@@ -1,6 +1,8 @@
 /** Grants mapped back to physical disks, computed once per distinct service state. */
 import type { Grant } from '../../drivers/service.ts';
 import type { SimContext } from '../world/context.ts';
+import type { CallKind } from '../world/lock-calls.ts';
+import type { PendingCall } from '../world/types.ts';
 
 export interface DiskGrant extends Grant {
   /** The physical disk the granted path reaches (undefined for a lease or a foreign path). */
@@ -53,4 +55,37 @@ export function heldLocks(ctx: SimContext, service: unknown): ReadonlySet<number
     heldByGrants.set(grants, held);
   }
   return held;
+}
+
+/**
+ * Which of a call's resources the call changed for its owner, from the service's states before
+ * and after it: newly granted (acquire), no longer granted (release), newly registered
+ * (register, bit 0). Judged on physical disks, whatever spelling the service keeps.
+ */
+export function affectedBy(ctx: SimContext, call: PendingCall, kind: CallKind, before: unknown,
+  after: unknown): number {
+  if (kind === 'inquire') return 0;
+  if (kind === 'register') {
+    return ctx.model.registration(before, call.pid) === 'none' &&
+      ctx.model.registration(after, call.pid) !== 'none' ? 1 : 0;
+  }
+  const was = ownerGrants(ctx, before, call.pid);
+  const now = ownerGrants(ctx, after, call.pid);
+  let mask = 0;
+  call.disks.forEach((use, i) => {
+    const change = (now.get(use.disk) ?? 0) - (was.get(use.disk) ?? 0);
+    if (kind === 'acquire' ? change > 0 : change < 0) mask |= 1 << i;
+  });
+  return mask;
+}
+
+/** How many grants `owner` holds per physical disk. */
+function ownerGrants(ctx: SimContext, service: unknown, owner: number): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const grant of diskGrants(ctx, service)) {
+    if (grant.owner === owner && grant.disk !== undefined) {
+      counts.set(grant.disk, (counts.get(grant.disk) ?? 0) + 1);
+    }
+  }
+  return counts;
 }

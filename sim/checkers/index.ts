@@ -1,6 +1,7 @@
 /** Every checker, in the order they are evaluated after a step. */
-import type { Checker } from './checker.ts';
+import type { Checker, InvariantId } from './checker.ts';
 import { deadGrantsReleased } from './dead-grants-released.ts';
+import { failureContract } from './failure-contract.ts';
 import { fencing } from './fencing.ts';
 import { migrationHandover } from './migration-handover.ts';
 import { mutualExclusion } from './mutual-exclusion.ts';
@@ -11,6 +12,7 @@ import { writeExclusion } from './write-exclusion.ts';
 /** Most specific first: when one step breaks several invariants, the first one is reported. */
 export const CHECKERS: readonly Checker[] = [
   restrictedConnection,
+  failureContract,
   writeExclusion,
   mutualExclusion,
   fencing,
@@ -20,3 +22,6 @@ export const CHECKERS: readonly Checker[] = [
 ];
 
 export type { Checker, CheckInput, InvariantId, Violation } from './checker.ts';
+
+/** Every invariant id a checker has, in evaluation order. */
+export const INVARIANT_IDS: readonly InvariantId[] = CHECKERS.map((checker) => checker.id);

@@ -20,6 +20,7 @@ import type { SimDriver } from '../drivers/registry.ts';
 import type { FaultName } from '../faults/catalog.ts';
 import { isFault, type Step } from '../steps.ts';
 import { applyStep } from '../world/apply.ts';
+import type { CompletedCall } from '../world/lock-calls.ts';
 import { createContext, type SimContext } from '../world/context.ts';
 import { createWorld } from '../world/setup.ts';
 import { plainDefinitions, type WorldShape } from '../world/shape.ts';
@@ -216,7 +217,7 @@ export class Explorer {
         this.coverage.delivered(applied.transitions ?? []);
         if (isFault(step)) this.coverage.fault(step, world);
       }
-      const violation = this.check(world, step, after, depth);
+      const violation = this.check(world, step, after, applied.lockCalls, depth);
       if (violation) {
         this.violation = { violation, steps: [...this.stepsTo(node), step] };
         return 'violation';
@@ -257,8 +258,9 @@ export class Explorer {
     }
   }
 
-  private check(before: World, step: Step, after: World, depth: number): Violation | null {
-    const input = { ctx: this.ctx, before, after, step };
+  private check(before: World, step: Step, after: World, lockCalls: readonly CompletedCall[],
+    depth: number): Violation | null {
+    const input = { ctx: this.ctx, before, after, step, lockCalls };
     for (const checker of this.safety) {
       const message = checker.check!(input);
       if (message) {

@@ -11,6 +11,7 @@ import type { Step } from '../steps.ts';
 import type { TraceEnd, TraceHeader } from '../trace/format.ts';
 import type { TraceSink } from '../trace/writer.ts';
 import { applyStep } from '../world/apply.ts';
+import type { CompletedCall } from '../world/lock-calls.ts';
 import type { ActorTransition } from '../world/draft.ts';
 import type { SimContext } from '../world/context.ts';
 import { digestWorld } from '../world/digest.ts';
@@ -90,7 +91,7 @@ export class Session {
         ...(this.healing && this.healStart === index ? { heal: true } : {}),
       });
     }
-    if (!this.violation) this.violation = this.check(before, step, index);
+    if (!this.violation) this.violation = this.check(before, step, applied.lockCalls, index);
     observer?.step?.({ index, step, before, after: this.world,
       transitions: applied.transitions ?? [], notes: applied.notes, violation: this.violation });
     return true;
@@ -147,9 +148,10 @@ export class Session {
     return end;
   }
 
-  private check(before: World, step: Step, index: number): Violation | null {
+  private check(before: World, step: Step, lockCalls: readonly CompletedCall[], index: number):
+    Violation | null {
     for (const checker of this.checkers) {
-      const message = checker.check?.({ ctx: this.ctx, before, after: this.world, step });
+      const message = checker.check?.({ ctx: this.ctx, before, after: this.world, step, lockCalls });
       if (message) {
         return { invariant: checker.id, checker: checker.name, kind: 'safety', message, step: index };
       }

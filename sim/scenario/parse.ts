@@ -28,7 +28,7 @@
  */
 import type { DriverConfig } from '../../drivers/driver.ts';
 import type { LockMode } from '../../drivers/flags.ts';
-import type { InvariantId } from '../checkers/index.ts';
+import { INVARIANT_IDS, type InvariantId } from '../checkers/index.ts';
 import type { Step } from '../steps.ts';
 import { SHAPE_LIMITS } from '../trace/reader.ts';
 import { StepError, validateStep } from '../trace/validate-step.ts';
@@ -72,7 +72,7 @@ export class ScenarioError extends Error {
   override readonly name = 'ScenarioError';
 }
 
-const INVARIANTS: readonly InvariantId[] = ['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7'];
+const INVARIANTS = INVARIANT_IDS;
 const MODES: readonly LockMode[] = ['exclusive', 'shared', 'readonly'];
 
 interface State {
@@ -254,6 +254,13 @@ function diskArg(state: State, word: string | undefined): number {
   return n;
 }
 
+/** `N` (the first N resources) or `#i,#j` (exactly those): what a failure affected. */
+function effectArg(word: string | undefined): number | number[] {
+  if (/^\d+$/.test(word ?? '')) return Number(word);
+  if (/^#\d+(,#\d+)*$/.test(word ?? '')) return word!.split(',').map((i) => Number(i.slice(1)));
+  return fail(`bad failure effect '${word ?? ''}': a count N, or the resources as #i,#j`);
+}
+
 function yesNo(word: string | undefined, key: string): boolean[] {
   if (word === undefined) return [];
   const [name, list] = word.split('=');
@@ -284,8 +291,9 @@ function action(state: State, keyword: string, args: string[]): Action {
     }
     case 'complete':
       return step({ kind: 'complete', ...at(state, args[0]), invoke: args[1],
-        outcome: args[2] === 'fail' ? { type: 'fail', fault: args[3], effect: Number(args[4]) }
-          : args[2] === undefined ? { type: 'ok' } : fail(`expected 'fail FAULT N' after the call`) });
+        outcome: args[2] === 'fail' ? { type: 'fail', fault: args[3], effect: effectArg(args[4]) }
+          : args[2] === undefined ? { type: 'ok' }
+            : fail(`expected 'fail FAULT N' (or 'fail FAULT #i,#j') after the call`) });
     case 'timer':
       return step({ kind: 'timer', ...at(state, args[0]), id: `xstate.after.${args[1] ?? ''}.domain.destroying` });
     case 'exit': case 'guest-pause':

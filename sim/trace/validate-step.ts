@@ -3,7 +3,16 @@
  * problem one message naming what is wrong. Used by the trace reader and the scenario parser.
  */
 import { FAULT_NAMES, isFaultName } from '../faults/catalog.ts';
-import type { CallName, MigrationPhase, Outcome, OutcomeFault, Step } from '../steps.ts';
+import {
+  affectedForm,
+  affectedMask,
+  type AffectedResources,
+  type CallName,
+  type MigrationPhase,
+  type Outcome,
+  type OutcomeFault,
+  type Step,
+} from '../steps.ts';
 
 export class StepError extends Error {
   override readonly name = 'StepError';
@@ -52,7 +61,20 @@ function outcome(value: unknown): Outcome {
   const o = value as Obj;
   if (o['type'] === 'ok') return { type: 'ok' };
   if (o['type'] !== 'fail') throw new StepError(`'outcome.type' must be ok or fail`);
-  return { type: 'fail', fault: oneOf(o, 'fault', OUTCOME_FAULTS), effect: nat(o, 'effect') };
+  return { type: 'fail', fault: oneOf(o, 'fault', OUTCOME_FAULTS), effect: affected(o['effect']) };
+}
+
+/** A count of leading resources, or the ascending indices of any other subset, as written. */
+function affected(value: unknown): AffectedResources {
+  if (Number.isInteger(value) && (value as number) >= 0) return value as number;
+  const form = Array.isArray(value) && value.every((i) => Number.isInteger(i) && i >= 0 && i < 31)
+    ? affectedForm(affectedMask(value as number[])) : null;
+  if (form === null || typeof form === 'number' ||
+    JSON.stringify(form) !== JSON.stringify(value)) {
+    throw new StepError("'outcome.effect' must be a count of leading resources, or the " +
+      'ascending indices of a subset that is not a prefix');
+  }
+  return form;
 }
 
 /** Checks a parsed value is a well-formed step and returns it typed. */

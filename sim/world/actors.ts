@@ -7,11 +7,11 @@
 import type { EventObject } from 'xstate';
 import type { ResourceSpec } from '../../drivers/resources.ts';
 import type { DomainLockInput } from '../../machines/actors.ts';
-import type { DomainContext } from '../../machines/domain.machine.ts';
+import type { DomainContext, ProcessCommand } from '../../machines/domain.machine.ts';
+import { interpretEffects, type Effect, type EffectHandler } from '../../machines/effects.ts';
 import { DOMAIN, PROCESS, type SimContext } from './context.ts';
 import type { Draft } from './draft.ts';
 import { plainEvent } from './events.ts';
-import type { Effect } from '../../machines/interned.ts';
 import { memo } from './memo.ts';
 import { memoCall } from './service-memo.ts';
 import type { DiskState, DiskUse, PendingCall, Proc } from './types.ts';
@@ -80,7 +80,7 @@ function stepDomain(ctx: SimContext, d: Draft, vm: number, host: number, event: 
   if (!stepped.handled) return false;
   d.setDomain(vm, host, stepped.state);
   syncDevices(ctx, d, vm, host);
-  for (const effect of stepped.effects) applyEffect(ctx, d, vm, host, effect);
+  applyEffects(ctx, d, vm, host, stepped.effects);
   return true;
 }
 
@@ -99,60 +99,104 @@ function syncDevices(ctx: SimContext, d: Draft, vm: number, host: number): void 
   }
 }
 
-function applyEffect(ctx: SimContext, d: Draft, vm: number, host: number, effect: Effect): void {
-  switch (effect.kind) {
-    case 'invoke': {
-      const input = effect.input as DomainLockInput;
-      d.pending.push({
-        seq: d.nextSeq++,
-        vm,
-        host,
-        invoke: effect.id,
-        src: effect.src,
-        disks: usesOf(ctx, input.disks),
-        lockState: input.lockState,
-        pid: d.proc(vm, host)?.pid ?? 0,
-        orphan: false,
-      });
-      return;
-    }
-    case 'stopInvoke':
-      d.pending = d.pending.map((call) => call.vm === vm && call.host === host &&
-        call.invoke === effect.id && !call.orphan ? { ...call, orphan: true } : call);
-      return;
-    case 'timer':
-      d.timers.push({ vm, host, id: effect.id, event: effect.event, due: d.time + effect.delay });
-      return;
-    case 'cancelTimer':
-      d.timers = d.timers.filter((t) => !(t.vm === vm && t.host === host && t.id === effect.id));
-      return;
-    case 'action':
-      processCommand(ctx, d, vm, host, effect.name);
+/**
+ * The simulator's host for domain statecharts (`machines/effects.ts`): an invoked actor is a
+ * lock call in flight, a stopped one is orphaned, a delay is a timer on the virtual clock, a
+ * named action is a command to the VM's QEMU. One object serves every domain step; the step
+ * being interpreted is set on it first.
+ */
+class DomainEffects implements EffectHandler {
+  ctx!: SimContext;
+  d!: Draft;
+  vm = 0;
+  host = 0;
+
+  invoke(id: string, src: string, input: unknown): void {
+    const { ctx, d, vm, host } = this;
+    const lock = input as DomainLockInput;
+    d.pending.push({
+      seq: d.nextSeq++,
+      vm,
+      host,
+      invoke: id,
+      src,
+      disks: usesOf(ctx, lock.disks),
+      lockState: lock.lockState,
+      pid: d.proc(vm, host)?.pid ?? 0,
+      orphan: false,
+    });
+  }
+
+  stopInvoke(id: string): void {
+    const { d, vm, host } = this;
+    d.pending = d.pending.map((call) => call.vm === vm && call.host === host &&
+      call.invoke === id && !call.orphan ? { ...call, orphan: true } : call);
+  }
+
+  send(to: string): void {
+    throw new Error(`invariant: the domain machine has no child '${to}' to send to`);
+  }
+
+  timer(id: string, event: EventObject, delay: number): void {
+    const { d, vm, host } = this;
+    d.timers.push({ vm, host, id, event, due: d.time + delay });
+  }
+
+  cancelTimer(id: string): void {
+    const { d, vm, host } = this;
+    d.timers = d.timers.filter((t) => !(t.vm === vm && t.host === host && t.id === id));
+  }
+
+  action(name: string): void {
+    const command = COMMANDS[name as ProcessCommand];
+    if (!command) throw new Error(`invariant: the domain machine named an unknown action '${name}'`);
+    command(this.ctx, this.d, this.vm, this.host);
   }
 }
 
-function processCommand(ctx: SimContext, d: Draft, vm: number, host: number, name: string) {
-  const proc = d.proc(vm, host);
-  switch (name) {
-    case 'launchProcess':
-      launch(ctx, d, vm, host);
-      return;
-    case 'contProcess':
-      if (proc) commandProc(d, proc, 'process.cont');
-      return;
-    case 'stopProcess':
-      if (proc) commandProc(d, proc, 'process.stop');
-      return;
-    case 'terminateProcess':
-      if (proc) d.setProc({ ...proc, terminating: true });
-      return;
-    case 'killProcess':
-      if (proc) procDies(ctx, d, proc.pid, 'kill');
-      return;
-    default:
-      throw new Error(`invariant: the domain machine named an unknown action '${name}'`);
+const domainEffects = new DomainEffects();
+
+let interpreting = false;
+
+/** Performs a domain step's effects. Commands never step a domain themselves (they queue
+ * notifications), so the one handler is never re-entered. */
+function applyEffects(ctx: SimContext, d: Draft, vm: number, host: number,
+  effects: readonly Effect[]): void {
+  if (effects.length === 0) return;
+  if (interpreting) throw new Error('invariant: domain effects interpreted re-entrantly');
+  interpreting = true;
+  domainEffects.ctx = ctx;
+  domainEffects.d = d;
+  domainEffects.vm = vm;
+  domainEffects.host = host;
+  try {
+    interpretEffects(effects, domainEffects);
+  } finally {
+    interpreting = false;
   }
 }
+
+/** What each of libvirtd's commands does to the VM's QEMU. */
+const COMMANDS: Readonly<Record<ProcessCommand,
+  (ctx: SimContext, d: Draft, vm: number, host: number) => void>> = {
+  launchProcess: (ctx, d, vm, host) => launch(ctx, d, vm, host),
+  contProcess: (_ctx, d, vm, host) => {
+    const proc = d.proc(vm, host);
+    if (proc) commandProc(d, proc, 'process.cont');
+  },
+  stopProcess: (_ctx, d, vm, host) => {
+    const proc = d.proc(vm, host);
+    if (proc) commandProc(d, proc, 'process.stop');
+  },
+  terminateProcess: (_ctx, d, vm, host) => {
+    const proc = d.proc(vm, host);
+    if (proc) d.setProc({ ...proc, terminating: true });
+  },
+  killProcess: (ctx, d, vm, host) => {
+    const proc = d.proc(vm, host);
+    if (proc) procDies(ctx, d, proc.pid, 'kill');
+  },
+};
 
 function launch(ctx: SimContext, d: Draft, vm: number, host: number): void {
   if (d.proc(vm, host)) throw new Error(`invariant: vm${vm}@h${host} launched twice`);

@@ -18,12 +18,14 @@ import type { SimContext } from './context.ts';
 import { Draft, type ActorTransition } from './draft.ts';
 import { attachEvent, detachEvent, plainEvent } from './events.ts';
 import { applyFault } from './fault-ops.ts';
-import { completeCall, failureOutcomes, findCall } from './lock-calls.ts';
+import { completeCall, findCall, isOfferedOutcome, type CompletedCall } from './lock-calls.ts';
 import { migrate, settleMigrations } from './migration.ts';
 import type { World } from './types.ts';
 
 export interface Applied {
   readonly world: World;
+  /** The lock calls that completed in the step (what the manager answered and believed). */
+  readonly lockCalls: readonly CompletedCall[];
   /** What happened inside the step beyond the step itself (for traces and timelines). */
   readonly notes: readonly string[];
   /** Events the step delivered to statecharts, in order (only when `observe` was asked). */
@@ -48,7 +50,7 @@ export function applyStep(
   drain(ctx, d);
   settleMigrations(d);
   if (step.kind !== 'timer') d.time += 1;
-  return { world: d.finish(), notes: d.notes, transitions: d.transitions };
+  return { world: d.finish(), lockCalls: d.lockCalls, notes: d.notes, transitions: d.transitions };
 }
 
 function dispatch(ctx: SimContext, d: Draft, step: Step): boolean {
@@ -99,10 +101,8 @@ function dispatch(ctx: SimContext, d: Draft, step: Step): boolean {
 function complete(ctx: SimContext, d: Draft, step: Extract<Step, { kind: 'complete' }>) {
   const at = findCall(d.pending, step.vm, step.host, step.invoke);
   if (at < 0) return false;
-  if (step.outcome.type === 'fail') {
-    const allowed = failureOutcomes(ctx, d.pending[at]!, step.outcome.fault);
-    if (!allowed.includes(step.outcome.effect)) return false;
-  }
+  if (step.outcome.type === 'fail' &&
+    !isOfferedOutcome(ctx, d.pending[at]!, step.outcome.fault, step.outcome.effect)) return false;
   return completeCall(ctx, d, step.vm, step.host, step.invoke, step.outcome);
 }
 

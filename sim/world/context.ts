@@ -3,7 +3,7 @@
  * interned machines. Interned machines are shared by every run in a process, so their memo
  * tables warm up once.
  */
-import type { DriverConfig } from '../../drivers/driver.ts';
+import type { DriverConfig, FailureSemantics } from '../../drivers/driver.ts';
 import type { LockServiceModel } from '../../drivers/service.ts';
 import { domainMachine } from '../../machines/domain.machine.ts';
 import { processMachine } from '../../machines/process.machine.ts';
@@ -16,6 +16,12 @@ export const PROCESS = new InternedMachine('process', processMachine);
 
 export interface SimContext {
   readonly model: LockServiceModel<unknown>;
+  /**
+   * What the driver under test declares its failures may leave behind: the set every injected
+   * failure is drawn from, and what natural failures are held to. The model's own, unless real
+   * mode checks a real driver against the model (then the real driver's).
+   */
+  readonly failure: FailureSemantics;
   readonly config: DriverConfig;
   readonly shape: WorldShape;
   readonly storage: Storage;
@@ -25,8 +31,10 @@ export function createContext(
   model: LockServiceModel<unknown>,
   shape: WorldShape,
   config: DriverConfig = {},
+  options: { readonly failure?: FailureSemantics } = {},
 ): SimContext {
   const storage = createStorage(shape.disks);
   // A driver that canonicalises paths resolves the world's symlinks like realpath would.
-  return { model, config: { ...config, path_aliases: storage.aliasTable() }, shape, storage };
+  return { model, failure: options.failure ?? model.failure,
+    config: { ...config, path_aliases: storage.aliasTable() }, shape, storage };
 }

@@ -5,6 +5,7 @@
  */
 import type { EventObject } from 'xstate';
 import type { ActorState } from '../../machines/interned.ts';
+import type { CompletedCall } from './lock-calls.ts';
 import type {
   DiskState,
   HostState,
@@ -33,6 +34,7 @@ export interface ActorTransition {
 }
 
 const NO_NOTES: readonly string[] = Object.freeze([]);
+const NO_CALLS: readonly CompletedCall[] = Object.freeze([]);
 
 /**
  * The step's working copy. Each array is copied from the world the first time the step touches
@@ -49,6 +51,8 @@ export class Draft {
   /** Notes for the trace: what happened inside the step that the step itself does not say
    * (allocated by the first note: most steps have none). */
   notes: readonly string[] = NO_NOTES;
+  /** The lock calls that completed in this step, in order (allocated by the first). */
+  lockCalls: readonly CompletedCall[] = NO_CALLS;
   /** Notifications for domain actors, processed in order (XState's mailbox, in miniature). */
   readonly inbox: { vm: number; host: number; event: { type: string } }[] = [];
   /** Events delivered to statecharts in this step, in order; null unless observed. */
@@ -145,6 +149,11 @@ export class Draft {
 
   note(text: string): void {
     this.notes = [...this.notes, text];
+  }
+
+  completed(call: CompletedCall): void {
+    if (this.lockCalls === NO_CALLS) this.lockCalls = [call];
+    else (this.lockCalls as CompletedCall[]).push(call);
   }
 
   /**

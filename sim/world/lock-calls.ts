@@ -1,24 +1,32 @@
 /**
- * Completing a lock call in flight: the call reaches the lock service (the driver's pure model)
- * atomically, and its result goes back to the domain that invoked it — unless the domain has
- * moved on (an orphaned call still takes effect; libvirtd just drops the answer).
+ * Completing a lock call in flight: the call is one lock operation as libvirt makes it — a fresh
+ * manager context (`api/operation.ts`) whose invoked driver call reaches the lock service (the
+ * driver's pure model) atomically — and the manager's answer goes back to the domain that
+ * invoked it, unless the domain has moved on (an orphaned call still takes effect; libvirtd just
+ * drops the answer).
  *
- * Failures are choice points. An injected failure names how many of the call's resources took
- * effect before it failed; only counts the driver's declared failure semantics admit are ever
- * chosen (`admissibleEffects`).
+ * Failures are choice points. An injected failure names which of the call's resources took
+ * effect before it failed; only the subsets the driver's declared outcome set admits are ever
+ * chosen (`drivers/outcomes.ts`). A failure the service returns on its own is recorded with what
+ * it actually affected, for the failure-contract checker.
  */
+import { runOperation, type CallReply, type OperationKind } from '../../api/operation.ts';
 import { errorData, type LockErrorData } from '../../drivers/errors.ts';
-import type { FailureOutcomeSet } from '../../drivers/driver.ts';
+import { admissibleSubsets, allOf, selected, type FailureOutcomeSet } from '../../drivers/outcomes.ts';
+import type { DomainParams } from '../../drivers/params.ts';
+import type { ResourceSpec } from '../../drivers/resources.ts';
 import type { ServiceReply } from '../../drivers/service.ts';
-import type { Outcome, OutcomeFault } from '../steps.ts';
+import type { ManagedResource } from '../../machines/manager.machine.ts';
+import { affectedForm, affectedMask, type AffectedResources, type Outcome, type OutcomeFault } from '../steps.ts';
 import { commandProc, notifyDomain, toSpec } from './actors.ts';
 import { doneEvent, errorEvent } from './events.ts';
 import type { SimContext } from './context.ts';
 import type { Draft } from './draft.ts';
+import { memo } from './memo.ts';
 import { listId, memoCall } from './service-memo.ts';
-import type { PendingCall } from './types.ts';
+import type { DiskUse, PendingCall, VmDefinition } from './types.ts';
 
-export type CallKind = 'register' | 'acquire' | 'release' | 'inquire';
+export type CallKind = OperationKind;
 
 const KIND_OF_SRC: Readonly<Record<string, CallKind>> = {
   registerOwner: 'register',
@@ -35,36 +43,59 @@ export function callKind(call: PendingCall): CallKind {
   return kind;
 }
 
-/** The number of resources an effect count ranges over (registration counts as one). */
+/** The number of resources a call's outcome ranges over (registration counts as one). */
 export function effectSize(call: PendingCall): number {
   return callKind(call) === 'register' ? 1 : call.disks.length;
 }
 
-/** Effect counts a failure may leave behind under a declared outcome set, for n resources. */
-export function admissibleEffects(set: FailureOutcomeSet, n: number): number[] {
-  switch (set) {
-    case 'nothing':
-      return [0];
-    case 'all-or-nothing':
-      return n === 0 ? [0] : [0, n];
-    case 'prefix':
-    case 'any-subset':
-      return [...Array(n + 1).keys()];
-  }
+/** A lock call that completed in a step: what checkers and timelines may read of it. */
+export interface CompletedCall {
+  readonly call: PendingCall;
+  readonly kind: CallKind;
+  /** Which of its resources the call was let take effect (all, unless a failure was injected). */
+  readonly mask: number;
+  /** An outcome fault failed it (rather than the service's own answer). */
+  readonly injected: boolean;
+  /** What the manager answered libvirtd. */
+  readonly answer: CallReply;
+  /** What the manager believed of each resource when the call settled. */
+  readonly beliefs: readonly ManagedResource['belief'][];
+  /**
+   * For a failure the service returned on its own (no failure injected): the service state
+   * before and after the call, for checkers to judge what it actually did. Null otherwise.
+   */
+  readonly natural: { readonly before: unknown; readonly after: unknown } | null;
 }
 
+const outcomeForms = new Map<string, readonly AffectedResources[]>();
+
 /** The failing outcomes a fault class offers for a call, within what the driver admits. */
-export function failureOutcomes(ctx: SimContext, call: PendingCall, fault: OutcomeFault): number[] {
+export function failureOutcomes(ctx: SimContext, call: PendingCall, fault: OutcomeFault):
+  readonly AffectedResources[] {
   const kind = callKind(call);
-  const n = effectSize(call);
   if (fault === 'release-fails') {
-    return kind === 'release' ? admissibleEffects(ctx.model.failure.release, n) : [];
+    return kind === 'release' ? formsOf(ctx.failure.release, effectSize(call), fault) : [];
   }
   if (kind !== 'acquire' && kind !== 'register') return [];
-  const admissible = admissibleEffects(ctx.model.failure.acquire, n);
-  return fault === 'acquire-fails'
-    ? admissible.filter((k) => k === 0 || k === n)
-    : admissible.filter((k) => k > 0 && k < n);
+  return formsOf(ctx.failure.acquire, effectSize(call), fault);
+}
+
+/** The admissible subsets a fault class stands for, in their written form (memoised). */
+function formsOf(set: FailureOutcomeSet, n: number, fault: OutcomeFault): readonly AffectedResources[] {
+  return memo(outcomeForms, `${set}/${n}/${fault}`, () => {
+    const all = allOf(n);
+    const wanted = fault === 'release-fails' ? () => true
+      : fault === 'acquire-fails' ? (mask: number) => mask === 0 || mask === all
+        : (mask: number) => mask !== 0 && mask !== all;
+    return admissibleSubsets(set, n).filter(wanted).map(affectedForm);
+  });
+}
+
+/** Whether an injected failure's effect is one the fault class offers for the call. */
+export function isOfferedOutcome(ctx: SimContext, call: PendingCall, fault: OutcomeFault,
+  effect: AffectedResources): boolean {
+  const mask = affectedMask(effect);
+  return failureOutcomes(ctx, call, fault).some((form) => affectedMask(form) === mask);
 }
 
 /** The index of the oldest pending call of `invoke` for vm@host, or -1. */
@@ -87,8 +118,8 @@ export function completeCall(
   const call = d.pending[at]!;
   d.pending.splice(at, 1);
   if (outcome.type === 'fail') d.faults += 1;
-  const result = perform(ctx, d, call, outcome);
-  if (callKind(call) === 'register' && result.ok) {
+  const answer = perform(ctx, d, call, outcome);
+  if (callKind(call) === 'register' && answer.ok) {
     const proc = d.procByPid(call.pid);
     if (proc) commandProc(d, proc, 'process.exec');
   }
@@ -96,40 +127,58 @@ export function completeCall(
     d.note(`${call.src} of vm${vm}@h${host} completed after libvirtd stopped waiting`);
     return true;
   }
-  notifyDomain(d, vm, host, result.ok
-    ? doneEvent(call.invoke, result.output) : errorEvent(call.invoke, result.error));
+  notifyDomain(d, vm, host, answer.ok
+    ? doneEvent(call.invoke, answer.output) : errorEvent(call.invoke, answer.error));
   return true;
 }
 
-type CallResult = { ok: true; output: string | null } | { ok: false; error: LockErrorData };
-
-/** Applies a call (or, for a failure, the prefix that took effect) to the lock service. */
-export function perform(ctx: SimContext, d: Draft, call: PendingCall, outcome: Outcome): CallResult {
-  const effect = outcome.type === 'ok' ? effectSize(call) : outcome.effect;
-  const reply = apply(ctx, d, call, effect);
-  if (outcome.type === 'fail') {
-    return { ok: false, error: injected(outcome.fault, effect, effectSize(call)) };
-  }
-  return reply.ok ? { ok: true, output: reply.value } : { ok: false, error: reply.error };
+/**
+ * Makes a call as one lock operation: a fresh manager context whose driver call applies the
+ * call (or, for an injected failure, the subset that took effect) to the lock service.
+ */
+export function perform(ctx: SimContext, d: Draft, call: PendingCall, outcome: Outcome): CallReply {
+  const kind = callKind(call);
+  const mask = outcome.type === 'ok' ? allOf(effectSize(call)) : affectedMask(outcome.effect);
+  let natural: { before: unknown; reply: ServiceReply<unknown, string | null> } | null = null;
+  const { answer, beliefs } = runOperation({
+    kind,
+    params: paramsOf(d.vms[call.vm]!.definition, call.vm),
+    resources: specsOf(call.disks),
+    lockState: call.lockState,
+    failure: ctx.failure,
+  }, () => {
+    const before = d.service;
+    const reply = apply(ctx, d, call, kind, mask);
+    if (outcome.type === 'fail') {
+      return { ok: false, error: injected(outcome.fault, mask, effectSize(call)) };
+    }
+    if (reply.ok) return { ok: true, output: reply.value };
+    natural = { before, reply };
+    return { ok: false, error: reply.error };
+  });
+  const failed = natural as { before: unknown; reply: ServiceReply<unknown, string | null> } | null;
+  d.completed({ call, kind, mask, injected: outcome.type === 'fail', answer, beliefs,
+    natural: failed ? { before: failed.before, after: failed.reply.state } : null });
+  return answer;
 }
 
-function apply(ctx: SimContext, d: Draft, call: PendingCall, effect: number) {
-  const kind = callKind(call);
-  const key = `${kind}\u0000${call.pid}\u0000${call.host}\u0000${effect}\u0000` +
+function apply(ctx: SimContext, d: Draft, call: PendingCall, kind: CallKind, mask: number) {
+  const key = `${kind}\u0000${call.pid}\u0000${call.host}\u0000${mask}\u0000` +
     `${listId(call.disks)}\u0000${call.lockState ?? '\u0001'}`;
-  const reply = memoCall(ctx, d.service, key, () => callService(ctx, d.service, call, kind, effect));
+  const reply = memoCall(ctx, d.service, key, () => callService(ctx, d.service, call, kind, mask));
   d.service = reply.state;
   return reply;
 }
 
-function callService(ctx: SimContext, service: unknown, call: PendingCall, kind: CallKind,
-  effect: number): ServiceReply<unknown, string | null> {
+/** The model's answer to a call on the resources `mask` selects (registration is bit 0). */
+export function callService(ctx: SimContext, service: unknown, call: PendingCall, kind: CallKind,
+  mask: number): ServiceReply<unknown, string | null> {
   const owner = { pid: call.pid, host: call.host };
-  const resources = call.disks.slice(0, effect).map(toSpec);
-  const request = { owner, resources, lockState: call.lockState };
+  const request = { owner, resources: selected(call.disks, mask).map(toSpec),
+    lockState: call.lockState };
   switch (kind) {
     case 'register':
-      return effect > 0 ? ctx.model.register(service, owner, { restrict: true })
+      return mask & 1 ? ctx.model.register(service, owner, { restrict: true })
         : { ok: true, state: service, value: null };
     case 'acquire':
       return ctx.model.acquire(service, request);
@@ -140,7 +189,29 @@ function callService(ctx: SimContext, service: unknown, call: PendingCall, kind:
   }
 }
 
-function injected(fault: OutcomeFault, effect: number, n: number): LockErrorData {
-  return errorData('RPC',
-    `injected ${fault}: the call failed after ${effect} of ${n} resource(s) took effect`);
+function injected(fault: OutcomeFault, mask: number, n: number): LockErrorData {
+  const form = affectedForm(mask);
+  const which = typeof form === 'number' ? `${form} of ${n}`
+    : `resources #${form.join(', #')} of ${n}`;
+  return errorData('RPC', `injected ${fault}: the call failed after ${which} resource(s) took effect`);
+}
+
+const paramsByDefinition = new WeakMap<VmDefinition, DomainParams>();
+
+/**
+ * The domain parameters a lock operation of VM `vm` passes to `new`: id, uuid and name, one
+ * object per definition. The pid stays out of the statecharts (it is the service's business),
+ * so that contexts, and the engine's memo of them, stay bounded over a run.
+ */
+function paramsOf(definition: VmDefinition, vm: number): DomainParams {
+  return memo(paramsByDefinition, definition, () => ({ id: vm + 1,
+    uuid: `00000000-0000-4000-8000-${(vm + 1).toString(16).padStart(12, '0')}`,
+    name: definition.name }));
+}
+
+const specLists = new WeakMap<readonly DiskUse[], readonly ResourceSpec[]>();
+
+/** The disks of a call as resource specs, one list object per disk-use list object. */
+function specsOf(uses: readonly DiskUse[]): readonly ResourceSpec[] {
+  return memo(specLists, uses, () => uses.map(toSpec));
 }

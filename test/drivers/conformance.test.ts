@@ -9,6 +9,8 @@ import { CHECKS } from '../../drivers/conformance/checks.ts';
 import { formatResults, runCheck, runConformance } from '../../drivers/conformance/run.ts';
 import { createModelDriver } from '../../drivers/model/driver.ts';
 import { createNopDriver } from '../../drivers/nop/driver.ts';
+import { createServiceDriver } from '../../drivers/service-driver.ts';
+import { findCanary } from '../../sim/canaries/canaries.ts';
 
 const LOCKSPACE = { file_lockspace_dir: '/var/lib/libvirt/lockd/files' };
 
@@ -68,6 +70,26 @@ describe('the conformance suite', () => {
       expect(lines.filter((line) => line.startsWith('FAIL'))).toHaveLength(NOP_FAILS.length);
       expect(lines.find((line) => line.includes('exclusive-excludes-exclusive')))
         .toContain('B exclusive while A holds it: expected RESOURCE_BUSY, but it succeeded');
+    });
+  });
+
+  describe('on drivers whose failures leave more than they declare', () => {
+    const run = (name: string, id: string) => runCheck(serviceHarness(() =>
+      createServiceDriver(findCanary(name)!.model)), CHECKS.find((check) => check.id === id)!);
+
+    it("fails one that declares 'all-or-nothing' and keeps one of two resources", async () => {
+      const result = await run('canary-all-or-nothing-keeps-prefix',
+        'failed-acquire-matches-declared-outcomes');
+      expect(result.verdict).toBe('fail');
+      expect(result.detail).toBe("B's acquire of x, y failed (y is A's), but it affected " +
+        "resource #0 of 2, which 'all-or-nothing' does not admit (a failure affects none or all)");
+    });
+
+    it("fails one that declares 'nothing' and releases what came before the failure", async () => {
+      const result = await run('canary-nothing-keeps-prefix',
+        'failed-release-matches-declared-outcomes');
+      expect(result.verdict).toBe('fail');
+      expect(result.detail).toMatch(/affected resource #0 of 3, which 'nothing' does not admit/);
     });
   });
 });

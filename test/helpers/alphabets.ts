@@ -88,6 +88,8 @@ const RESOURCE_EVENTS: AnyEventObject[] = [
   { type: 'resource.releaseFailed' },
   { type: 'resource.resolve', held: true },
   { type: 'resource.resolve', held: false },
+  ...(['declared', 'held', 'released', 'unknown'] as const)
+    .map((belief) => ({ type: 'resource.restore', belief })),
 ];
 
 const PROCESS_EVENTS: AnyEventObject[] = ['start', 'exec', 'cont', 'stop', 'exit', 'crash', 'kill']

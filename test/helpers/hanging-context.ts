@@ -7,7 +7,7 @@ import type { AnyEventObject } from 'xstate';
 import { ManagedContext } from '../../api/context.ts';
 import type { Supervisor } from '../../api/supervisor.ts';
 import { createNopDriver } from '../../drivers/nop/driver.ts';
-import type { ManagerEvent, ManagerInput } from '../../machines/manager.machine.ts';
+import { UNDEFINED_FAILURE, type ManagerEvent, type ManagerInput } from '../../machines/manager.machine.ts';
 
 const never = (): Promise<never> => new Promise<never>(() => {});
 
@@ -20,8 +20,9 @@ const stuckSupervisor: Supervisor = {
 };
 
 export function hangingContext(input: ManagerInput): ManagedContext {
-  return new ManagedContext({ driver: createNopDriver(), objects: never, input,
-    supervisor: stuckSupervisor });
+  // The failure semantics of a pure walk (the default input), not nop's own.
+  return new ManagedContext({ driver: createNopDriver(), objects: never,
+    input: { failure: UNDEFINED_FAILURE, ...input }, supervisor: stuckSupervisor });
 }
 
 /** Sends the events one by one, invoke results included, as the runtime itself would. */

@@ -4,7 +4,7 @@
  * (the value and the context that matters). Children are never started, so the walk is pure.
  */
 import type { AnyEventObject, AnyMachineSnapshot, AnyStateMachine, AnyStateNode } from 'xstate';
-import { createStepper } from '../../machines/stepper.ts';
+import { createStepper } from '../../machines/xstate-internals.ts';
 
 export interface Outcome {
   readonly event: AnyEventObject;

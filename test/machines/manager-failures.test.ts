@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { managerMachine } from '../../machines/manager.machine.ts';
 import { DRIVER_FAILURE } from '../helpers/alphabets.ts';
 import { sent, spawned } from '../helpers/actions.ts';
-import { DISK_A, ev, hotpluggedRfc, initial, run, runningRfc } from '../helpers/manager-steps.ts';
+import { DISK_A, ev, hotpluggedRfc, initial, PARAMS, run, runningRfc } from '../helpers/manager-steps.ts';
 
 const beliefs = (snapshot: ReturnType<typeof initial>) =>
   Object.fromEntries(snapshot.context.resources.map((r) => [r.spec.name, r.belief]));
@@ -86,6 +86,26 @@ describe('the manager machine after failed calls', () => {
     const { snapshot } = run(failed, ev.acquire(), ev.done('acquireResources'));
     expect(snapshot.context.lastError).toBeNull();
     expect(beliefs(snapshot)).toEqual({ [DISK_A.name]: 'held' });
+  });
+
+  it('believes nothing changed after failures of a driver that declares they have no effect', () => {
+    const nothing = { params: PARAMS, failure: { acquire: 'nothing', release: 'nothing' } } as const;
+    const acquiring = run(initial(nothing), ev.add(), ev.start, ev.done('registerOwner')).snapshot;
+    const failedAcquire = run(acquiring, ev.fail('acquireResources'));
+    expect(beliefs(failedAcquire.snapshot)).toEqual({ [DISK_A.name]: 'declared' });
+    expect(sent(failedAcquire.actions)).toEqual(['resource.0 ← resource.restore']);
+    const running = run(failedAcquire.snapshot, ev.acquire(), ev.done('acquireResources')).snapshot;
+    const failedRelease = run(running, ev.release, ev.fail('releaseResources')).snapshot;
+    expect(beliefs(failedRelease)).toEqual({ [DISK_A.name]: 'held' });
+  });
+
+  it('believes unknown only what the declared outcome set lets a failure touch', () => {
+    for (const set of ['all-or-nothing', 'prefix', 'any-subset'] as const) {
+      const input = { params: PARAMS, failure: { acquire: set, release: set } };
+      const acquiring = run(initial(input), ev.add(), ev.start, ev.done('registerOwner')).snapshot;
+      expect(beliefs(run(acquiring, ev.fail('acquireResources')).snapshot))
+        .toEqual({ [DISK_A.name]: 'unknown' });
+    }
   });
 
   it('accepts no second lock call while a release is in flight', () => {

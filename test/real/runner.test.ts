@@ -40,6 +40,20 @@ describe('real mode against a model backend', () => {
     });
   }
 
+  it("holds a real driver's own failures to its declared outcome set (contract findings)",
+    async () => {
+      const canary = CANARIES.find((c) => c.name === 'canary-nothing-keeps-prefix')!;
+      let contract: { message: string } | undefined;
+      for (let seed = 1; seed <= 12 && !contract; seed++) {
+        const result = await runReal({
+          backend: modelBackend(canary.model as LockServiceModel<unknown>, model),
+          source: { kind: 'random', seed, steps: 1500, faults: [] },
+        });
+        contract = result.findings.find((finding) => finding.kind === 'contract');
+      }
+      expect(contract?.message).toMatch(/failed on its own \(RESOURCE_BUSY\), but it affected .*'nothing' does not admit/);
+    });
+
   it('replays a trace step by step', async () => {
     const backend = modelBackend(model);
     const steps = [

@@ -12,12 +12,14 @@
  * - the owner's own connection closing, the guest's own calls, host crash, image probe,
  *   libvirtd restart.
  */
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, expect, it } from 'vitest';
-import { LockdClient } from '../../drivers/lockd/client.ts';
 import { neutralOwner } from '../../drivers/lockd/owners.ts';
+import { encodeCall } from '../../drivers/lockd/protocol.ts';
 import { lockdBackend } from '../../real/lockd-backend.ts';
 import { runReal } from '../../real/runner.ts';
 import { readTraceFile } from '../../sim/trace/reader.ts';
@@ -29,6 +31,8 @@ afterEach(releaseBackends);
 const traces = mkdtempSync(join(tmpdir(), 'lockchart-real-lockd-traces-'));
 afterAll(() => rmSync(traces, { recursive: true, force: true }));
 
+/** Trials of the re-exec race: see the test for the measured hit rate behind this bound. */
+const REEXEC_RACE_TRIES = Number(process.env['LOCKCHART_RACE_TRIES'] ?? 12);
 const one = { hosts: 1, vms: 2, disks: 2 };
 const two = { hosts: 2, vms: 2, disks: 2 };
 const code = (reply: { ok: boolean; code?: string }) => (reply.ok ? 'ok' : reply.code);
@@ -127,20 +131,31 @@ describeVirtlockd('lockd real mode: faults on the real daemon', () => {
     async () => {
       const backend = await backendFor(one);
       const daemon = backend.daemonOf(0);
-      const exits: Array<string | null> = [];
-      for (let trial = 0; trial < 10 && !exits.includes('9'); trial++) {
-        let connecting: Promise<LockdClient> | null = null;
-        const outcome = await daemon.reexec({ beforeSignal: () => {
-          connecting = LockdClient.connect(daemon.socketPath,
-            { register: neutralOwner('lockchart-race', 7), timeoutMs: 1_000 });
-          connecting.catch(() => {});
-        } }).then(() => 'kept', () => String(daemon.lastExit?.code ?? null));
-        await (await (connecting! as Promise<LockdClient>).catch(() => null))?.close();
-        exits.push(outcome);
+      // With the daemon held by SIGSTOP, the connection completes in the kernel and its first
+      // write (REGISTER) waits unread; SIGUSR1 is pending when the daemon resumes. It then
+      // accepts the connection and handles the signal in one turn of its loop, usually before
+      // the REGISTER is processed. Not always — measured 58 of 60 trials on a quiet machine,
+      // 168 of 200 with both cores busy — so the test repeats until the exit is seen. With a
+      // hit rate of at least 0.79 (the lower 95% bound under load), 12 tries miss with
+      // probability 0.21^12 < 1e-8.
+      const outcomes: string[] = [];
+      while (outcomes.length < REEXEC_RACE_TRIES && !outcomes.includes('9')) {
+        let raw: Socket | null = null;
+        outcomes.push(await daemon.reexec({ whileStopped: async () => {
+          raw = createConnection({ path: daemon.socketPath });
+          raw.on('error', () => {});
+          await once(raw, 'connect');
+          const register = encodeCall(0, { procedure: 'REGISTER',
+            owner: neutralOwner('lockchart-race', 7), flags: 0 });
+          await new Promise<void>((resolve, reject) =>
+            raw!.write(register, (error) => (error ? reject(error) : resolve())));
+        } }).then(() => 'kept', () => String(daemon.lastExit?.code ?? null)));
+        (raw as Socket | null)?.destroy();
         if (!daemon.running) await daemon.restart();
       }
-      console.log('re-execs raced by a connect + REGISTER:', exits);
-      expect(exits).toContain('9');
+      console.log(`re-execs raced by a connect + REGISTER: exit 9 after ${outcomes.length} ` +
+        `tr${outcomes.length === 1 ? 'y' : 'ies'} (${outcomes.join(', ')})`);
+      expect(outcomes).toContain('9');
     });
 
   it('reaches one lock through every spelling of a path, on one host and across hosts',

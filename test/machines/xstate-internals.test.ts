@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { CATALOG } from '../../machines/catalog.ts';
-import { createStepper } from '../../machines/stepper.ts';
+import { createStepper } from '../../machines/xstate-internals.ts';
 import { walkSpec } from '../helpers/alphabets.ts';
 import { canArrive } from '../helpers/walk.ts';
 

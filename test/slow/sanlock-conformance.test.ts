@@ -1,0 +1,30 @@
+/**
+ * The whole conformance suite against the real sanlock daemon, with libvirt's automatic disk
+ * leases: real owner processes that register themselves, libvirtd's side acquiring on their
+ * behalf, the real daemon deciding. Then the same suite on a second "host" (another daemon, the
+ * same lease directory, another host_id), whose leases must exclude the first host's.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CHECKS } from '../../drivers/conformance/checks.ts';
+import { runConformance } from '../../drivers/conformance/run.ts';
+import type { SanlockDaemon } from '../../drivers/sanlock/daemon.ts';
+import { sanlockHarness } from '../../drivers/sanlock/harness.ts';
+import { describeSanlock, SanlockScratch } from './sanlock-support.ts';
+
+const scratch = new SanlockScratch();
+let daemon: SanlockDaemon;
+let leaseDir: string;
+beforeAll(async () => {
+  daemon = await scratch.daemon();
+  leaseDir = scratch.dir('lc-leases-');
+});
+afterAll(() => scratch.release());
+
+describeSanlock('sanlock conformance against the real daemon', () => {
+  it('passes every check', async () => {
+    const results = await runConformance(sanlockHarness({ socket: daemon.socketPath, leaseDir,
+      hostId: 1 }));
+    expect(results.map((result) => result.id)).toEqual(CHECKS.map((check) => check.id));
+    expect(results.filter((result) => result.verdict !== 'pass')).toEqual([]);
+  });
+});
