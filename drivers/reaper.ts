@@ -2,7 +2,8 @@
  * The reaper: what a run starts must not outlive it even when it is killed with SIGKILL, when
  * no handler of its own runs (`exit-cleanup.ts` covers every other end). The first time a
  * process registers something to clean up, it starts a small detached process
- * (`reaper-main.mjs`) holding the read end of a pipe from it, and writes each registration —
+ * (`reaper-main.mjs`, through a launcher, so that it is no child of this one) holding the read
+ * end of a pipe from it, and writes each registration —
  * a process (pid and start time) or a path — to a journal file, one line per change, with one
  * write(2) each. When this process dies, for whatever reason, the kernel closes the pipe; the
  * reaper reads end of file, SIGKILLs the processes still listed (if the pid still names the
@@ -11,7 +12,8 @@
  * This is the parent-death signal Linux gives only through prctl(PR_SET_PDEATHSIG), which Node
  * cannot call, made portable: it also covers programs lockchart cannot change (virtlockd).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,8 +26,15 @@ export type Leftover =
 
 const MAIN = fileURLToPath(new URL('./reaper-main.mjs', import.meta.url));
 
+/** Starts the reaper with the launcher's stdin (the pipe from the run), then exits. */
+const LAUNCHER = `
+const [main, journal] = process.argv.slice(1);
+require('node:child_process').spawn(process.execPath, [main, journal],
+  { detached: true, stdio: ['inherit', 'ignore', 'ignore'] }).unref();`;
+
 interface Reaper {
-  readonly child: ChildProcess;
+  /** The write end of the reaper's pipe, held (and so open) for this process's life. */
+  readonly pipe: Writable;
   readonly journal: string;
   readonly fd: number;
 }
@@ -42,15 +51,22 @@ function start(): Reaper | null {
   } catch {
     return null;
   }
-  const child = spawn(process.execPath, [MAIN, journal], {
+  // Started through a launcher that exits at once, so the reaper is nobody's child here: it is
+  // no descendant of this process (tests count those), and nothing waits for it.
+  const child = spawn(process.execPath, ['-e', LAUNCHER, MAIN, journal], {
     detached: true, stdio: ['pipe', 'ignore', 'ignore'],
   });
   child.on('error', () => {});
-  child.stdin!.on('error', () => {});
-  // Neither the reaper nor its pipe keeps this process alive.
+  const pipe = child.stdin!;
+  pipe.on('error', () => {});
+  // Node destroys a child's stdin when the child exits; the launcher exits at once, and the
+  // pipe must stay open as long as this process lives: take it away from the child object.
+  (child as { stdin: Writable | null }).stdin = null;
+  (child.stdio as unknown as (Writable | null)[])[0] = null;
+  // Neither the launcher nor the pipe keeps this process alive.
   child.unref();
-  (child.stdin as unknown as { unref(): void }).unref();
-  return { child, journal, fd };
+  (pipe as unknown as { unref(): void }).unref();
+  return { pipe, journal, fd };
 }
 
 function write(line: string): void {
@@ -78,11 +94,6 @@ export function reapIfOrphaned(leftover: Leftover): () => void {
     forgotten = true;
     write(`-${id}`);
   };
-}
-
-/** For tests: the reaper's pid and journal, if one was started. */
-export function reaperInfo(): { pid: number; journal: string } | null {
-  return reaper ? { pid: reaper.child.pid!, journal: reaper.journal } : null;
 }
 
 /** At a normal exit nothing is left: the journal goes now (the reaper then finds none). */
