@@ -8,10 +8,11 @@ import { SHAPE_LIMITS } from '../../sim/trace/reader.ts';
 import { FileSink } from '../../sim/trace/writer.ts';
 import { integerOption, parse } from '../args.ts';
 import { CliError, type Command } from '../command.ts';
-import { driverOption, faultsOption, positiveOption } from '../sim-options.ts';
+import { driverOption, faultsOption, offerOption, positiveOption } from '../sim-options.ts';
 import { EXIT_LIVENESS, EXIT_SAFETY } from './sim.ts';
 import { EXIT_INTERRUPTED, runInterruptibly } from '../interrupt.ts';
 import { checkOutputFile } from '../output-path.ts';
+import { driverFlag } from '../../drivers/registry/offer.ts';
 
 /** The default workload budget: small enough to exhaust 2 × 2 × 2 with two faults quickly. */
 export const DEFAULT_WORKLOAD = 4;
@@ -100,7 +101,8 @@ export const exploreCommand: Command = {
         finding.steps, finding.violation.kind, new FileSink(values.trace));
     }
     const summary = { options, result, ms, heapBytes: process.memoryUsage().heapUsed,
-      ...(values.trace && finding ? { trace: values.trace } : {}) };
+      ...(values.trace && finding ? { trace: values.trace } : {}),
+      replayFlag: driverFlag(await offerOption(values.driver)) };
     if (values.json) io.out(JSON.stringify(exploreJson(summary)));
     else for (const line of formatExplore(summary)) io.out(line);
     if (values.trace && !finding && !values.json) {

@@ -39,6 +39,14 @@ describe('the service-model example (atomic-table)', () => {
     expect(shrink.out).toContain(`(lockchart replay ${shrunk} --driver ${MODEL})`);
   });
 
+  it('explores exhaustively; the counterexample replays with the --driver it prints', async () => {
+    const trace = join(dir, 'explored.jsonl');
+    const run = await cli('explore', '--driver', MODEL, '--faults', 'daemon-crash', '--trace', trace);
+    expect(run.code).toBe(129);
+    expect(run.out).toContain(`(lockchart replay ${trace} --driver ${MODEL})`);
+    expect((await cli('replay', trace, '--driver', MODEL)).code).toBe(0);
+  });
+
   it('runs in the matrix, whose replay commands name the module', async () => {
     const traces = join(dir, 'matrix-model');
     const run = await cli('matrix', '--drivers', MODEL, '--faults', 'none,daemon-crash',
