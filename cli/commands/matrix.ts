@@ -65,9 +65,10 @@ export const matrixCommand: Command = {
     '  --shard    run only every n-th cell (i/n), for CI matrices; join with `lockchart merge`',
     '  --traces   where shrunk counterexamples are written (default ./lockchart-traces)',
     '  --out      also write the JSON report to FILE (checked before the run starts)',
-    'Ctrl-C stops the run and prints the cells finished so far (exit 130).',
     '  --exhaustive  explore each cell exhaustively instead (lockchart explore): exact state',
     `             counts; default ${exhaustiveDefaults()}`,
+    '',
+    'Ctrl-C stops the run and prints the cells finished so far (exit 130).',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parse(argv, {
@@ -82,6 +83,9 @@ export const matrixCommand: Command = {
     }, 'matrix');
     if (positionals.length > 0) throw new CliError(`matrix: unexpected argument '${positionals[0]}'`);
     if (values.json && values.markdown) throw new CliError('choose one of --json and --markdown');
+    const traceDir = values.traces ?? 'lockchart-traces';
+    checkOutputDirectory(traceDir, '--traces');
+    if (values.out !== undefined) checkOutputFile(values.out, '--out');
     const defaults = defaultDrivers({
       canaries: values.canaries === true, real: !values.exhaustive && values['no-real'] !== true,
     });
@@ -93,9 +97,6 @@ export const matrixCommand: Command = {
     if (shard === null) throw new CliError(`--shard must be i/n with 1 ≤ i ≤ n, got '${values.shard}'`);
     const shape = shapeOption(values.shape);
     const exhaustive = values.exhaustive ? exhaustiveOption(values, shape) : undefined;
-    const traceDir = values.traces ?? 'lockchart-traces';
-    checkOutputDirectory(traceDir, '--traces');
-    if (values.out !== undefined) checkOutputFile(values.out, '--out');
     const options = {
       drivers, columns,
       seeds: positiveOption(values.seeds, 'seeds', DEFAULT_SEEDS, 100_000),
@@ -129,10 +130,11 @@ export const matrixCommand: Command = {
       io.out(report.cells.length > 0 ? formatText(report) : 'no cell finished');
       const pending = matrixSpecs(options).filter((spec) => !report.cells.some((cell) =>
         cell.driver === (spec.label ?? spec.driver) && cell.fault === spec.fault));
-      const prefixes = pending.filter((spec) => spec.real).flatMap((spec) => {
-        const trace = realTracePath(spec, spec.firstSeed);
-        return trace && existsSync(trace) ? [trace] : [];
-      });
+      const prefixes = pending.filter((spec) => spec.real).flatMap((spec) =>
+        [...Array(options.real.seeds).keys()].flatMap((k) => {
+          const trace = realTracePath(spec, spec.firstSeed + k);
+          return trace && existsSync(trace) ? [trace] : [];
+        }));
       io.err(`lockchart: matrix interrupted (SIGINT): ${report.cells.length} of ` +
         `${report.cells.length + pending.length} cells done (above); shrunk traces so far are in ` +
         `${traceDir}` + (prefixes.length > 0 ? `; the interrupted real cell's trace so far (a ` +
