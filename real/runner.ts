@@ -148,7 +148,8 @@ export async function runReal(options: RealRunOptions): Promise<RealRunResult> {
   } finally {
     await backend.teardown();
   }
-  session.end({ findings: run.findings });
+  // A run stopped midway has no verdict to record: its trace stays the prefix it is.
+  if (!options.signal?.aborted) session.end({ findings: run.findings });
   options.sink?.close();
   return { steps: session.count, findings: run.findings, violation: session.violation,
     liveness: session.liveness, definitions };
