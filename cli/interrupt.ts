@@ -38,12 +38,13 @@ export function runInterruptibly<T>(work: () => T): Interruptible<T> {
 }
 
 /**
- * Calls `onInterrupt` at the first SIGINT while `body` runs (asynchronous work: the thread is
- * free to take the signal). The body decides how to stop; the listener is removed after it.
+ * Calls `onInterrupt` at SIGINT while `body` runs (asynchronous work: the thread is free to take
+ * the signal). The body decides how to stop; the listener stays until it has, so that a second
+ * Ctrl-C does not kill a run that is ending in order, and is removed after it.
  */
 export async function withInterrupt<T>(onInterrupt: () => void, body: () => Promise<T>): Promise<T> {
   const listener = () => onInterrupt();
-  process.once('SIGINT', listener);
+  process.on('SIGINT', listener);
   try {
     return await body();
   } finally {

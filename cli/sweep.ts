@@ -13,6 +13,7 @@ import type { FaultName } from '../sim/faults/catalog.ts';
 import type { WorldShape } from '../sim/world/shape.ts';
 import { shellWord } from '../drivers/registry/offer.ts';
 import type { CommandIo } from './command.ts';
+import { withInterrupt } from './interrupt.ts';
 import { progress } from './progress.ts';
 
 export interface SweepOptions {
@@ -74,16 +75,14 @@ export async function sweep(options: SweepOptions, io: CommandIo): Promise<Sweep
   const specs = chunks(options);
   const label = options.label ?? options.driver;
   const abort = new AbortController();
-  const onInterrupt = () => abort.abort();
-  process.once('SIGINT', onInterrupt);
   const bar = progress(io, 'sweep');
   let results;
   try {
-    results = await runCells(specs, { workers: options.workers, signal: abort.signal,
+    results = await withInterrupt(() => abort.abort(), () => runCells(specs, {
+      workers: options.workers, signal: abort.signal,
       onResult: (cell, done, total) => bar.update(done, total,
-        cell.verdict === 'violated' ? `seed ${cell.seed}: ${cell.invariant}` : `${cell.seeds} seeds safe`) });
+        cell.verdict === 'violated' ? `seed ${cell.seed}: ${cell.invariant}` : `${cell.seeds} seeds safe`) }));
   } finally {
-    process.removeListener('SIGINT', onInterrupt);
     bar.done();
   }
   const cells = results.filter((cell): cell is CellResult => cell !== undefined);

@@ -80,12 +80,14 @@ function install(): void {
   });
   for (const signal of SIGNALS) {
     const handler = (): void => {
+      // Someone else handles the signal (a command that stops gracefully on Ctrl-C): it ends
+      // the run in order, and the cleanups run at its exit. Killing everything now would pull
+      // the processes and files out from under that orderly end.
+      if (!onlyCleanupsListen(signal)) return;
       runCleanups();
       // With only cleanups listening we replaced the default action (exit): restore, re-raise.
-      if (onlyCleanupsListen(signal)) {
-        process.removeListener(signal, handler);
-        process.kill(process.pid, signal);
-      }
+      process.removeListener(signal, handler);
+      process.kill(process.pid, signal);
     };
     process.on(signal, Object.assign(handler, { [CLEANUP_HANDLER]: true }));
   }

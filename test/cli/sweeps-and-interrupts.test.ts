@@ -105,9 +105,22 @@ describe('SIGINT', () => {
       },
     });
     expect(run.out).toMatch(/^driver +fault +verdict/);
-    expect(run.out).toMatch(/\nnop +none +VIOLATED/);
+    expect(run.out).toMatch(/^nop +[a-z-]+ +VIOLATED/m);
     expect(run.err).toMatch(new RegExp(`lockchart: matrix interrupted \\(SIGINT\\): \\d+ of 28 cells ` +
       `done \\(above\\); shrunk traces so far are in ${traces}`));
     expect(run.code).toBe(130);
+  }, 120_000);
+
+  it('matrix: an interrupted real cell leaves its trace so far, which replays', async () => {
+    const traces = join(dir, 'real-traces');
+    const trace = join(traces, 'ofd-none-seed1.trace.jsonl');
+    const run = await interrupted(['matrix', '--drivers', 'ofd', '--faults', 'none',
+      '--real-steps', '100000', '--traces', traces],
+    () => existsSync(trace) && readFileSync(trace, 'utf8').split('\n').length > 40);
+    expect(run.err).toContain(`the interrupted real cell's trace so far (a valid prefix): ${trace}`);
+    expect(run.code).toBe(130);
+    const replay = await cli('replay', trace);
+    expect(replay.out).toMatch(/no end record/);
+    expect(replay.code).toBe(0);
   }, 120_000);
 });
