@@ -21,7 +21,9 @@ async function realOffer(spec: string): Promise<DriverOffer> {
     return await resolveDriver(spec);
   } catch (error) {
     if (error instanceof DriverLoadError) {
-      throw new CliError(`${error.message.replace(/^unknown driver/, 'real mode has no driver')}`);
+      throw new CliError(/^unknown driver/.test(error.message)
+        ? `real mode has no driver '${spec}' (real drivers: ${realDriverNames().join(', ')}; or ` +
+          'a module exporting createDriver)' : error.message);
     }
     throw error;
   }
