@@ -24,7 +24,7 @@ import { pluginDriverProblem } from './check-driver.ts';
 import { checkModel } from './check-model.ts';
 import { configProblem } from './config-check.ts';
 import { guardDriver } from './driver-guard.ts';
-import { DriverLoadError } from './errors.ts';
+import { DriverLoadError, ModelCallError } from './errors.ts';
 import { guardModel } from './model-guard.ts';
 import type { DriverOffer, ModelOffer } from './offer.ts';
 
@@ -130,8 +130,11 @@ function modelOf(spec: string, candidate: unknown, config: DriverConfig, what: s
   try {
     model.initial(config);
   } catch (error) {
+    // A refusal is a LockError from `initial`; anything else (a throw, garbage) the guard names.
+    const reason = error instanceof ModelCallError ? `initial ${error.problem}`
+      : (error as Error).message;
     throw new DriverLoadError(`driver module '${spec}': ${what} refuses the configuration: ` +
-      `${(error as Error).message}`);
+      reason);
   }
   return model;
 }
