@@ -42,12 +42,23 @@ interface Reaper {
 let reaper: Reaper | null | undefined;
 let nextId = 1;
 
-function start(): Reaper | null {
+/**
+ * Starts the reaper now, if it is not running yet. Call it before making something the reaper
+ * must know of: the thing is then registered a moment after it exists, with one write(2),
+ * instead of after a process start.
+ */
+export function ensureReaper(): void {
+  if (reaper === undefined) reaper = start('');
+}
+
+/** Starts the reaper with `first` already in its journal: nothing is left unlisted meanwhile. */
+function start(first: string): Reaper | null {
   if (process.env['LOCKCHART_NO_REAPER'] === '1') return null;
   const journal = join(tmpdir(), `lockchart-reaper-${process.pid}-${Date.now().toString(36)}`);
   let fd: number;
   try {
     fd = openSync(journal, 'a', 0o600);
+    if (first !== '') writeSync(fd, first);
   } catch {
     return null;
   }
@@ -70,7 +81,10 @@ function start(): Reaper | null {
 }
 
 function write(line: string): void {
-  if (reaper === undefined) reaper = start();
+  if (reaper === undefined) {
+    reaper = start(`${line}\n`);
+    return;
+  }
   if (reaper === null) return;
   try {
     writeSync(reaper.fd, `${line}\n`);

@@ -29,7 +29,7 @@ import { lockError, type LockError } from '../errors.ts';
 import { LockdClient } from './client.ts';
 import { cleanupOnExit, killQuietly } from '../exit-cleanup.ts';
 import { identify } from '../kernel/process-identity.ts';
-import { reapIfOrphaned } from '../reaper.ts';
+import { ensureReaper, reapIfOrphaned } from '../reaper.ts';
 import { neutralOwner } from './owners.ts';
 import { raceTimeout } from './race-timeout.ts';
 import { watchStateFileConsumed, withReexecLock } from './reexec-lock.ts';
@@ -87,6 +87,7 @@ export class VirtlockdDaemon {
   /** Starts a daemon in a new temp dir and waits until it answers. */
   static async start(options: VirtlockdOptions = {}): Promise<VirtlockdDaemon> {
     // Short: the socket path inside must fit a sockaddr_un (SOCKET_PATH_MAX).
+    ensureReaper();
     const dir = mkdtempSync(join(options.parentDir ?? tmpdir(), 'virtlockd-'));
     const daemon = new VirtlockdDaemon(dir, options);
     daemon.disposeCleanup = cleanupOnExit(() => daemon.killNow(), { path: dir });

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { trackPath } from './cleanup.ts';
+import { ensureReaper } from '../reaper.ts';
 
 const require = createRequire(import.meta.url);
 const SUPERVISOR_MAIN = fileURLToPath(new URL('./supervisor-main.ts', import.meta.url));
@@ -57,6 +58,7 @@ function bundle(): ProgramCommand | null {
   } catch {
     return null;
   }
+  ensureReaper();
   const dir = mkdtempSync(join(tmpdir(), 'lockchart-supervisor-'));
   trackPath(dir);
   const outfile = join(dir, 'supervisor.mjs');
