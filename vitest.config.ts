@@ -8,7 +8,8 @@ export default defineConfig({
     pool: 'forks',
     setupFiles: ['test/setup.ts'],
     globalSetup: ['test/leak-guard.ts'],
-    testTimeout: 30_000,
+    // A hang guard, not a speed: heavy explorer tests take 10–35 s on a busy 2-core machine.
+    testTimeout: 120_000,
     hookTimeout: 30_000,
   },
 });

@@ -7,7 +7,8 @@ export default defineConfig({
     pool: 'forks',
     setupFiles: ['test/setup.ts'],
     globalSetup: ['test/leak-guard.ts'],
-    testTimeout: 120_000,
+    // A hang guard, not a speed: real-daemon sweeps take 30–130 s on a busy 2-core machine.
+    testTimeout: 300_000,
     hookTimeout: 60_000,
     fileParallelism: false,
   },

@@ -21,6 +21,7 @@ import { checkFlags, LOCK_MANAGER_VERSION, RfcObjectType } from '../drivers/flag
 import { missingParams, validateParam, type DomainParams, type ParamValue } from '../drivers/params.ts';
 import { validateResource, type ResourceSpec } from '../drivers/resources.ts';
 import type { ManagerEvent } from '../machines/manager.machine.ts';
+import { ManagerIn } from '../machines/states.ts';
 import { freshObjects } from './bind.ts';
 import { ManagedContext, type ManagerSnapshot } from './context.ts';
 import type { HostRecord } from './host.ts';
@@ -197,7 +198,7 @@ export class RfcLockManager {
       throw lockError('INVALID_ARG', `releaseResource: '${resource.name}' was acquired ` +
         `${declared.spec.mode}, not ${resource.mode}`, { operation: 'releaseResource' });
     }
-    if (!declared && this.snapshot.status === 'active' && this.snapshot.matches('started')) {
+    if (!declared && this.snapshot.status === 'active' && ManagerIn.started(this.context.host.state)) {
       throw lockError('INVALID_ARG', `releaseResource: '${resource.name}' is not held by this ` +
         'manager', { operation: 'releaseResource', resource: resource.name });
     }

@@ -13,7 +13,7 @@ import { EXHAUSTIVE_DEFAULTS } from '../matrix/exhaustive.ts';
 import { resolveSimDriver } from '../sim/drivers/registry.ts';
 import { explore, type ExploreOptions, type ExploreResult } from '../sim/explorer/explore.ts';
 import { bytesPerState } from '../sim/explorer/format.ts';
-import { FAULT_NAMES, type FaultName } from '../sim/faults/catalog.ts';
+import { FAULT_NAMES, type FaultName } from '../sim/faults/index.ts';
 import { atLeast, atMost, type BenchFigure } from './harness.ts';
 
 interface Timed {

@@ -14,7 +14,7 @@ import { bundleOwnerProgram } from '../real/lockd-owner-entry.ts';
 import { SpawnGate } from '../real/lockd-owner-pool.ts';
 import { createLockdWorld } from '../real/lockd-world.ts';
 import { runReal } from '../real/runner.ts';
-import { FAULT_NAMES, type FaultName } from '../sim/faults/catalog.ts';
+import { FAULT_NAMES, type FaultName } from '../sim/faults/index.ts';
 import { atLeast, type BenchFigure } from './harness.ts';
 
 const STEPS = 400;

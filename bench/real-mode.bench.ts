@@ -11,7 +11,7 @@ import type { RealBackend } from '../real/backend.ts';
 import { kernelBackend, type KernelDriverName } from '../real/kernel-backend.ts';
 import { SupervisorPool } from '../real/kernel-pool.ts';
 import { runReal } from '../real/runner.ts';
-import type { FaultName } from '../sim/faults/catalog.ts';
+import type { FaultName } from '../sim/faults/index.ts';
 import { atLeast, type BenchFigure } from './harness.ts';
 
 const FAULTS: readonly FaultName[] = ['process-crash', 'process-kill', 'acquire-fails',

@@ -1,5 +1,5 @@
 /** Option parsing shared by the simulator commands: drivers, faults, shapes, seeds. */
-import { parseFaults, type FaultName } from '../sim/faults/catalog.ts';
+import { parseFaults, type FaultName } from '../sim/faults/index.ts';
 import {
   DriverLoadError,
   resolveDriver,

@@ -9,7 +9,7 @@
 import { runCells } from '../matrix/pool.ts';
 import type { CellResult, CellSpec } from '../matrix/cell.ts';
 import type { InvariantId } from '../sim/checkers/index.ts';
-import type { FaultName } from '../sim/faults/catalog.ts';
+import type { FaultName } from '../sim/faults/index.ts';
 import type { WorldShape } from '../sim/world/shape.ts';
 import { shellWord } from '../drivers/registry/offer.ts';
 import type { CommandIo } from './command.ts';

@@ -36,11 +36,15 @@ function inState(machine: AnyStateMachine, path: string): StatePredicate {
 
 /** libvirtd's view of one VM (`domain.machine.ts`). */
 export const DomainIn = {
+  defined: inState(domainMachine, 'defined'),
   shutoff: inState(domainMachine, 'shutoff'),
   starting: inState(domainMachine, 'starting'),
+  booting: inState(domainMachine, 'booting'),
   active: inState(domainMachine, 'active'),
   vcpusRunning: inState(domainMachine, 'active.vcpus.running'),
   vcpusPaused: inState(domainMachine, 'active.vcpus.paused'),
+  vcpusPausing: inState(domainMachine, 'active.vcpus.pausing'),
+  vcpusResuming: inState(domainMachine, 'active.vcpus.resuming'),
   devicesIdle: inState(domainMachine, 'active.devices.idle'),
   destroying: inState(domainMachine, 'destroying'),
   outgoing: inState(domainMachine, 'outgoing'),
@@ -62,6 +66,7 @@ const processRunning = inState(processMachine, 'alive.running');
 
 /** The QEMU stand-in (`process.machine.ts`). */
 export const ProcessIn = {
+  notStarted: inState(processMachine, 'notStarted'),
   starting: inState(processMachine, 'alive.starting'),
   paused: processPaused,
   running: processRunning,
@@ -71,6 +76,7 @@ export const ProcessIn = {
 
 /** One lock-manager context (`manager.machine.ts`). */
 export const ManagerIn = {
+  started: inState(managerMachine, 'started'),
   freed: inState(managerMachine, 'freed'),
   locksRunning: inState(managerMachine, 'started.locks.running'),
   locksPaused: inState(managerMachine, 'started.locks.paused'),

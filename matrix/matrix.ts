@@ -4,7 +4,7 @@
  * and the command that replays it. `--shard i/n` runs every n-th cell so CI matrices and
  * Kubernetes Indexed Jobs can split the work; `merge` joins the JSON reports again.
  */
-import { FAULT_NAMES } from '../sim/faults/catalog.ts';
+import { FAULT_NAMES } from '../sim/faults/index.ts';
 import type { WorldShape } from '../sim/world/shape.ts';
 import type { CellResult, CellSpec, Column } from './cell.ts';
 import type { ExhaustiveSpec } from './exhaustive.ts';

@@ -11,7 +11,7 @@
 import type { DriverConfig, FailureSemantics } from '../drivers/driver.ts';
 import type { LockErrorCode } from '../drivers/errors.ts';
 import type { LockServiceModel } from '../drivers/service.ts';
-import type { FaultName } from '../sim/faults/catalog.ts';
+import type { FaultName } from '../sim/faults/index.ts';
 import type { WorldShape } from '../sim/world/shape.ts';
 import type { DiskUse } from '../sim/world/types.ts';
 

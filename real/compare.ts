@@ -8,7 +8,7 @@ import { diskGrants } from '../sim/checkers/grants.ts';
 import type { SimContext } from '../sim/world/context.ts';
 import type { DiskUse, World } from '../sim/world/types.ts';
 import type { ObservedLock, RealReply, RealWrite } from './backend.ts';
-import type { Expected } from './mirror.ts';
+import type { Expected } from '../sim/real-actions.ts';
 
 export type FindingKind = 'outcome' | 'locks' | 'process' | 'records' | 'contract';
 

@@ -15,7 +15,7 @@ import { lockdModel } from '../drivers/model/lockd-model.ts';
 import { OFD_FAILURE } from '../drivers/ofd/driver.ts';
 import { POSIX_FAILURE } from '../drivers/posix/failure.ts';
 import type { LockServiceModel } from '../drivers/service.ts';
-import type { FaultName } from '../sim/faults/catalog.ts';
+import type { FaultName } from '../sim/faults/index.ts';
 import type { DiskUse } from '../sim/world/types.ts';
 import type { ObservedLock, RealReply } from './backend.ts';
 import { inProcessHost, type HostLocks, type KernelDriverName } from './kernel-hosts.ts';

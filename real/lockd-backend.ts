@@ -18,7 +18,7 @@ import { LOCKD_FAILURE, lockdModel } from '../drivers/model/lockd-model.ts';
 import type { LockServiceModel } from '../drivers/service.ts';
 import type { VirtlockdDaemon } from '../drivers/lockd/daemon.ts';
 import type { OwnerProcess } from '../drivers/lockd/owner.ts';
-import { FAULT_NAMES } from '../sim/faults/catalog.ts';
+import { FAULT_NAMES } from '../sim/faults/index.ts';
 import type { WorldShape } from '../sim/world/shape.ts';
 import type { DiskUse } from '../sim/world/types.ts';
 import type { CallOptions, LockCallKind, ObservedLock, RealBackend, RealReply, RealWrite }

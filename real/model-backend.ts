@@ -7,7 +7,7 @@
  */
 import type { DriverConfig } from '../drivers/driver.ts';
 import type { LockServiceModel, ServiceReply } from '../drivers/service.ts';
-import { FAULT_NAMES } from '../sim/faults/catalog.ts';
+import { FAULT_NAMES } from '../sim/faults/index.ts';
 import { toSpec } from '../sim/world/actors.ts';
 import { createStorage, type Storage } from '../sim/world/storage.ts';
 import type { WorldShape } from '../sim/world/shape.ts';

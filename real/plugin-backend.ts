@@ -21,7 +21,7 @@
  */
 import type { FailureSemantics } from '../drivers/driver.ts';
 import type { DriverImplementation, ModelOffer } from '../drivers/registry/offer.ts';
-import type { FaultName } from '../sim/faults/catalog.ts';
+import type { FaultName } from '../sim/faults/index.ts';
 import type { RealReply } from './backend.ts';
 import type { HostLocks } from './kernel-hosts.ts';
 import { pluginHost } from './plugin-host.ts';

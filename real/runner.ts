@@ -10,24 +10,25 @@
  */
 import { DriverCallError } from '../drivers/registry/errors.ts';
 import type { Violation } from '../sim/checkers/index.ts';
-import type { FaultName } from '../sim/faults/catalog.ts';
+import type { FaultName } from '../sim/faults/index.ts';
 import { Prng } from '../sim/prng.ts';
 import { traceHeader } from '../sim/run/random.ts';
 import { Session, type SessionObserver } from '../sim/run/session.ts';
 import { chooseStep } from '../sim/scheduler.ts';
-import { describeStep, type Step } from '../sim/steps.ts';
+import { describeStep, mirrorStep } from '../sim/steps/index.ts';
+import type { Step } from '../sim/steps.ts';
 import { drawSwarm, type Swarm } from '../sim/swarm.ts';
 import type { TraceHeader } from '../sim/trace/format.ts';
 import type { TraceSink } from '../sim/trace/writer.ts';
 import { createContext } from '../sim/world/context.ts';
-import { enabledSteps } from '../sim/world/enabled.ts';
+import { enabledSteps } from '../sim/steps/index.ts';
 import { createWorld } from '../sim/world/setup.ts';
 import { DEFAULT_SHAPE, drawDefinitions, type WorldShape } from '../sim/world/shape.ts';
 import type { VmDefinition } from '../sim/world/types.ts';
 import { callKind } from '../sim/world/lock-calls.ts';
 import type { LockCallKind, RealBackend, RealWrite } from './backend.ts';
 import { compareFailure, compareLocks, compareRecords, compareReply, type Finding } from './compare.ts';
-import { mirrorStep, type RealAction } from './mirror.ts';
+import type { RealAction } from '../sim/real-actions.ts';
 
 export class RealModeError extends Error {
   override readonly name = 'RealModeError';
@@ -76,7 +77,9 @@ function checkFaults(backend: RealBackend, faults: readonly FaultName[]): void {
 export const REAL_FAULT_RATE_FLOOR = 0.05;
 
 function realSwarm(swarm: Swarm): Swarm {
-  return { ...swarm, faultRate: Math.max(swarm.faultRate, REAL_FAULT_RATE_FLOOR) };
+  const faultRates = Object.fromEntries(Object.entries(swarm.faultRates)
+    .map(([fault, rate]) => [fault, Math.max(rate, REAL_FAULT_RATE_FLOOR)]));
+  return { ...swarm, faultRates };
 }
 
 /** How much rarer real mode makes VM starts and destroys (see `chooseRealStep`). */
@@ -108,8 +111,8 @@ export async function runReal(options: RealRunOptions): Promise<RealRunResult> {
   const prng = source.kind === 'random' ? new Prng(source.seed) : null;
   const definitions = source.kind === 'trace' ? source.header.definitions
     : drawDefinitions(shape, ctx.storage, prng!);
-  const swarm = prng ? realSwarm(drawSwarm(prng)) : null;
   const faults = source.kind === 'trace' ? source.header.faults : source.faults;
+  const swarm = prng ? realSwarm(drawSwarm(prng, faults)) : null;
   checkFaults(backend, faults);
   const session = new Session(ctx, createWorld(ctx, definitions), {
     ...(options.sink ? { sink: options.sink } : {}),

@@ -16,7 +16,7 @@ import type { DriverConfig, FailureSemantics } from '../drivers/driver.ts';
 import type { ResourceSpec } from '../drivers/resources.ts';
 import type { LockServiceModel } from '../drivers/service.ts';
 import { readRecords } from '../drivers/supervisor/records.ts';
-import type { FaultName } from '../sim/faults/catalog.ts';
+import type { FaultName } from '../sim/faults/index.ts';
 import type { WorldShape } from '../sim/world/shape.ts';
 import type { DiskUse } from '../sim/world/types.ts';
 import type { LockCallKind, ObservedLock, RealBackend, RealReply, RealWrite } from './backend.ts';

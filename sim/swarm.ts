@@ -1,16 +1,19 @@
 /**
- * Swarm testing: every seed draws its own fault rate and its own mix of workload steps, so a
- * sweep covers long-and-calm and short-and-violent runs alike (TigerBeetle's `options_swarm`).
- * The parameters are printed with the seed and stored in the trace header.
+ * Swarm testing: every seed draws its own policy — a probability per fault class that is
+ * switched on, and its own mix of workload steps — so a sweep covers long-and-calm and
+ * short-and-violent runs alike, and runs where one fault class dominates another
+ * (TigerBeetle's `options_swarm`, which draws each fault's probability per seed). The parameters
+ * are printed with the seed and stored in the trace header.
  */
+import type { FaultName } from './faults/index.ts';
 import type { Prng } from './prng.ts';
 import type { Step } from './steps.ts';
 
 export type StepKind = Step['kind'];
 
 export interface Swarm {
-  /** Probability per step that an enabled fault strikes. */
-  readonly faultRate: number;
+  /** Per fault class switched on: the probability per step that it strikes, when it can. */
+  readonly faultRates: Readonly<Partial<Record<FaultName, number>>>;
   /** Relative weight of each kind of non-fault step. */
   readonly weights: Readonly<Record<Exclude<StepKind, 'fault'>, number>>;
 }
@@ -28,16 +31,22 @@ const BASE_WEIGHTS: Swarm['weights'] = {
   'rogue-call': 0.2,
 };
 
-export function drawSwarm(prng: Prng): Swarm {
-  const faultRate = 0.003 * Math.pow(0.1 / 0.003, prng.float());
+/** Fault rates are drawn log-uniformly between these, per class and per seed. */
+export const FAULT_RATE_RANGE = [0.003, 0.1] as const;
+
+export function drawSwarm(prng: Prng, faults: readonly FaultName[]): Swarm {
   const weights = {} as Record<keyof Swarm['weights'], number>;
   for (const [kind, base] of Object.entries(BASE_WEIGHTS) as [keyof Swarm['weights'], number][]) {
     weights[kind] = base * Math.pow(2, prng.float() * 3 - 1.5);
   }
-  return { faultRate, weights };
+  const [low, high] = FAULT_RATE_RANGE;
+  const faultRates: Partial<Record<FaultName, number>> = {};
+  for (const fault of faults) faultRates[fault] = low * Math.pow(high / low, prng.float());
+  return { faultRates, weights };
 }
 
 export function describeSwarm(swarm: Swarm): string {
+  const rates = Object.entries(swarm.faultRates).map(([fault, rate]) => `${fault}=${rate.toFixed(4)}`);
   const weights = Object.entries(swarm.weights).map(([kind, w]) => `${kind}=${w.toFixed(2)}`);
-  return `fault-rate=${swarm.faultRate.toFixed(4)} ${weights.join(' ')}`;
+  return `${rates.length > 0 ? `faults: ${rates.join(' ')}; ` : ''}steps: ${weights.join(' ')}`;
 }

@@ -2,7 +2,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { CANARIES } from '../../sim/canaries/canaries.ts';
 import { BUILTIN_DRIVERS } from '../../sim/drivers/registry.ts';
-import { FAULT_NAMES } from '../../sim/faults/catalog.ts';
+import { FAULT_NAMES } from '../../sim/faults/index.ts';
 import type { Column } from '../../matrix/cell.ts';
 import { formatMarkdown, formatText, toJson } from '../../matrix/format.ts';
 import {

@@ -1,7 +1,7 @@
 /** `lockchart shrink FILE`: cut a failing trace down to a minimal one. */
 import { replayLenient } from '../../sim/run/replay.ts';
 import { shrinkSteps } from '../../sim/run/shrink.ts';
-import { describeStep } from '../../sim/steps.ts';
+import { describeStep } from '../../sim/steps/index.ts';
 import { FileSink } from '../../sim/trace/writer.ts';
 import { parse } from '../args.ts';
 import { CliError, type Command } from '../command.ts';

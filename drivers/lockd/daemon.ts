@@ -182,9 +182,11 @@ export class VirtlockdDaemon {
       } finally {
         state.close();
       }
+      // Each probe may wait for the rest of the deadline: a daemon slowed down by load (or
+      // flooded by a client) answers late, and a late answer is an answer.
       const deadline = Date.now() + timeoutMs;
       while (this.running && Date.now() < deadline) {
-        if (await this.answers(500)) return;
+        if (await this.answers(Math.max(500, deadline - Date.now()))) return;
         await sleep(5);
       }
       if (this.running) throw lockError('OPERATION_TIMEOUT', `virtlockd ${pid} did not come back`);

@@ -6,7 +6,7 @@
  */
 import type { InvariantId, Violation } from '../checkers/index.ts';
 import type { SimDriver } from '../drivers/registry.ts';
-import type { FaultName } from '../faults/catalog.ts';
+import type { FaultName } from '../faults/index.ts';
 import { traceHeader } from '../run/random.ts';
 import { Session } from '../run/session.ts';
 import type { Step } from '../steps.ts';
@@ -17,7 +17,8 @@ import type { SimContext } from '../world/context.ts';
 import { createWorld } from '../world/setup.ts';
 import type { WorldShape } from '../world/shape.ts';
 import type { VmDefinition, World } from '../world/types.ts';
-import { budgetLeft, isWorkload, successorSteps, type PathBudgets } from './successors.ts';
+import { isWorkload } from '../steps/index.ts';
+import { budgetLeft, successorSteps, type PathBudgets } from './successors.ts';
 
 /** The steps named by successor indices, from `root` on (generated within `budgets`, as the
  * explorer generated them). */

@@ -9,7 +9,7 @@ import { stateNodes, statePath } from '../../machines/catalog.ts';
 import { domainMachine } from '../../machines/domain.machine.ts';
 import { eventKey, type ActorState } from '../../machines/interned.ts';
 import { processMachine } from '../../machines/process.machine.ts';
-import type { FaultName } from '../faults/catalog.ts';
+import type { FaultName } from '../faults/index.ts';
 import { faultOf, type Step } from '../steps.ts';
 import type { ActorTransition } from '../world/draft.ts';
 import type { World } from '../world/types.ts';

@@ -17,9 +17,10 @@ import { EXPLORING_STEP, markStep } from '../../drivers/registry/call-slot.ts';
 import { selectCheckers } from '../run/session.ts';
 import type { Checker, InvariantId, Violation } from '../checkers/index.ts';
 import type { SimDriver } from '../drivers/registry.ts';
-import type { FaultName } from '../faults/catalog.ts';
+import type { FaultName } from '../faults/index.ts';
 import { isFault, type Step } from '../steps.ts';
 import { applyStep } from '../world/apply.ts';
+import { isWorkload } from '../steps/index.ts';
 import type { CompletedCall } from '../world/lock-calls.ts';
 import { createContext, type SimContext } from '../world/context.ts';
 import { createWorld } from '../world/setup.ts';
@@ -34,7 +35,6 @@ import { ServiceInterner } from './service-interner.ts';
 import {
   budgetLeft,
   isQuiescent,
-  isWorkload,
   successorSteps,
   type PathBudgets,
 } from './successors.ts';

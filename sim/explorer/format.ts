@@ -3,7 +3,7 @@
  * caller measures time and heap), the verdicts, coverage with what was never reached, and the
  * breakdown of the state space.
  */
-import { describeStep } from '../steps.ts';
+import { describeStep } from '../steps/index.ts';
 import type { CoverageCount, CoverageReport } from './coverage.ts';
 import type { ExploreOptions, ExploreResult, Finding } from './explore.ts';
 

@@ -1,50 +1,16 @@
 /**
  * Every step the explorer takes from a world: every step `enabledSteps` lists — workload,
  * environment, each fault, each admissible failure outcome of each call in flight — and, for
- * the two faults whose effect depends on calls in flight, every choice vector: which replies a
- * daemon re-exec lost, which calls a dying libvirtd had already sent (2^k each; `enabledSteps`
- * lists them all-false and random mode draws the bits).
+ * the faults whose effect depends on calls in flight, every choice vector their module offers
+ * (which replies a daemon re-exec lost, which calls a dying libvirtd had already sent: 2^k each;
+ * `enabledSteps` lists them at their default and random mode draws them).
  */
-import type { FaultName } from '../faults/catalog.ts';
+import type { FaultName } from '../faults/index.ts';
+import { choicesOf, enabledSteps, hasChoices } from '../steps/index.ts';
 import type { Step } from '../steps.ts';
 import type { SimContext } from '../world/context.ts';
-import { enabledSteps } from '../world/enabled.ts';
+
 import type { World } from '../world/types.ts';
-
-/**
- * Whether a step counts against the workload budget: what users ask of libvirt and what guests
- * do. A migration is one operation: its first phase counts, the protocol's later phases (each
- * taken at most once per migration) do not.
- */
-export function isWorkload(step: Step): boolean {
-  switch (step.kind) {
-    case 'migrate':
-      return step.phase === 'begin';
-    case 'call':
-    case 'attach':
-    case 'detach':
-    case 'guest-pause':
-    case 'rogue-call':
-      return true;
-    default:
-      return false;
-  }
-}
-
-const vectors: boolean[][][] = [];
-
-/** All 2^k boolean vectors of length k, in binary order (all-false first). */
-function choiceVectors(k: number): readonly (readonly boolean[])[] {
-  let list = vectors[k];
-  if (!list) {
-    list = [];
-    for (let bits = 0; bits < 1 << k; bits++) {
-      list.push([...Array(k).keys()].map((i) => ((bits >> i) & 1) === 1));
-    }
-    vectors[k] = list;
-  }
-  return list;
-}
 
 const NO_FAULTS: ReadonlySet<FaultName> = new Set();
 
@@ -78,19 +44,8 @@ export function successorSteps(ctx: SimContext, world: World, faults: ReadonlySe
   left: BudgetLeft = UNSPENT): Step[] {
   const steps = enabledSteps(ctx, world,
     { faults: left.faults ? faults : NO_FAULTS, noWorkload: !left.workload });
-  if (!left.faults) return steps;
-  if (!faults.has('daemon-reexec') && !faults.has('libvirtd-restart')) return steps;
-  const out: Step[] = [];
-  for (const step of steps) {
-    if (step.kind === 'fault' && step.fault === 'daemon-reexec') {
-      for (const lost of choiceVectors(step.lost.length)) out.push({ ...step, lost });
-    } else if (step.kind === 'fault' && step.fault === 'libvirtd-restart') {
-      for (const applied of choiceVectors(step.applied.length)) out.push({ ...step, applied });
-    } else {
-      out.push(step);
-    }
-  }
-  return out;
+  if (!left.faults || !steps.some(hasChoices)) return steps;
+  return steps.flatMap((step) => (hasChoices(step) ? choicesOf(step) : [step]));
 }
 
 /** Nothing is in flight: no call pending, no timer armed, no process dying. Only the workload

@@ -4,7 +4,7 @@
  * the step budget or the first violation, then a heal phase and the liveness check.
  */
 import type { InvariantId, Violation } from '../checkers/index.ts';
-import type { FaultName } from '../faults/catalog.ts';
+import type { FaultName } from '../faults/index.ts';
 import { MODEL_VERSION } from '../model-version.ts';
 import { Prng } from '../prng.ts';
 import { chooseStep } from '../scheduler.ts';
@@ -13,7 +13,7 @@ import type { TraceHeader } from '../trace/format.ts';
 import type { TraceSink } from '../trace/writer.ts';
 import type { SimDriver } from '../drivers/registry.ts';
 import { createContext } from '../world/context.ts';
-import { enabledSteps } from '../world/enabled.ts';
+import { enabledSteps } from '../steps/index.ts';
 import { createWorld } from '../world/setup.ts';
 import { DEFAULT_SHAPE, drawDefinitions, type WorldShape } from '../world/shape.ts';
 import type { VmDefinition, World } from '../world/types.ts';
@@ -66,7 +66,7 @@ export function runRandom(options: RandomRunOptions): RandomRunResult {
   const ctx = createContext(options.driver.model, shape, options.driver.config);
   const prng = new Prng(options.seed);
   const definitions = drawDefinitions(shape, ctx.storage, prng);
-  const swarm = drawSwarm(prng);
+  const swarm = drawSwarm(prng, options.faults);
   const session = new Session(ctx, createWorld(ctx, definitions), {
     ...(options.invariants ? { invariants: options.invariants } : {}),
     ...(options.sink ? { sink: options.sink } : {}),

@@ -11,7 +11,7 @@ import type { Trace, TraceHeader } from '../trace/format.ts';
 import type { TraceSink } from '../trace/writer.ts';
 import type { SimDriver } from '../drivers/registry.ts';
 import { createContext, type SimContext } from '../world/context.ts';
-import { digestWorld } from '../world/digest.ts';
+import { digestWorld } from '../world/fields.ts';
 import { createWorld } from '../world/setup.ts';
 import { Session, type SessionObserver } from './session.ts';
 

@@ -14,8 +14,8 @@ import { applyStep } from '../world/apply.ts';
 import type { CompletedCall } from '../world/lock-calls.ts';
 import type { ActorTransition } from '../world/draft.ts';
 import type { SimContext } from '../world/context.ts';
-import { digestWorld } from '../world/digest.ts';
-import { enabledSteps } from '../world/enabled.ts';
+import { digestWorld } from '../world/fields.ts';
+import { enabledSteps } from '../steps/index.ts';
 import type { World } from '../world/types.ts';
 
 export interface SessionOptions {

@@ -31,7 +31,10 @@ import type { LockMode } from '../../drivers/flags.ts';
 import { INVARIANT_IDS, type InvariantId } from '../checkers/index.ts';
 import type { Step } from '../steps.ts';
 import { SHAPE_LIMITS } from '../trace/reader.ts';
-import { StepError, validateStep } from '../trace/validate-step.ts';
+import { FAULT_NAMES } from '../faults/index.ts';
+import { faultStatement, readStep as validateStep, stepStatement } from '../steps/index.ts';
+import type { ScenarioWords } from '../steps/module.ts';
+import { StepError } from '../steps/read.ts';
 import { createStorage } from '../world/storage.ts';
 import { configProblem } from '../../drivers/registry/config-check.ts';
 import type { DiskUse, VmDefinition } from '../world/types.ts';
@@ -261,75 +264,50 @@ function effectArg(word: string | undefined): number | number[] {
   return fail(`bad failure effect '${word ?? ''}': a count N, or the resources as #i,#j`);
 }
 
-function yesNo(word: string | undefined, key: string): boolean[] {
+function flags(word: string | undefined, key: string): boolean[] {
   if (word === undefined) return [];
   const [name, list] = word.split('=');
   if (name !== key || list === undefined) fail(`expected ${key}=yes,no,…`);
   return list.split(',').map((v) => (v === 'yes' ? true : v === 'no' ? false : fail(`'${v}' is not yes or no`)));
 }
 
-function action(state: State, keyword: string, args: string[]): Action {
-  const step = (value: Record<string, unknown>): Action => ({ type: 'step', step: validateStep(value) });
-  switch (keyword) {
-    case 'start': case 'pause': case 'resume': case 'destroy':
-      return step({ kind: 'call', call: keyword, ...at(state, args[0]) });
-    case 'attach': {
-      const where = at(state, args[0]);
-      const disk = diskArg(state, args[1]);
-      const spare = state.vms[where.vm]!.spares.findIndex(([d]) => d === disk);
-      if (spare < 0) fail(`disk${disk} is not a spare of ${state.vms[where.vm]!.name}`);
-      return step({ kind: 'attach', ...where, spare });
-    }
-    case 'detach':
-    case 'write':
-      return step({ kind: keyword, ...at(state, args[0]), disk: diskArg(state, args[1]) });
-    case 'migrate': {
-      const vm = vmIndex(state, args[0]);
-      return args[1] === 'begin'
-        ? step({ kind: 'migrate', vm, phase: 'begin', to: host(state, args[2]) })
-        : step({ kind: 'migrate', vm, phase: args[1] });
-    }
-    case 'complete':
-      return step({ kind: 'complete', ...at(state, args[0]), invoke: args[1],
-        outcome: args[2] === 'fail' ? { type: 'fail', fault: args[3], effect: effectArg(args[4]) }
-          : args[2] === undefined ? { type: 'ok' }
-            : fail(`expected 'fail FAULT N' (or 'fail FAULT #i,#j') after the call`) });
-    case 'timer':
-      return step({ kind: 'timer', ...at(state, args[0]), id: `xstate.after.${args[1] ?? ''}.domain.destroying` });
-    case 'exit': case 'guest-pause':
-      return step({ kind: keyword, ...at(state, args[0]) });
-    case 'rogue-call':
-      return step({ kind: 'rogue-call', ...at(state, args[0]), op: args[1], disk: diskArg(state, args[2]) });
-    case 'fault':
-      return faultAction(state, args, step);
-    case 'settle':
-      return { type: 'settle' };
-    case 'assert':
-      return { type: 'assert', assertion: assertion(state, args) };
-    default:
-      return fail(`unknown statement '${keyword}'`);
-  }
+/** How statements name things, for the step modules' scenario syntax. */
+function wordsOf(state: State): ScenarioWords {
+  return {
+    at: (word) => at(state, word),
+    vm: (word) => vmIndex(state, word),
+    host: (word) => host(state, word),
+    disk: (word) => diskArg(state, word),
+    spare(vm, disk) {
+      const spare = state.vms[vm]!.spares.findIndex(([d]) => d === disk);
+      if (spare < 0) fail(`disk${disk} is not a spare of ${state.vms[vm]!.name}`);
+      return spare;
+    },
+    flags,
+    effect: effectArg,
+    fail,
+  };
 }
 
-function faultAction(state: State, args: string[], step: (v: Record<string, unknown>) => Action): Action {
-  const [fault, target, extra, spelling] = args;
-  switch (fault) {
-    case 'process-crash': case 'process-kill': case 'external-resume': case 'connection-drop':
-      return step({ kind: 'fault', fault, ...at(state, target) });
-    case 'daemon-crash': case 'host-crash':
-      return step({ kind: 'fault', fault, host: host(state, target) });
-    case 'daemon-reexec':
-      return step({ kind: 'fault', fault, host: host(state, target), lost: yesNo(extra, 'lost') });
-    case 'libvirtd-restart':
-      return step({ kind: 'fault', fault, host: host(state, target), applied: yesNo(extra, 'applied') });
-    case 'path-alias':
-      return step({ kind: 'fault', fault, vm: vmIndex(state, target), disk: diskArg(state, extra),
-        spelling: Number(spelling) });
-    case 'image-probe':
-      return step({ kind: 'fault', fault, host: host(state, target), disk: diskArg(state, extra) });
-    default:
-      return step({ kind: 'fault', fault });
+/** A step statement, read by the step's module (`sim/steps`, `sim/faults`). */
+function action(state: State, keyword: string, args: string[]): Action {
+  const words = wordsOf(state);
+  if (keyword === 'settle') return { type: 'settle' };
+  if (keyword === 'assert') return { type: 'assert', assertion: assertion(state, args) };
+  if (keyword === 'fault') {
+    const [name, ...rest] = args;
+    const syntax = faultStatement(name ?? '');
+    if (!syntax) {
+      fail(`unknown fault ${JSON.stringify(name ?? '')} (fault statements: ${FAULT_NAMES
+        .filter((fault) => faultStatement(fault) !== null).join(', ')})`);
+    }
+    const fields = syntax.parse(name!, rest, words);
+    return { type: 'step', step: validateStep({ ...fields, kind: 'fault', fault: name }) };
   }
+  const statement = stepStatement(keyword);
+  if (!statement) return fail(`unknown statement '${keyword}'`);
+  const fields = statement.syntax.parse(keyword, args, words);
+  return { type: 'step', step: validateStep({ ...fields, kind: statement.kind }) };
 }
 
 function assertion(state: State, args: string[]): Assertion {

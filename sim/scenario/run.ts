@@ -10,7 +10,8 @@ import {
 } from '../drivers/registry.ts';
 import { traceHeader } from '../run/random.ts';
 import { Session } from '../run/session.ts';
-import { describeStep, type Step } from '../steps.ts';
+import { describeStep } from '../steps/index.ts';
+import type { Step } from '../steps.ts';
 import type { TraceSink } from '../trace/writer.ts';
 import { isRunning } from '../world/actors.ts';
 import { createContext } from '../world/context.ts';

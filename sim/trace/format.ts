@@ -5,7 +5,7 @@
  * A crash leaves a replayable prefix: every record is one complete line, written in one call.
  */
 import type { DriverConfig } from '../../drivers/driver.ts';
-import type { FaultName } from '../faults/catalog.ts';
+import type { FaultName } from '../faults/index.ts';
 import type { InvariantId, Violation } from '../checkers/checker.ts';
 import type { Step } from '../steps.ts';
 import type { Swarm } from '../swarm.ts';

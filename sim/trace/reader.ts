@@ -4,13 +4,15 @@
  * a truncated prefix; anything else malformed is an error.
  */
 import { readFileSync } from 'node:fs';
-import { isFaultName } from '../faults/catalog.ts';
+import { isFaultName } from '../faults/index.ts';
 import type { LockMode } from '../../drivers/flags.ts';
 import { createStorage } from '../world/storage.ts';
 import type { DiskUse, VmDefinition } from '../world/types.ts';
 import type { Trace, TraceEnd, TraceHeader, TraceStep } from './format.ts';
 import { TRACE_FORMAT } from './format.ts';
-import { checkStepBounds, StepError, validateStep, type StepBounds } from './validate-step.ts';
+import { readStep as validateStep } from '../steps/index.ts';
+import { StepError } from '../steps/read.ts';
+import { checkStepBounds, type StepBounds } from './step-bounds.ts';
 import { configProblem } from '../../drivers/registry/config-check.ts';
 
 export class TraceError extends Error {

@@ -9,6 +9,7 @@ import type { ResourceSpec } from '../../drivers/resources.ts';
 import type { DomainLockInput } from '../../machines/actors.ts';
 import type { DomainContext, ProcessCommand } from '../../machines/domain.machine.ts';
 import { interpretEffects, type Effect, type EffectHandler } from '../../machines/effects.ts';
+import { ProcessIn } from '../../machines/states.ts';
 import { DOMAIN, PROCESS, type SimContext } from './context.ts';
 import type { Draft } from './draft.ts';
 import { plainEvent } from './events.ts';
@@ -43,7 +44,7 @@ export function domainContext(d: Draft, vm: number, host: number): DomainContext
 }
 
 export function isRunning(proc: Proc): boolean {
-  return proc.actor.leaves[0] === 'alive.running';
+  return ProcessIn.running(proc.actor);
 }
 
 /** Delivers a management call to a domain; false when the domain does not accept it. */

@@ -99,6 +99,11 @@ export class Draft {
     return this.pendingCopy ?? this.from.pending;
   }
 
+  /** The processes as they stand, without copying. */
+  get procsView(): readonly Proc[] {
+    return this.procsCopy ?? this.from.procs;
+  }
+
   /** The disks as they stand, without copying. */
   get disksView(): readonly DiskState[] {
     return this.disksCopy ?? this.from.disks;

@@ -104,6 +104,32 @@ export function findCall(pending: readonly PendingCall[], vm: number, host: numb
   return pending.findIndex((call) => call.vm === vm && call.host === host && call.invoke === invoke);
 }
 
+/** Whether `pending[index]` is the oldest call of its kind for its VM and host: later ones queue
+ * behind it, so only it can complete. */
+export function oldestOfItsKind(pending: readonly PendingCall[], index: number): boolean {
+  const call = pending[index]!;
+  for (let i = 0; i < index; i++) {
+    const other = pending[i]!;
+    if (other.vm === call.vm && other.host === call.host && other.invoke === call.invoke) return false;
+  }
+  return true;
+}
+
+/** In-flight calls served by a host's daemon (libvirtd's and its children's), oldest first. */
+export function callsOn(pending: readonly PendingCall[], host: number): PendingCall[] {
+  return pending.filter((call) => call.host === host);
+}
+
+/** A call in flight fails without reaching the service (the connection died, the reply was
+ * lost): it leaves the world, and libvirtd gets the error unless it stopped waiting. */
+export function failInFlight(d: Draft, call: PendingCall, code: 'RPC' | 'OPERATION_TIMEOUT',
+  message: string): void {
+  d.pending = d.pending.filter((other) => other !== call);
+  if (!call.orphan) {
+    notifyDomain(d, call.vm, call.host, errorEvent(call.invoke, errorData(code, message)));
+  }
+}
+
 /** Completes the oldest pending call of `invoke` for vm@host; false if there is none. */
 export function completeCall(
   ctx: SimContext,

@@ -12,7 +12,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { diskGrants } from '../../sim/checkers/grants.ts';
 import { contextFor, replayStrict } from '../../sim/run/replay.ts';
-import { describeStep, faultOf } from '../../sim/steps.ts';
+import { describeStep } from '../../sim/steps/index.ts';
+import { faultOf } from '../../sim/steps.ts';
 import { readTraceFile } from '../../sim/trace/reader.ts';
 import type { World } from '../../sim/world/types.ts';
 import { activePaths } from '../../viz/active.ts';
@@ -227,11 +228,13 @@ describeBrowser('the report in a headless browser', () => {
       await page.screenshot({ path: join(SHOTS, 'search-vm.png') });
     });
 
-    it('finds the steps that touch a disk: mentions, writes and lock changes', async () => {
+    it('finds the steps that touch a disk: mentions, writes, lock and writer changes', async () => {
       const disk = 1;
       const ctx = contextFor(fixture.trace.header, fixture.driver);
-      const holders = (world: World) => JSON.stringify(diskGrants(ctx, world.service)
-        .filter((g) => g.disk === disk).map((g) => [g.owner, g.host, g.mode]));
+      // The disk's lane: who holds its lock, and which running processes write it.
+      const holders = (world: World) => JSON.stringify([diskGrants(ctx, world.service)
+        .filter((g) => g.disk === disk).map((g) => [g.owner, g.host, g.mode]),
+        world.disks[disk]!.liveWriters.map((w) => w.pid)]);
       const expected = fixture.trace.steps.filter((s) => {
         const changed = s.i === 0 ||
           holders(replayed.worlds[s.i]!) !== holders(replayed.worlds[s.i - 1]!);

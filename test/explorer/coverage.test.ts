@@ -10,7 +10,7 @@ import { processMachine } from '../../machines/process.machine.ts';
 import { resolveSimDriver } from '../../sim/drivers/registry.ts';
 import { inventory, type CoverageCount, type CoverageReport } from '../../sim/explorer/coverage.ts';
 import { explore } from '../../sim/explorer/explore.ts';
-import type { FaultName } from '../../sim/faults/catalog.ts';
+import type { FaultName } from '../../sim/faults/index.ts';
 
 const shape = { hosts: 2, vms: 2, disks: 2 };
 const faults: FaultName[] = ['libvirtd-restart', 'process-crash'];

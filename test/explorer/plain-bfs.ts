@@ -1,17 +1,18 @@
 /**
  * A plain breadth-first search for tests: the same successors as the explorer, deduplicated by
- * the plain key of `world-key.ts` plus the budgets used plus the orders the explorer normalises
+ * the plain key of `sim/world/fields.ts` plus the budgets used plus the orders the explorer normalises
  * (processes, calls across hosts) — no fingerprints, no canonical form, no dominance, and no
  * reliance on the arguments that those orders do not matter. Slow, simple, and independent of
  * the code it checks. Returns the plain keys of the worlds reached.
  */
-import type { FaultName } from '../../sim/faults/catalog.ts';
+import type { FaultName } from '../../sim/faults/index.ts';
 import { isFault } from '../../sim/steps.ts';
-import { isWorkload, successorSteps } from '../../sim/explorer/successors.ts';
+import { successorSteps } from '../../sim/explorer/successors.ts';
+import { isWorkload } from '../../sim/steps/index.ts';
 import { applyStep } from '../../sim/world/apply.ts';
 import type { SimContext } from '../../sim/world/context.ts';
 import type { World } from '../../sim/world/types.ts';
-import { worldKey } from './world-key.ts';
+import { plainKey as worldKey } from '../../sim/world/fields.ts';
 
 /** The orders of processes and of calls in flight, as the world has them. */
 function orders(world: World): string {

@@ -11,7 +11,7 @@ import { resolveSimDriver } from '../../sim/drivers/registry.ts';
 import { domainKey, DROPPED_DOMAIN_FIELDS } from '../../sim/explorer/domain-codes.ts';
 import { explore } from '../../sim/explorer/explore.ts';
 import { inventory } from '../../sim/explorer/coverage.ts';
-import type { FaultName } from '../../sim/faults/catalog.ts';
+import type { FaultName } from '../../sim/faults/index.ts';
 import { DOMAIN } from '../../sim/world/context.ts';
 
 function probes(paths: readonly string[]): EventObject[] {

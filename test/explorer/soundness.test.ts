@@ -8,9 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import { resolveSimDriver } from '../../sim/drivers/registry.ts';
 import { Explorer } from '../../sim/explorer/explore.ts';
-import type { FaultName } from '../../sim/faults/catalog.ts';
+import type { FaultName } from '../../sim/faults/index.ts';
 import { plainReachable } from './plain-bfs.ts';
-import { worldKey } from './world-key.ts';
+import { plainKey as worldKey } from '../../sim/world/fields.ts';
 
 const shape = { hosts: 2, vms: 2, disks: 2 };
 

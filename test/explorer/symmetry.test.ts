@@ -8,13 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { resolveSimDriver } from '../../sim/drivers/registry.ts';
 import { Explorer, explore } from '../../sim/explorer/explore.ts';
 import { symmetryGroup } from '../../sim/explorer/symmetry.ts';
-import type { FaultName } from '../../sim/faults/catalog.ts';
+import type { FaultName } from '../../sim/faults/index.ts';
 import { createStorage } from '../../sim/world/storage.ts';
 import { drawDefinitions, plainDefinitions, type WorldShape } from '../../sim/world/shape.ts';
 import { Prng } from '../../sim/prng.ts';
 import type { World } from '../../sim/world/types.ts';
 import { plainReachable } from './plain-bfs.ts';
-import { worldKey } from './world-key.ts';
+import { plainKey as worldKey } from '../../sim/world/fields.ts';
 
 const CASES: ReadonlyArray<[WorldShape, readonly FaultName[], number, number]> = [
   [{ hosts: 2, vms: 2, disks: 2 }, ['libvirtd-restart', 'process-crash'], 1, 3],

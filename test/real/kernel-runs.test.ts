@@ -16,7 +16,7 @@ import {
 } from '../../real/kernel-backend.ts';
 import { runReal } from '../../real/runner.ts';
 import { resolveSimDriver } from '../../sim/drivers/registry.ts';
-import type { FaultName } from '../../sim/faults/catalog.ts';
+import type { FaultName } from '../../sim/faults/index.ts';
 import { runRandom } from '../../sim/run/random.ts';
 import { isFault } from '../../sim/steps.ts';
 import { FileSink, MemorySink } from '../../sim/trace/writer.ts';

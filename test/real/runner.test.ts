@@ -9,7 +9,7 @@ import type { LockServiceModel } from '../../drivers/service.ts';
 import { modelBackend } from '../../real/model-backend.ts';
 import { RealModeError, runReal } from '../../real/runner.ts';
 import { CANARIES } from '../../sim/canaries/canaries.ts';
-import { FAULT_NAMES } from '../../sim/faults/catalog.ts';
+import { FAULT_NAMES } from '../../sim/faults/index.ts';
 
 const model = lockdModel as LockServiceModel<unknown>;
 

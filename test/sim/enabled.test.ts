@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { resolveSimDriver } from '../../sim/drivers/registry.ts';
-import { FAULT_NAMES } from '../../sim/faults/catalog.ts';
+import { FAULT_NAMES } from '../../sim/faults/index.ts';
 import { Prng } from '../../sim/prng.ts';
 import { applyStep } from '../../sim/world/apply.ts';
 import { createContext } from '../../sim/world/context.ts';
-import { enabledSteps } from '../../sim/world/enabled.ts';
+import { enabledSteps } from '../../sim/steps/index.ts';
 import { createWorld } from '../../sim/world/setup.ts';
 import { drawDefinitions } from '../../sim/world/shape.ts';
 

@@ -7,7 +7,7 @@ import { resolveSimDriver } from '../../sim/drivers/registry.ts';
 import { Prng } from '../../sim/prng.ts';
 import { applyStep } from '../../sim/world/apply.ts';
 import { createContext } from '../../sim/world/context.ts';
-import { enabledSteps } from '../../sim/world/enabled.ts';
+import { enabledSteps } from '../../sim/steps/index.ts';
 import { memoCall } from '../../sim/world/service-memo.ts';
 import { createWorld } from '../../sim/world/setup.ts';
 import { plainDefinitions } from '../../sim/world/shape.ts';

@@ -43,8 +43,9 @@ describeVirtlockd('lockd conformance against virtlockd', () => {
 
   it('lockchart conform --destructive finds the daemon, warns, and it is gone', async () => {
     const victim = await scratch.daemon();
-    const { code, out } = await conform('--driver', 'lockd', '--socket', victim.socketPath,
+    const { code, out, err } = await conform('--driver', 'lockd', '--socket', victim.socketPath,
       '--destructive', '--json');
+    expect(code, err).toBe(0);
     const report = JSON.parse(out) as { passed: boolean;
       hazards: Array<{ id: string; verdict: string; facts: Record<string, unknown> }> };
     expect(code).toBe(0);

@@ -16,7 +16,7 @@ import { descendantsOf } from '../../drivers/supervisor/process-tree.ts';
 import { kernelBackend, type KernelDriverName } from '../../real/kernel-backend.ts';
 import { runReal } from '../../real/runner.ts';
 import type { DiskIdentity } from '../../real/kernel-world.ts';
-import type { FaultName } from '../../sim/faults/catalog.ts';
+import type { FaultName } from '../../sim/faults/index.ts';
 import { eventually } from '../kernel/helpers.ts';
 import { leftovers, locksOn } from '../real/kernel-support.ts';
 

@@ -14,7 +14,7 @@ import { afterAll, expect, it } from 'vitest';
 import { lockdBackend } from '../../real/lockd-backend.ts';
 import { runReal } from '../../real/runner.ts';
 import { resolveSimDriver } from '../../sim/drivers/registry.ts';
-import type { FaultName } from '../../sim/faults/catalog.ts';
+import type { FaultName } from '../../sim/faults/index.ts';
 import { runRandom } from '../../sim/run/random.ts';
 import { readTraceFile } from '../../sim/trace/reader.ts';
 import { FileSink } from '../../sim/trace/writer.ts';

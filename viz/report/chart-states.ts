@@ -4,6 +4,7 @@
  * state value only: contexts do not change which states are drawn as active.
  */
 import type { ActorState } from '../../machines/interned.ts';
+import { DomainIn, ProcessIn } from '../../machines/states.ts';
 import { activePaths } from '../active.ts';
 import { Interner } from './encode.ts';
 import type { ChartState } from './model.ts';
@@ -14,9 +15,9 @@ export function domainLabel(leaves: readonly string[]): string {
   for (const leaf of leaves) {
     const [top, ...rest] = leaf.split('.');
     const last = rest[rest.length - 1] ?? top!;
-    if (last === 'idle') continue;
-    if (top === 'outgoing') parts.push(`out:${last}`);
-    else if (top === 'incoming') parts.push(`in:${last}`);
+    if (DomainIn.devicesIdle.leaves([leaf])) continue;
+    if (DomainIn.outgoing.leaves([leaf])) parts.push(`out:${last}`);
+    else if (DomainIn.incoming.leaves([leaf])) parts.push(`in:${last}`);
     else parts.push(last);
   }
   return parts.join('+') || leaves.join('+');
@@ -24,21 +25,18 @@ export function domainLabel(leaves: readonly string[]): string {
 
 /** The colour family of a domain configuration. */
 export function domainTone(leaves: readonly string[]): string {
-  const first = leaves[0] ?? '';
-  if (first === 'shutoff' || first === 'defined') return 'off';
-  if (first.startsWith('outgoing') || first.startsWith('incoming')) return 'migrate';
-  if (first === 'active.vcpus.running') return leaves.length > 1 &&
-    !leaves[1]!.endsWith('.idle') ? 'busy' : 'run';
-  if (first === 'active.vcpus.paused') return 'pause';
+  if (DomainIn.shutoff.leaves(leaves) || DomainIn.defined.leaves(leaves)) return 'off';
+  if (DomainIn.outgoing.leaves(leaves) || DomainIn.incoming.leaves(leaves)) return 'migrate';
+  if (DomainIn.vcpusRunning.leaves(leaves)) return DomainIn.devicesIdle.leaves(leaves) ? 'run' : 'busy';
+  if (DomainIn.vcpusPaused.leaves(leaves)) return 'pause';
   return 'busy';
 }
 
 /** The colour family of a QEMU process state. */
 export function processTone(leaves: readonly string[]): string {
-  const leaf = leaves[0] ?? '';
-  if (leaf === 'alive.running') return 'run';
-  if (leaf === 'alive.paused') return 'pause';
-  if (leaf === 'alive.starting' || leaf === 'notStarted') return 'busy';
+  if (ProcessIn.running.leaves(leaves)) return 'run';
+  if (ProcessIn.paused.leaves(leaves)) return 'pause';
+  if (ProcessIn.starting.leaves(leaves) || ProcessIn.notStarted.leaves(leaves)) return 'busy';
   return 'dead';
 }
 

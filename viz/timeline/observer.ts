@@ -4,7 +4,8 @@
  */
 import { diskGrants } from '../../sim/checkers/grants.ts';
 import type { ObservedStep, SessionObserver } from '../../sim/run/session.ts';
-import { describeStep, faultOf } from '../../sim/steps.ts';
+import { describeStep } from '../../sim/steps/index.ts';
+import { faultOf } from '../../sim/steps.ts';
 import type { TraceHeader } from '../../sim/trace/format.ts';
 import type { SimContext } from '../../sim/world/context.ts';
 import type { World } from '../../sim/world/types.ts';

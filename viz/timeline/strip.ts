@@ -10,18 +10,19 @@
  * each host (libvirtd's domain statechart), then two per disk (the lock's mode and the host
  * whose daemon granted it). Then the step in words, with the step's notes.
  */
+import { DomainIn } from '../../machines/states.ts';
 
 /** One letter per domain configuration; the legend lists them. */
 export function domainLetter(leaves: readonly string[]): string {
-  const first = leaves[0] ?? '';
-  if (first === 'shutoff' || first === 'defined') return '.';
-  if (first === 'starting') return 's';
-  if (first === 'booting') return 'b';
-  if (first === 'destroying') return 'x';
-  if (first.startsWith('outgoing')) return 'o';
-  if (first.startsWith('incoming')) return 'i';
-  const vcpus = first.split('.')[2];
-  return { running: 'R', paused: 'P', pausing: 'p', resuming: 'r' }[vcpus ?? ''] ?? '?';
+  const letters: ReadonlyArray<readonly [(leaves: readonly string[]) => boolean, string]> = [
+    [DomainIn.shutoff.leaves, '.'], [DomainIn.defined.leaves, '.'],
+    [DomainIn.starting.leaves, 's'], [DomainIn.booting.leaves, 'b'],
+    [DomainIn.destroying.leaves, 'x'], [DomainIn.outgoing.leaves, 'o'],
+    [DomainIn.incoming.leaves, 'i'], [DomainIn.vcpusRunning.leaves, 'R'],
+    [DomainIn.vcpusPaused.leaves, 'P'], [DomainIn.vcpusPausing.leaves, 'p'],
+    [DomainIn.vcpusResuming.leaves, 'r'],
+  ];
+  return letters.find(([is]) => is(leaves))?.[1] ?? '?';
 }
 
 /** A disk's lock, as two letters: mode and granting host, `--` free, `!!` conflicting. */

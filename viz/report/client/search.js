@@ -37,7 +37,7 @@ function vmSearch(model, vm) {
   return { hits, lanes, label: `VM ${name}` };
 }
 
-/** A disk: steps naming it, its writes, and every change of who holds its lock. */
+/** A disk: steps naming it, its writes, and every change of who holds its lock or writes it. */
 function diskSearch(model, disk) {
   const hits = new Set();
   textHits(model, wordPattern(`disk${disk}`), hits);

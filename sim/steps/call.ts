@@ -1,0 +1,44 @@
+/** `call`: a management call libvirtd receives for one domain (start, pause, resume, destroy). */
+import type { EventObject } from 'xstate';
+import { callDomain } from '../world/actors.ts';
+import { DOMAIN } from '../world/context.ts';
+import { plainEvent } from '../world/events.ts';
+import { callStep } from '../world/step-cache.ts';
+import type { CallName, Step } from '../steps.ts';
+import { at, oneOf } from './read.ts';
+import type { StepModule } from './module.ts';
+
+type CallStep = Extract<Step, { kind: 'call' }>;
+
+const CALLS: readonly CallName[] = ['start', 'pause', 'resume', 'destroy'];
+const EVENTS: Readonly<Record<CallName, EventObject>> = {
+  start: plainEvent('domain.start'),
+  pause: plainEvent('domain.pause'),
+  resume: plainEvent('domain.resume'),
+  destroy: plainEvent('domain.destroy'),
+};
+
+export const call: StepModule<CallStep> = {
+  kind: 'call',
+  role: 'workload',
+  enabled(_ctx, world, phase, out) {
+    if (phase !== 'all') return;
+    const hosts = world.hosts.length;
+    for (let vm = 0; vm < world.vms.length; vm++) {
+      for (let host = 0; host < hosts; host++) {
+        const domain = world.domains[vm * hosts + host]!;
+        for (const name of CALLS) {
+          if (DOMAIN.step(domain, EVENTS[name]).handled) out.push(callStep(vm, host, name));
+        }
+      }
+    }
+  },
+  apply: (ctx, d, step) => callDomain(ctx, d, step.vm, step.host, EVENTS[step.call]),
+  describe: (step, vm) => `${step.call} ${vm(step.vm)}@h${step.host}`,
+  read: (fields) => ({ kind: 'call', ...at(fields), call: oneOf(fields, 'call', CALLS) }),
+  scenario: {
+    keywords: CALLS,
+    usage: 'start|pause|resume|destroy web@h0',
+    parse: (keyword, args, words) => ({ call: keyword, ...words.at(args[0]) }),
+  },
+};

@@ -1,0 +1,55 @@
+/**
+ * `rogue-call`: the guest abuses the lock connection leaked into it and sends a lock call of its
+ * own; after RESTRICT this must change nothing (S6).
+ */
+import type { Step } from '../steps.ts';
+import { expected } from '../real-actions.ts';
+import { isRunning, toSpec } from '../world/actors.ts';
+import { rogueStep } from '../world/step-cache.ts';
+import { at, nat, oneOf } from './read.ts';
+import type { StepModule } from './module.ts';
+
+type RogueCallStep = Extract<Step, { kind: 'rogue-call' }>;
+
+const OPS = ['acquire', 'release'] as const;
+
+export const rogueCall: StepModule<RogueCallStep> = {
+  kind: 'rogue-call',
+  role: 'workload',
+  enabled(ctx, world, phase, out) {
+    if (phase !== 'all') return;
+    for (const proc of world.procs) {
+      if (!isRunning(proc)) continue;
+      const device = proc.devices.find((use) => use.mode !== 'readonly');
+      if (!device || ctx.model.registration(world.service, proc.pid) === 'none') continue;
+      for (const op of OPS) out.push(rogueStep(proc.vm, proc.host, op, device.disk));
+    }
+  },
+  apply(ctx, d, step) {
+    const proc = d.proc(step.vm, step.host);
+    if (!proc || ctx.model.registration(d.service, proc.pid) === 'none') return false;
+    const use = proc.devices.find((device) => device.disk === step.disk);
+    if (!use) return false;
+    const reply = ctx.model.callFromOwner(d.service,
+      { owner: { pid: proc.pid, host: step.host }, resources: [toSpec(use)] }, step.op);
+    d.service = reply.state;
+    d.note(reply.ok ? `the daemon accepted the guest's ${step.op}` : `denied: ${reply.error.message}`);
+    return true;
+  },
+  describe: (step, vm) =>
+    `qemu of ${vm(step.vm)}@h${step.host} sends ${step.op} disk${step.disk} on its own connection`,
+  read: (fields) => ({ kind: 'rogue-call', ...at(fields), op: oneOf(fields, 'op', OPS),
+    disk: nat(fields, 'disk') }),
+  scenario: {
+    keywords: ['rogue-call'],
+    usage: 'rogue-call web@h0 acquire|release disk0',
+    parse: (_keyword, args, words) => ({ ...words.at(args[0]), op: args[1], disk: words.disk(args[2]) }),
+  },
+  real(ctx, before, _after, step) {
+    const proc = before.procs.find((p) => p.vm === step.vm && p.host === step.host)!;
+    const disk = proc.devices.find((use) => use.disk === step.disk)!;
+    const reply = ctx.model.callFromOwner(before.service,
+      { owner: { pid: proc.pid, host: step.host }, resources: [toSpec(disk)] }, step.op);
+    return [{ kind: 'rogue', pid: proc.pid, op: step.op, disk, expect: expected(reply) }];
+  },
+};
