@@ -13,7 +13,8 @@
  * ```
  */
 import { asLockError, lockError } from '../drivers/errors.ts';
-import { DRIVER_METHODS, type DriverConfig, type LockDriver } from '../drivers/driver.ts';
+import type { DriverConfig, LockDriver } from '../drivers/driver.ts';
+import { driverTableProblem } from '../drivers/registry/check-driver.ts';
 import {
   checkFlags,
   FailureAction,
@@ -43,23 +44,8 @@ export class LockManagerHandle {
 
 /** Checks that a value is a complete driver table (libvirt: "Missing '<field>' field"). */
 export function assertDriver(candidate: unknown, origin = 'driver'): asserts candidate is LockDriver {
-  if (typeof candidate !== 'object' || candidate === null) {
-    throw lockError('INTERNAL_ERROR', `${origin} is not a lock driver: expected an object`);
-  }
-  const table = candidate as Record<string, unknown>;
-  for (const field of DRIVER_METHODS) {
-    if (typeof table[field] !== 'function') {
-      throw lockError('INTERNAL_ERROR', `${origin} is not a lock driver: missing '${field}' field`);
-    }
-  }
-  if (typeof table['name'] !== 'string' || typeof table['version'] !== 'number') {
-    throw lockError('INTERNAL_ERROR', `${origin} is not a lock driver: missing 'name' or 'version'`);
-  }
-  const failure = table['failure'] as Record<string, unknown> | undefined;
-  if (typeof failure !== 'object' || failure === null || typeof failure['acquire'] !== 'string') {
-    throw lockError('INTERNAL_ERROR',
-      `${origin} is not a lock driver: missing 'failure' (its admissible outcomes on failure)`);
-  }
+  const problem = driverTableProblem(candidate);
+  if (problem) throw lockError('INTERNAL_ERROR', `${origin} is not a lock driver: ${problem}`);
 }
 
 export class LockManagerPlugin {

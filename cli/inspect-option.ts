@@ -4,6 +4,7 @@ import { openInspection } from '../viz/inspect/open.ts';
 import type { InspectionSink } from '../viz/inspect/sink.ts';
 import { simInspector } from '../viz/inspect/sim-inspector.ts';
 import { CliError } from './command.ts';
+import { checkOutputFile } from './output-path.ts';
 
 /** The option's help lines, its text starting at `column` like the command's other options. */
 export function inspectUsage(column: number): string[] {
@@ -19,6 +20,12 @@ export function inspectUsage(column: number): string[] {
 export interface Inspection {
   readonly observer: SessionObserver;
   readonly sink: InspectionSink;
+}
+
+/** Checks an `--inspect FILE` target up front (a ws:// address is checked when it connects). */
+export function checkInspectTarget(target: string | undefined, inputs: readonly string[] = []): void {
+  if (target === undefined || target === '' || /^wss?:\/\//.test(target)) return;
+  checkOutputFile(target, '--inspect', { inputs });
 }
 
 /** Opens the target an `--inspect` option names; undefined when the option is absent. */

@@ -1,6 +1,7 @@
 /** `lockchart`: dispatches to a subcommand and turns errors into one-line messages. */
 import { CliError, processIo, type CommandIo } from './command.ts';
 import { commands } from './commands.ts';
+import { DriverLoadError } from '../drivers/registry/errors.ts';
 
 function overview(): string {
   const width = Math.max(...commands.map((command) => command.name.length));
@@ -36,6 +37,11 @@ export async function main(argv: readonly string[], io: CommandIo = processIo): 
     if (error instanceof CliError) {
       io.err(`lockchart: ${error.message}`);
       return error.exitCode;
+    }
+    // A driver someone named that cannot be loaded, or misbehaved when called: their bug, one line.
+    if (error instanceof DriverLoadError) {
+      io.err(`lockchart: ${error.message.split('\n')[0]}`);
+      return 2;
     }
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     io.err(`lockchart: internal error: ${message}`);

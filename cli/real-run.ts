@@ -1,15 +1,33 @@
 /** Real mode for `lockchart sim --real` and `lockchart replay --real`. */
-import { realBackend, realDriverNames, RealDriverError } from '../real/backends.ts';
+import { driverFlag, shellWord, type DriverOffer } from '../drivers/registry/offer.ts';
+import { DriverCallError, DriverLoadError } from '../drivers/registry/errors.ts';
+import { realBackendFor, realDriverNames, RealDriverError, unavailable } from '../real/backends.ts';
+import { builtinDriver, resolveDriver } from '../sim/drivers/registry.ts';
 import type { Finding } from '../real/compare.ts';
 import { RealModeError, runReal, type StepSource } from '../real/runner.ts';
 import type { ReadTrace } from '../sim/trace/reader.ts';
 import { FileSink } from '../sim/trace/writer.ts';
 import { CliError, type CommandIo } from './command.ts';
-import { inspectOption } from './inspect-option.ts';
+import { checkInspectTarget, inspectOption } from './inspect-option.ts';
+import { checkOutputFile } from './output-path.ts';
 import { faultsOption, positiveOption, seedOption, shapeOption } from './sim-options.ts';
 
 /** Exit status when real mode found a divergence between model and reality. */
 export const EXIT_FINDING = 3;
+
+/** The real driver `--driver`/`--real` names (a built-in name, or a module the user named). */
+async function realOffer(spec: string): Promise<DriverOffer> {
+  try {
+    return await resolveDriver(spec);
+  } catch (error) {
+    if (error instanceof DriverLoadError) {
+      throw new CliError(/^unknown driver/.test(error.message)
+        ? `real mode has no driver '${spec}' (real drivers: ${realDriverNames().join(', ')}; or ` +
+          'a module exporting createDriver)' : error.message);
+    }
+    throw error;
+  }
+}
 
 export async function runRealMode(options: {
   readonly driver: string;
@@ -20,9 +38,12 @@ export async function runRealMode(options: {
   readonly inspect?: string;
   readonly io: CommandIo;
 }): Promise<number> {
+  const offer = await realOffer(options.driver);
+  const missing = unavailable(offer);
+  if (missing) throw new CliError(`real driver '${offer.name}' cannot run here: ${missing}`);
   let backend;
   try {
-    backend = await realBackend(options.driver);
+    backend = await realBackendFor(offer);
   } catch (error) {
     if (error instanceof RealDriverError) throw new CliError(error.message);
     throw error;
@@ -48,13 +69,14 @@ export async function runRealMode(options: {
     });
   } catch (error) {
     if (error instanceof RealModeError) throw new CliError(error.message);
+    if (error instanceof DriverCallError) throw new CliError(error.message);
     throw error;
   } finally {
     await inspection?.sink.close();
   }
   const seconds = (performance.now() - started) / 1000;
   const io = options.io;
-  io.out(`real mode: driver=${options.driver} checked against model ` +
+  io.out(`real mode: driver=${offer.name} checked against model ` +
     `'${backend.reference ?? backend.model.name}', ` +
     `${result.steps} steps in ${seconds.toFixed(1)} s (${Math.round(result.steps / seconds)} steps/s)`);
   const found = result.violation ?? result.liveness;
@@ -64,7 +86,12 @@ export async function runRealMode(options: {
     : `  findings (${result.findings.length}):`);
   for (const finding of result.findings) io.out(`    ${formatFinding(finding)}`);
   for (const incident of backend.incidents ?? []) io.out(`  incident: ${incident}`);
-  if (options.trace) io.out(`  trace: ${options.trace}`);
+  if (options.trace) {
+    // The model side replays with the reference model; a module's own model needs its module.
+    const model = builtinDriver(backend.reference ?? backend.model.name) ? '' : driverFlag(offer);
+    io.out(`  trace: ${options.trace} (lockchart replay ${shellWord(options.trace)}${model}; ` +
+      `lockchart replay --real ${shellWord(options.driver)} ${shellWord(options.trace)})`);
+  }
   return result.findings.length > 0 ? EXIT_FINDING : 0;
 }
 
@@ -100,9 +127,12 @@ export async function simReal(values: SimRealValues, io: CommandIo): Promise<num
       refused.map((name) => `--${name}`).join(', '));
   }
   if (values.driver === undefined) {
-    throw new CliError(`sim --real needs --driver (real drivers: ${realDriverNames().join(', ')})`);
+    throw new CliError(`sim --real needs --driver (real drivers: ${realDriverNames().join(', ')}, ` +
+      'or a module exporting createDriver)');
   }
   const shape = shapeOption(values.shape);
+  checkInspectTarget(values.inspect);
+  if (values.trace !== undefined) checkOutputFile(values.trace, '--trace');
   return runRealMode({
     driver: values.driver,
     source: { kind: 'random', seed: seedOption(values.seed, 1),
@@ -117,8 +147,8 @@ export async function simReal(values: SimRealValues, io: CommandIo): Promise<num
 
 /** `lockchart replay --real NAME FILE`: a recorded run's steps against a real driver. */
 export function replayReal(driver: string, trace: ReadTrace, io: CommandIo,
-  options: { readonly keepGoing?: boolean | undefined; readonly trace?: string | undefined } = {}):
-  Promise<number> {
+  options: { readonly keepGoing?: boolean | undefined; readonly trace?: string | undefined;
+    readonly file?: string } = {}): Promise<number> {
   return runRealMode({
     driver,
     source: { kind: 'trace', header: trace.header, steps: trace.steps.map((record) => record.step),

@@ -1,14 +1,32 @@
 /** Option parsing shared by the simulator commands: drivers, faults, shapes, seeds. */
 import { parseFaults, type FaultName } from '../sim/faults/index.ts';
-import { DriverLoadError, resolveSimDriver, type SimDriver } from '../sim/drivers/registry.ts';
+import {
+  DriverLoadError,
+  resolveDriver,
+  simDriverOf,
+  type DriverOffer,
+  type SimDriver,
+} from '../sim/drivers/registry.ts';
 import { parseSeed } from '../sim/prng.ts';
 import { SHAPE_LIMITS } from '../sim/trace/reader.ts';
 import type { WorldShape } from '../sim/world/shape.ts';
 import { CliError } from './command.ts';
 
-export async function driverOption(spec: string | undefined, fallback = 'model'): Promise<SimDriver> {
+/** `--driver NAME|PATH`: what the driver offers (a name the user typed: modules may load). */
+export async function offerOption(spec: string | undefined, fallback = 'model'): Promise<DriverOffer> {
   try {
-    return await resolveSimDriver(spec ?? fallback);
+    return await resolveDriver(spec ?? fallback);
+  } catch (error) {
+    if (error instanceof DriverLoadError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+/** `--driver NAME|PATH` for the simulator: the driver's service model. */
+export async function driverOption(spec: string | undefined, fallback = 'model'): Promise<SimDriver> {
+  const offer = await offerOption(spec, fallback);
+  try {
+    return simDriverOf(offer);
   } catch (error) {
     if (error instanceof DriverLoadError) throw new CliError(error.message);
     throw error;

@@ -1,12 +1,16 @@
 /**
  * Last-resort cleanup, the one registry for all of lockchart: daemons, owner processes,
  * supervisors and temp dirs a run started must not outlive it, even when the run ends by SIGINT,
- * SIGTERM or SIGHUP instead of its own `finally` blocks. Each cleanup is synchronous (kill by
+ * SIGTERM or SIGHUP instead of its own `finally` blocks, and — through the reaper
+ * (`reaper.ts`), for registrations that say what they leave — even by SIGKILL. Each cleanup is synchronous (kill by
  * pid, rmSync) because `exit` handlers cannot await. `drivers/supervisor/cleanup.ts` registers
  * processes (by identity, so a reused pid is never hit) and paths through it.
  */
 
 import { identify } from './kernel/process-identity.ts';
+import { closeReaperJournal, reapIfOrphaned, type Leftover } from './reaper.ts';
+
+export type { Leftover } from './reaper.ts';
 
 /**
  * Marks our signal listener. With no other listener, listening replaced the signal's default
@@ -69,15 +73,21 @@ function isRunning(pid: number): boolean {
 function install(): void {
   if (installed) return;
   installed = true;
-  process.on('exit', () => runCleanups());
+  process.on('exit', () => {
+    runCleanups();
+    // Everything is cleaned up: the reaper (reaper.ts) finds nothing left to do.
+    closeReaperJournal();
+  });
   for (const signal of SIGNALS) {
     const handler = (): void => {
+      // Someone else handles the signal (a command that stops gracefully on Ctrl-C): it ends
+      // the run in order, and the cleanups run at its exit. Killing everything now would pull
+      // the processes and files out from under that orderly end.
+      if (!onlyCleanupsListen(signal)) return;
       runCleanups();
       // With only cleanups listening we replaced the default action (exit): restore, re-raise.
-      if (onlyCleanupsListen(signal)) {
-        process.removeListener(signal, handler);
-        process.kill(process.pid, signal);
-      }
+      process.removeListener(signal, handler);
+      process.kill(process.pid, signal);
     };
     process.on(signal, Object.assign(handler, { [CLEANUP_HANDLER]: true }));
   }
@@ -85,13 +95,17 @@ function install(): void {
 
 /**
  * Registers a synchronous cleanup to run if the process exits before `dispose` is called.
+ * `leftover` says what the cleanup kills or removes, for the reaper (`reaper.ts`), which does it
+ * should this process die without running any cleanup at all (SIGKILL).
  * @returns dispose: unregisters the cleanup (call it once the resource was freed normally).
  */
-export function cleanupOnExit(cleanup: () => void): () => void {
+export function cleanupOnExit(cleanup: () => void, leftover?: Leftover): () => void {
   install();
   cleanups.add(cleanup);
+  const forget = leftover ? reapIfOrphaned(leftover) : () => {};
   return () => {
     cleanups.delete(cleanup);
+    forget();
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileSafe, shellWord } from '../drivers/registry/offer.ts';
 import type { InvariantId, Violation } from '../sim/checkers/index.ts';
 import { resolveSimDriver, type SimDriver } from '../sim/drivers/registry.ts';
 import type { FaultName } from '../sim/faults/index.ts';
@@ -20,7 +21,14 @@ import { runExhaustiveCell, type ExhaustiveSpec } from './exhaustive.ts';
 export type Column = 'none' | FaultName;
 
 export interface CellSpec {
+  /** A built-in driver's name, or the path of a module the user named (a worker loads it). */
   readonly driver: string;
+  /** The driver's name in results and trace file names (default: `driver`). */
+  readonly label?: string;
+  /** What a replay command needs to reload the driver: ` --driver PATH` for a module. */
+  readonly replayFlag?: string;
+  /** A real cell (a LockDriver in real mode), run by `real-cell.ts`. */
+  readonly real?: boolean;
   readonly fault: Column;
   readonly seeds: number;
   readonly steps: number;
@@ -74,6 +82,16 @@ export interface CellResult {
   readonly ms: number;
 }
 
+/** A cell's driver as the matrix shows it. */
+export function cellName(spec: CellSpec): string {
+  return spec.label ?? spec.driver;
+}
+
+/** The command that replays a cell's trace, with the `--driver` its driver needs. */
+export function replayCommand(spec: CellSpec, trace: string): string {
+  return `lockchart replay ${shellWord(trace)}${spec.replayFlag ?? ''}`;
+}
+
 export async function runCell(spec: CellSpec): Promise<CellResult> {
   if (spec.exhaustive) return runExhaustiveCell(spec, spec.exhaustive);
   const driver = await resolveSimDriver(spec.driver);
@@ -92,16 +110,16 @@ export async function runCell(spec: CellSpec): Promise<CellResult> {
       liveness = { invariant: run.liveness.invariant, message: run.liveness.message, seed };
     }
     if (run.violation && spec.shrink === false) {
-      return { driver: spec.driver, fault: spec.fault, verdict: 'violated',
+      return { driver: cellName(spec), fault: spec.fault, verdict: 'violated',
         invariant: run.violation.invariant, message: run.violation.message, seed, seeds: k + 1, steps,
-        ms: Math.round(performance.now() - started) };
+        ...(liveness ? { liveness } : {}), ms: Math.round(performance.now() - started) };
     }
     if (run.violation) {
       return violated(spec, driver, sink, run.violation, seed, k + 1, steps, started);
     }
   }
   return {
-    driver: spec.driver, fault: spec.fault, verdict: 'safe', seeds: spec.seeds, steps,
+    driver: cellName(spec), fault: spec.fault, verdict: 'safe', seeds: spec.seeds, steps,
     ...(liveness ? { liveness } : {}), ms: Math.round(performance.now() - started),
   };
 }
@@ -122,11 +140,11 @@ function violated(
   let trace: string | undefined;
   if (spec.traceDir !== null) {
     mkdirSync(spec.traceDir, { recursive: true });
-    trace = join(spec.traceDir, `${spec.driver}-${spec.fault}.trace.jsonl`);
+    trace = join(spec.traceDir, `${fileSafe(cellName(spec))}-${spec.fault}.trace.jsonl`);
     replayLenient({ ...header, origin: 'shrink' }, driver, shrunk.steps, { sink: new FileSink(trace) });
   }
   return {
-    driver: spec.driver,
+    driver: cellName(spec),
     fault: spec.fault,
     verdict: 'violated',
     invariant: shrunk.violation.invariant,
@@ -134,7 +152,7 @@ function violated(
     seed,
     shrunk: shrunk.steps.length,
     shrunkFaults: shrunk.faults,
-    ...(trace ? { trace, replay: `lockchart replay ${trace}` } : {}),
+    ...(trace ? { trace, replay: replayCommand(spec, trace) } : {}),
     seeds,
     steps,
     ms: Math.round(performance.now() - started),

@@ -12,7 +12,8 @@ import { Explorer } from '../sim/explorer/explore.ts';
 import { isFault } from '../sim/steps.ts';
 import { FileSink } from '../sim/trace/writer.ts';
 import type { WorldShape } from '../sim/world/shape.ts';
-import type { CellResult, CellSpec } from './cell.ts';
+import { cellName, replayCommand, type CellResult, type CellSpec } from './cell.ts';
+import { fileSafe } from '../drivers/registry/offer.ts';
 
 /** The bounds of an exhaustive matrix. */
 export interface ExhaustiveSpec {
@@ -37,7 +38,7 @@ export async function runExhaustiveCell(spec: CellSpec, bounds: ExhaustiveSpec):
   const explorer = new Explorer({ driver, shape: bounds.shape, faults, coverage: false,
     faultBudget: faults.length > 0 ? bounds.faultBudget : 0, workload: bounds.workload });
   const result = explorer.run();
-  const base = { driver: spec.driver, fault: spec.fault, seeds: 0, steps: result.transitions,
+  const base = { driver: cellName(spec), fault: spec.fault, seeds: 0, steps: result.transitions,
     states: result.states, exhausted: result.exhausted };
   const found = result.violation;
   if (!found) {
@@ -50,7 +51,7 @@ export async function runExhaustiveCell(spec: CellSpec, bounds: ExhaustiveSpec):
   let trace: string | undefined;
   if (spec.traceDir !== null) {
     mkdirSync(spec.traceDir, { recursive: true });
-    trace = join(spec.traceDir, `${spec.driver}-${spec.fault}.explore.trace.jsonl`);
+    trace = join(spec.traceDir, `${fileSafe(cellName(spec))}-${spec.fault}.explore.trace.jsonl`);
     writeCounterexample(explorer.ctx, { driver, shape: bounds.shape, faults,
       definitions: result.definitions }, found.steps, 'safety', new FileSink(trace));
   }
@@ -61,7 +62,7 @@ export async function runExhaustiveCell(spec: CellSpec, bounds: ExhaustiveSpec):
     message: found.violation.message,
     shrunk: found.steps.length,
     shrunkFaults: found.steps.filter(isFault).length,
-    ...(trace ? { trace, replay: `lockchart replay ${trace}` } : {}),
+    ...(trace ? { trace, replay: replayCommand(spec, trace) } : {}),
     ms: Math.round(performance.now() - started),
   };
 }

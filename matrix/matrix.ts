@@ -8,7 +8,6 @@ import { FAULT_NAMES } from '../sim/faults/index.ts';
 import type { WorldShape } from '../sim/world/shape.ts';
 import type { CellResult, CellSpec, Column } from './cell.ts';
 import type { ExhaustiveSpec } from './exhaustive.ts';
-import { realDriverNames } from '../real/backends.ts';
 import { runCells } from './pool.ts';
 import { runRealCell } from './real-cell.ts';
 
@@ -20,8 +19,20 @@ export interface Shard {
   readonly count: number;
 }
 
+/** One row of the matrix: a driver as the user named it, and how its cells run. */
+export interface MatrixDriver {
+  /** What resolves it again in a worker: a built-in name, or the module path the user gave. */
+  readonly spec: string;
+  /** Its name in the matrix (a module's driver name; `NAME (real)` for its real row). */
+  readonly name: string;
+  /** Real mode (a LockDriver): real processes, files, daemons. */
+  readonly real: boolean;
+  /** What a replay command needs to reload it (` --driver PATH` for a module, else ''). */
+  readonly replayFlag: string;
+}
+
 export interface MatrixOptions {
-  readonly drivers: readonly string[];
+  readonly drivers: readonly MatrixDriver[];
   readonly columns: readonly Column[];
   readonly seeds: number;
   readonly steps: number;
@@ -32,6 +43,23 @@ export interface MatrixOptions {
   readonly workers?: number;
   /** Explore every cell exhaustively within these bounds instead of running seeds. */
   readonly exhaustive?: ExhaustiveSpec;
+  /** Stops the run (Ctrl-C): cells not finished are left out of the report. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * What a run was asked to do, apart from its shard: shards of one matrix have equal parameters,
+ * and `merge` puts their cells back in this order.
+ */
+export interface MatrixParams {
+  readonly drivers: readonly string[];
+  readonly columns: readonly Column[];
+  readonly seeds: number;
+  readonly steps: number;
+  readonly firstSeed: number;
+  readonly shape: WorldShape | null;
+  readonly real: RealBudget | null;
+  readonly exhaustive: ExhaustiveSpec | null;
 }
 
 export interface MatrixReport {
@@ -44,6 +72,28 @@ export interface MatrixReport {
   readonly ms: number;
   /** Set when the cells were explored exhaustively: their bounds. */
   readonly exhaustive?: ExhaustiveSpec;
+  /** Everything the run was asked to do but its shard (see `MatrixParams`). */
+  readonly params: MatrixParams;
+  /** Stopped by Ctrl-C: `cells` holds the finished ones only. */
+  readonly interrupted?: true;
+}
+
+export function matrixParams(options: MatrixOptions & { readonly real?: RealBudget }): MatrixParams {
+  return {
+    drivers: options.drivers.map((driver) => driver.name),
+    columns: options.columns,
+    seeds: options.seeds,
+    steps: options.steps,
+    firstSeed: options.firstSeed,
+    shape: options.shape ?? null,
+    real: options.real ?? null,
+    exhaustive: options.exhaustive ?? null,
+  };
+}
+
+/** Every cell of the unsharded matrix, in its order: drivers down, columns across. */
+export function cellKeys(params: Pick<MatrixParams, 'drivers' | 'columns'>): string[] {
+  return params.drivers.flatMap((driver) => params.columns.map((fault) => `${driver}|${fault}`));
 }
 
 export function matrixSpecs(options: MatrixOptions): CellSpec[] {
@@ -51,7 +101,9 @@ export function matrixSpecs(options: MatrixOptions): CellSpec[] {
   for (const driver of options.drivers) {
     for (const fault of options.columns) {
       specs.push({
-        driver, fault, seeds: options.seeds, steps: options.steps, firstSeed: options.firstSeed,
+        driver: driver.spec, label: driver.name, replayFlag: driver.replayFlag,
+        ...(driver.real ? { real: true } : {}),
+        fault, seeds: options.seeds, steps: options.steps, firstSeed: options.firstSeed,
         traceDir: options.traceDir, ...(options.shape ? { shape: options.shape } : {}),
         ...(options.exhaustive ? { exhaustive: options.exhaustive } : {}),
       });
@@ -84,26 +136,29 @@ export async function runMatrix(
 ): Promise<MatrixReport> {
   const started = performance.now();
   const specs = matrixSpecs(options);
-  const isReal = (spec: CellSpec) => realDriverNames().includes(spec.driver);
-  const simulated = specs.filter((spec) => !isReal(spec));
-  const real = specs.filter(isReal).map((spec) => ({ ...spec, ...(options.real ?? {}) }));
+  const simulated = specs.filter((spec) => !spec.real);
+  const real = specs.filter((spec) => spec.real).map((spec) => ({ ...spec, ...(options.real ?? {}) }));
+  const signal = options.signal;
   let done = 0;
   const report = (result: CellResult) => onResult?.(result, ++done, specs.length);
   const [pure, realCells] = await Promise.all([
     runCells(simulated, { ...(options.workers !== undefined ? { workers: options.workers } : {}),
-      onResult: report }),
+      onResult: report, ...(signal ? { signal } : {}) }),
     (async () => {
       const results: CellResult[] = [];
       for (const spec of real) {
-        const result = await runRealCell(spec);
+        if (signal?.aborted) break;
+        const result = await runRealCell(spec, signal);
+        if (!result) break;
         report(result);
         results.push(result);
       }
       return results;
     })(),
   ]);
-  const byKey = new Map([...pure, ...realCells].map((cell) => [`${cell.driver}|${cell.fault}`, cell]));
-  const cells = specs.map((spec) => byKey.get(`${spec.driver}|${spec.fault}`)!);
+  const finished = [...pure, ...realCells].filter((cell): cell is CellResult => cell !== undefined);
+  const byKey = new Map(finished.map((cell) => [`${cell.driver}|${cell.fault}`, cell]));
+  const cells = specs.flatMap((spec) => byKey.get(`${spec.label ?? spec.driver}|${spec.fault}`) ?? []);
   return {
     lockchart: 'matrix',
     seeds: options.seeds,
@@ -113,5 +168,7 @@ export async function runMatrix(
     cells,
     ms: Math.round(performance.now() - started),
     ...(options.exhaustive ? { exhaustive: options.exhaustive } : {}),
+    params: matrixParams(options),
+    ...(signal?.aborted ? { interrupted: true as const } : {}),
   };
 }

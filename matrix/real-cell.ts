@@ -7,36 +7,46 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileSafe } from '../drivers/registry/offer.ts';
 import { realBackend } from '../real/backends.ts';
 import { RealModeError, runReal } from '../real/runner.ts';
 import { FileSink } from '../sim/trace/writer.ts';
-import type { CellFinding, CellResult, CellSpec } from './cell.ts';
+import { cellName, replayCommand, type CellFinding, type CellResult, type CellSpec } from './cell.ts';
 
-export async function runRealCell(spec: CellSpec): Promise<CellResult> {
+/** The trace file of a real cell's seed. */
+export function realTracePath(spec: CellSpec, seed: number): string | undefined {
+  return spec.traceDir === null ? undefined
+    : join(spec.traceDir, `${fileSafe(cellName(spec))}-${spec.fault}-seed${seed}.trace.jsonl`);
+}
+
+/** Runs the cell; undefined when `signal` stopped it before it finished. */
+export async function runRealCell(spec: CellSpec, signal?: AbortSignal):
+  Promise<CellResult | undefined> {
   const started = performance.now();
-  const base = { driver: spec.driver, fault: spec.fault, real: true as const };
+  const base = { driver: cellName(spec), fault: spec.fault, real: true as const };
   const backend = await realBackend(spec.driver);
   const faults = spec.fault === 'none' ? [] : [spec.fault];
   if (faults.some((fault) => !backend.faults.has(fault))) {
     return { ...base, verdict: 'n/a', seeds: 0, steps: 0,
-      message: `${spec.driver} cannot make ${spec.fault} real`, ms: 0 };
+      message: `${base.driver} cannot make ${spec.fault} real`, ms: 0 };
   }
   let steps = 0;
   let liveness: CellFinding | undefined;
   for (let k = 0; k < spec.seeds; k++) {
     const seed = spec.firstSeed + k;
-    const trace = spec.traceDir === null ? undefined
-      : join(spec.traceDir, `${spec.driver}-${spec.fault}-seed${seed}.trace.jsonl`);
+    const trace = realTracePath(spec, seed);
     if (trace) mkdirSync(spec.traceDir!, { recursive: true });
     const run = await runReal({
       backend: k === 0 ? backend : await realBackend(spec.driver),
       source: { kind: 'random', seed, steps: spec.steps, faults,
         ...(spec.shape ? { shape: spec.shape } : {}) },
       ...(trace ? { sink: new FileSink(trace) } : {}),
+      ...(signal ? { signal } : {}),
     }).catch((error: unknown) => {
       if (error instanceof RealModeError) throw error;
-      throw new Error(`real mode ${spec.driver} × ${spec.fault}, seed ${seed}: ${String(error)}`);
+      throw new Error(`real mode ${base.driver} × ${spec.fault}, seed ${seed}: ${String(error)}`);
     });
+    if (signal?.aborted) return undefined;
     steps += run.steps;
     if (run.liveness && !liveness) {
       liveness = { invariant: run.liveness.invariant, message: run.liveness.message, seed };
@@ -47,7 +57,7 @@ export async function runRealCell(spec: CellSpec): Promise<CellResult> {
         ...base, verdict, seeds: k + 1, steps, seed,
         ...(run.violation ? { invariant: run.violation.invariant, message: run.violation.message } : {}),
         ...(run.findings.length > 0 ? { findings: run.findings.map((f) => `step ${f.step} [${f.kind}] ${f.message}`) } : {}),
-        ...(trace ? { trace, replay: `lockchart replay ${trace}` } : {}),
+        ...(trace ? { trace, replay: replayCommand(spec, trace) } : {}),
         ms: Math.round(performance.now() - started),
       };
     }

@@ -109,8 +109,12 @@ export interface RealBackend {
 
   /** Whether the process of model pid `pid` is still alive. */
   alive(pid: number): boolean;
-  /** The locks really held now on the world's disks. */
-  observe(): Promise<ObservedLock[]>;
+  /**
+   * The locks really held now on the world's disks; null when the backend cannot see them (a
+   * driver of unknown make keeps its locks where only it can look): locks are then judged
+   * through the calls' answers alone.
+   */
+  observe(): Promise<ObservedLock[] | null>;
   /** Every record the stand-ins wrote so far, per disk in file order. */
   records(): Promise<RealWrite[]>;
   /** Kills and removes everything setup() and later steps made. Safe to call twice. */

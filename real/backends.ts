@@ -1,49 +1,69 @@
 /**
- * The real drivers real mode can run, by name. Each is loaded on demand (kernel-lock drivers
- * load native addons; lockd starts daemons), so the simulator itself never pays for them.
+ * The real-mode backend of a driver offer (`sim/drivers/registry.ts` resolves the name or
+ * module). The built-in families have backends of their own; any other `LockDriver` runs on the
+ * generic one (`plugin-backend.ts`). Each loads on demand (kernel-lock drivers load native
+ * addons; lockd starts daemons), so the simulator itself never pays for them.
  */
 import { existsSync } from 'node:fs';
+import type { DriverFamily, DriverOffer } from '../drivers/registry/offer.ts';
+import { builtinDriver, realDriverNames, resolveDriver } from '../sim/drivers/registry.ts';
 import type { RealBackend } from './backend.ts';
 
-type Factory = () => Promise<RealBackend>;
-
-const FACTORIES: Readonly<Record<string, Factory>> = {
-  ofd: async () => (await import('./kernel-backend.ts')).kernelBackend('ofd'),
-  posix: async () => (await import('./kernel-backend.ts')).kernelBackend('posix'),
-  'posix-naive': async () => (await import('./kernel-backend.ts')).kernelBackend('posix-naive'),
-  lockd: async () => (await import('./lockd-backend.ts')).lockdBackend(),
-};
+export { realDriverNames } from '../sim/drivers/registry.ts';
 
 /** The real drivers the safety matrix runs by default (posix-naive only demonstrates a trap). */
 export const MATRIX_REAL_DRIVERS = ['ofd', 'posix', 'lockd'] as const;
 
-const NEEDS: Readonly<Record<string, readonly string[]>> = {
+const NEEDS: Readonly<Record<DriverFamily, readonly string[]>> = {
   ofd: ['/proc/locks'],
   posix: ['/proc/locks'],
   'posix-naive': ['/proc/locks'],
   lockd: ['/proc/locks', '/usr/sbin/virtlockd', '/usr/bin/systemd-socket-activate'],
+  generic: [],
 };
 
 /** Why a real driver cannot run on this machine (a missing file), or null when it can. */
-export function unavailable(name: string): string | null {
-  const missing = (NEEDS[name] ?? []).filter((path) => !existsSync(path));
+export function unavailable(driver: string | DriverOffer): string | null {
+  const offer = typeof driver === 'string' ? builtinDriver(driver) : driver;
+  const family = offer?.driver?.family;
+  const missing = (family ? NEEDS[family] : []).filter((path) => !existsSync(path));
   return missing.length === 0 ? null : `${missing.join(' and ')} not found`;
-}
-
-export function realDriverNames(): string[] {
-  return Object.keys(FACTORIES);
 }
 
 export class RealDriverError extends Error {
   override readonly name = 'RealDriverError';
 }
 
-export async function realBackend(name: string): Promise<RealBackend> {
-  const factory = FACTORIES[name];
-  if (!factory) {
+/** The backend that runs `offer` in real mode. */
+export async function realBackendFor(offer: DriverOffer): Promise<RealBackend> {
+  const driver = offer.driver;
+  if (!driver) {
     const known = realDriverNames();
-    throw new RealDriverError(`real mode has no driver '${name}'` +
-      (known.length > 0 ? ` (real drivers: ${known.join(', ')})` : ' (no real driver is available)'));
+    throw new RealDriverError(`real mode needs a LockDriver and '${offer.name}' ` +
+      (offer.origin.kind === 'module'
+        ? `(${offer.origin.path}) exports no 'createDriver'`
+        : `is a model only (real drivers: ${known.join(', ')}, or a module exporting createDriver)`));
   }
-  return factory();
+  switch (driver.family) {
+    case 'ofd':
+    case 'posix':
+    case 'posix-naive':
+      return (await import('./kernel-backend.ts')).kernelBackend(driver.family);
+    case 'lockd':
+      return (await import('./lockd-backend.ts')).lockdBackend();
+    case 'generic': {
+      if (!offer.reference) {
+        throw new RealDriverError(`real mode compares a driver with a model, and '${offer.name}' ` +
+          "names none: export 'reference' (a built-in model's name, e.g. model-kernel, or a " +
+          "service model) or 'model' from the module (docs/plugins.md)");
+      }
+      return (await import('./plugin-backend.ts')).pluginBackend(offer.name, driver,
+        offer.reference);
+    }
+  }
+}
+
+/** The backend of a real driver named on the command line (a built-in name or a module). */
+export async function realBackend(spec: string): Promise<RealBackend> {
+  return realBackendFor(await resolveDriver(spec));
 }

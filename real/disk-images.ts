@@ -17,6 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { cleanupOnExit } from '../drivers/exit-cleanup.ts';
+import { ensureReaper } from '../drivers/reaper.ts';
 import { procDevice } from '../drivers/proc-locks.ts';
 import { createStorage, type Storage } from '../sim/world/storage.ts';
 
@@ -65,9 +66,10 @@ export interface DiskWorld {
 /** Creates the directory and an image of `imageBytes` zeros per disk, with their links. */
 export function createDiskWorld(prefix: string, disks: number, imageBytes: number,
   parent = tmpdir()): DiskWorld {
+  ensureReaper();
   const root = worldRoot(prefix, parent);
   const removeRoot = () => rmSync(root, { recursive: true, force: true });
-  const dispose = cleanupOnExit(removeRoot);
+  const dispose = cleanupOnExit(removeRoot, { path: root });
   const storage = createStorage(disks);
   let images: DiskImage[];
   try {

@@ -17,8 +17,8 @@ export interface KernelWorld extends DiskWorld {
 }
 
 /** Images are RECORD_OFFSET bytes of zeros: the VM stand-ins' records start past them. */
-export function createKernelWorld(disks: number): KernelWorld {
-  const world = createDiskWorld('lockchart-real-kernel-', disks, RECORD_OFFSET);
+export function createKernelWorld(disks: number, prefix = 'lockchart-real-kernel-'): KernelWorld {
+  const world = createDiskWorld(prefix, disks, RECORD_OFFSET);
   const identities = world.images.map(({ dev, inode }) => ({ dev, inode }));
   return { ...world, identities };
 }

@@ -82,6 +82,9 @@ function rotl(x: number, k: number): number {
 }
 
 /** Parses a seed from text: a decimal or 0x-hex unsigned 32-bit integer. */
+/** The last seed: seeds are unsigned 32-bit integers. */
+export const MAX_SEED = 0xffff_ffff;
+
 export function parseSeed(text: string): number | null {
   const value = /^0x[0-9a-f]+$/i.test(text) ? Number.parseInt(text, 16)
     : /^\d+$/.test(text) ? Number(text) : NaN;

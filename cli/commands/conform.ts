@@ -13,37 +13,46 @@ import {
   type HazardResult,
 } from '../../drivers/lockd/hazards.ts';
 import { listeningPids } from '../../drivers/lockd/process-state.ts';
-import { createModelDriver } from '../../drivers/model/driver.ts';
-import { createNopDriver } from '../../drivers/nop/driver.ts';
+import { lockDriverHarness } from '../../drivers/conformance/driver-harness.ts';
+import type { DriverOffer } from '../../drivers/registry/offer.ts';
+import { createServiceDriver } from '../../drivers/service-driver.ts';
+import { unavailable } from '../../real/backends.ts';
+import { offerOption } from '../sim-options.ts';
 import { integerOption, parse } from '../args.ts';
 import { CliError, type Command, type CommandIo } from '../command.ts';
 
-const DRIVERS = ['lockd', 'model', 'nop'] as const;
-type DriverName = (typeof DRIVERS)[number];
-
 interface Target {
-  readonly driver: DriverName;
+  readonly driver: string;
+  readonly offer: DriverOffer;
   readonly socket?: string;
   readonly lockspace?: string;
   readonly timeoutMs?: number;
 }
 
-function targetOf(values: Record<string, string | boolean | undefined>): Target {
+const LOCKD_FLAGS = ['socket', 'lockspace', 'destructive', 'daemon-pid', 'timeout-ms'];
+
+async function targetOf(values: Record<string, string | boolean | undefined>): Promise<Target> {
   const given = values['driver'];
-  if (typeof given !== 'string' || !(DRIVERS as readonly string[]).includes(given)) {
-    throw new CliError(`conform: --driver must be one of ${DRIVERS.join(', ')}` +
-      (given === undefined ? '' : `, got '${String(given)}'`));
+  if (typeof given !== 'string') {
+    throw new CliError('conform: which driver? --driver NAME|PATH (built in: model, nop, ' +
+      'canaries, ofd, posix, lockd; or a module exporting createDriver or model)');
   }
-  const driver = given as DriverName;
+  const offer = await offerOption(given);
   const socket = values['socket'] as string | undefined;
   const lockspace = values['lockspace'] as string | undefined;
-  if (driver !== 'lockd') {
-    for (const flag of ['socket', 'lockspace', 'destructive', 'daemon-pid', 'timeout-ms']) {
+  if (offer.driver?.family !== 'lockd') {
+    for (const flag of LOCKD_FLAGS) {
       if (values[flag] !== undefined) {
         throw new CliError(`conform: --${flag} only applies to --driver lockd`);
       }
     }
-    return { driver };
+    if (offer.driver?.family === 'posix-naive') {
+      throw new CliError('conform: posix-naive holds every lock in one process, where POSIX locks ' +
+        'never conflict: it exists to show that trap (docs/decisions/kernel-locks.md), not to pass');
+    }
+    const missing = offer.driver ? unavailable(offer) : null;
+    if (missing) throw new CliError(`conform: driver '${offer.name}' cannot run here: ${missing}`);
+    return { driver: offer.name, offer };
   }
   if (socket === undefined) throw new CliError('conform: --driver lockd needs --socket PATH');
   for (const [flag, path] of [['socket', socket], ['lockspace', lockspace]] as const) {
@@ -53,16 +62,33 @@ function targetOf(values: Record<string, string | boolean | undefined>): Target 
   }
   if (!existsSync(socket)) throw new CliError(`conform: no socket at '${socket}'`);
   const timeout = values['timeout-ms'] as string | undefined;
-  return { driver, socket, ...(lockspace ? { lockspace } : {}),
+  return { driver: offer.name, offer, socket, ...(lockspace ? { lockspace } : {}),
     ...(timeout === undefined ? {} : { timeoutMs: integerOption(timeout, 'timeout-ms', 0) }) };
 }
 
+/** How the suite runs the driver: its own harness for a built-in family, else the generic one. */
 function factoryOf(target: Target): HarnessFactory {
-  if (target.driver === 'model') return serviceHarness(() => createModelDriver());
-  if (target.driver === 'nop') return serviceHarness(() => createNopDriver());
-  return lockdHarness({ socket: target.socket!,
-    ...(target.lockspace ? { lockspaceDir: target.lockspace } : {}),
-    ...(target.timeoutMs ? { timeoutMs: target.timeoutMs } : {}) });
+  const { offer } = target;
+  switch (offer.driver?.family) {
+    case 'lockd':
+      return lockdHarness({ socket: target.socket!,
+        ...(target.lockspace ? { lockspaceDir: target.lockspace } : {}),
+        ...(target.timeoutMs ? { timeoutMs: target.timeoutMs } : {}) });
+    case 'ofd':
+    case 'posix': {
+      // Loaded on demand: the kernel-lock drivers load native addons.
+      const family = offer.driver.family;
+      return async () => (await import('../../drivers/kernel/conformance-harness.ts'))
+        .kernelHarness(family)();
+    }
+    case 'generic':
+      return lockDriverHarness(offer.driver.create, offer.driver.config);
+    default: {
+      // A service model (built in, a canary, or a module's): in memory, behind the service adapter.
+      const model = offer.model!;
+      return serviceHarness(() => createServiceDriver(model.model), model.config);
+    }
+  }
 }
 
 async function reachable(socket: string): Promise<void> {
@@ -107,10 +133,13 @@ function report(io: CommandIo, json: boolean, target: Target, checks: readonly C
   const passed = checks.every((check) => check.verdict !== 'fail') &&
     found.every((hazard) => hazard.verdict !== 'fail');
   if (json) {
-    io.out(JSON.stringify({ ...target, passed, checks, hazards: found }, null, 2));
+    const { offer, ...where } = target;
+    io.out(JSON.stringify({ ...where, ...(offer.origin.kind === 'module'
+      ? { module: offer.origin.path } : {}), passed, checks, hazards: found }, null, 2));
     return passed;
   }
-  io.out(`conformance (${target.driver}${target.socket ? ` at ${target.socket}` : ''}` +
+  io.out(`conformance (${target.driver}${target.offer.origin.kind === 'module'
+    ? ` from ${target.offer.origin.path}` : ''}${target.socket ? ` at ${target.socket}` : ''}` +
     `${target.lockspace ? `, lockspace ${target.lockspace}` : ''}):`);
   io.out(formatResults(checks));
   if (found.length > 0) {
@@ -129,13 +158,16 @@ export const conformCommand: Command = {
   usage: [
     'usage: lockchart conform --driver lockd --socket PATH [--lockspace DIR] [--json]',
     '                         [--destructive [--daemon-pid PID]] [--timeout-ms N]',
-    '       lockchart conform --driver model|nop [--json]',
+    '       lockchart conform --driver model|nop|ofd|posix|CANARY|PATH [--json]',
     '',
     'Runs every conformance check through the libvirt face and prints a verdict per check.',
     'lockd: against a live virtlockd on PATH, with real owner processes and temp files; direct',
     'leases, or indirect ones in lockspace DIR. Also checks the known hazards: path aliasing,',
     'and (only with --destructive: it makes virtlockd 9.0.0 exit, dropping every lock) SIGUSR1',
-    'with an unregistered connection. model and nop run in memory. Exit 0 only if nothing fails.',
+    'with an unregistered connection. model, nop and the canaries run in memory; ofd and posix',
+    'with real files and owner processes. PATH is a module (docs/plugins.md): its createDriver',
+    'runs with real disk files and real owner processes, a model-only module in memory.',
+    'Exit 0 only if nothing fails.',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parse(argv, {
@@ -150,10 +182,10 @@ export const conformCommand: Command = {
     if (positionals.length > 0) {
       throw new CliError(`conform: unexpected argument '${positionals[0]}'`);
     }
-    const target = targetOf(values);
+    const target = await targetOf(values);
     if (target.socket) await reachable(target.socket);
     const checks = await runConformance(factoryOf(target));
-    const found = target.driver === 'lockd'
+    const found = target.offer.driver?.family === 'lockd'
       ? await hazards(target, values.destructive === true, values['daemon-pid']) : [];
     return report(io, values.json === true, target, checks, found) ? 0 : 1;
   },

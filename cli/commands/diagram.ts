@@ -9,6 +9,7 @@ import { chartOf } from '../../viz/structure.ts';
 import { toSvg } from '../../viz/svg.ts';
 import { parse } from '../args.ts';
 import { CliError, type Command } from '../command.ts';
+import { checkOutputFile } from '../output-path.ts';
 
 const FORMATS = ['mermaid', 'dot', 'svg'] as const;
 type Format = (typeof FORMATS)[number];
@@ -31,6 +32,7 @@ export const diagramCommand: Command = {
       output: { type: 'string', short: 'o' },
       active: { type: 'string' },
     }, 'diagram');
+    if (values.output !== undefined) checkOutputFile(values.output, '-o');
     const entry = machineOf(positionals);
     const format = formatOf(values.format);
     const active = activeOf(entry.name, chartOf(entry.machine), values.active);

@@ -1,15 +1,18 @@
 /** `lockchart explore`: exhaustive, bounded exploration of a small world, with exact counts. */
 import type { InvariantId } from '../../sim/checkers/index.ts';
 import { writeCounterexample } from '../../sim/explorer/counterexample.ts';
-import { Explorer, type ExploreOptions } from '../../sim/explorer/explore.ts';
+import { Explorer, type ExploreOptions, type LevelProgress } from '../../sim/explorer/explore.ts';
 import { exploreJson, formatExplore } from '../../sim/explorer/format.ts';
 import { MAX_FAULTS, MAX_WORKLOAD } from '../../sim/explorer/visited.ts';
 import { SHAPE_LIMITS } from '../../sim/trace/reader.ts';
 import { FileSink } from '../../sim/trace/writer.ts';
 import { integerOption, parse } from '../args.ts';
 import { CliError, type Command } from '../command.ts';
-import { driverOption, faultsOption, positiveOption } from '../sim-options.ts';
+import { driverOption, faultsOption, offerOption, positiveOption } from '../sim-options.ts';
 import { EXIT_LIVENESS, EXIT_SAFETY } from './sim.ts';
+import { EXIT_INTERRUPTED, runInterruptibly } from '../interrupt.ts';
+import { checkOutputFile } from '../output-path.ts';
+import { driverFlag } from '../../drivers/registry/offer.ts';
 
 /** The default workload budget: small enough to exhaust 2 × 2 × 2 with two faults quickly. */
 export const DEFAULT_WORKLOAD = 4;
@@ -38,7 +41,9 @@ export const exploreCommand: Command = {
     '  --no-symmetry   do not merge worlds that differ by a permutation of hosts, VMs, disks',
     '  --trace         write the counterexample (safety first, else liveness) as a trace',
     '',
-    'Exit status: 0 safe, 129 safety violation, 128 liveness violation, 2 bad input.',
+    'Ctrl-C stops the search and says how far it got.',
+    'Exit status: 0 safe, 129 safety violation, 128 liveness violation, 2 bad input,',
+    '130 interrupted.',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parse(argv, {
@@ -71,17 +76,33 @@ export const exploreCommand: Command = {
       ...(values.invariants === undefined ? {}
         : { invariants: invariantsOption(values.invariants) }),
     };
-    const explorer = new Explorer(options);
+    if (values.trace !== undefined) checkOutputFile(values.trace, '--trace');
+    let level: LevelProgress | null = null;
+    const explorer = new Explorer({ ...options, onLevel: (progress) => {
+      level = progress;
+    } });
     const started = performance.now();
-    const result = explorer.run();
+    const run = runInterruptibly(() => explorer.run());
     const ms = performance.now() - started;
+    if (run.interrupted) {
+      const reached = level as LevelProgress | null;
+      io.err(`lockchart: explore interrupted (SIGINT) after ${(ms / 1000).toFixed(1)} s: ` +
+        `${explorer.visited.size.toLocaleString('en-US')} states stored` +
+        (reached ? `, depth ${reached.depth} finished (${reached.transitions.toLocaleString('en-US')} ` +
+          'transitions)' : ', no depth finished') + ', no violation found so far' +
+        (values.trace ? `; no trace written to ${values.trace} (a counterexample is written ` +
+          'when one is found)' : ''));
+      return EXIT_INTERRUPTED;
+    }
+    const result = run.value;
     const finding = result.violation ?? result.liveness;
     if (values.trace && finding) {
       writeCounterexample(explorer.ctx, { ...options, definitions: result.definitions },
         finding.steps, finding.violation.kind, new FileSink(values.trace));
     }
     const summary = { options, result, ms, heapBytes: process.memoryUsage().heapUsed,
-      ...(values.trace && finding ? { trace: values.trace } : {}) };
+      ...(values.trace && finding ? { trace: values.trace } : {}),
+      replayFlag: driverFlag(await offerOption(values.driver)) };
     if (values.json) io.out(JSON.stringify(exploreJson(summary)));
     else for (const line of formatExplore(summary)) io.out(line);
     if (values.trace && !finding && !values.json) {

@@ -1,20 +1,28 @@
 /** `lockchart matrix`: the main job — every driver against every fault class. */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { CANARIES } from '../../sim/canaries/canaries.ts';
 import { BUILTIN_DRIVERS } from '../../sim/drivers/registry.ts';
 import { FAULT_NAMES } from '../../sim/faults/index.ts';
 import type { Column } from '../../matrix/cell.ts';
 import { formatMarkdown, formatText, toJson } from '../../matrix/format.ts';
-import { ALL_COLUMNS, parseShard, runMatrix } from '../../matrix/matrix.ts';
+import {
+  ALL_COLUMNS, matrixSpecs, parseShard, runMatrix, type MatrixDriver,
+} from '../../matrix/matrix.ts';
+import { realTracePath } from '../../matrix/real-cell.ts';
+import { driverFlag } from '../../drivers/registry/offer.ts';
+import { builtinDriver } from '../../sim/drivers/registry.ts';
+import { MAX_SEED } from '../../sim/prng.ts';
+import { EXIT_INTERRUPTED, withInterrupt } from '../interrupt.ts';
+import { checkOutputDirectory, checkOutputFile } from '../output-path.ts';
 import { defaultWorkers } from '../../matrix/pool.ts';
 import { EXHAUSTIVE_DEFAULTS, type ExhaustiveSpec } from '../../matrix/exhaustive.ts';
 import { MAX_FAULTS, MAX_WORKLOAD } from '../../sim/explorer/visited.ts';
 import type { WorldShape } from '../../sim/world/shape.ts';
 import { integerOption, parse } from '../args.ts';
 import { CliError, type Command } from '../command.ts';
-import { MATRIX_REAL_DRIVERS, realDriverNames, unavailable } from '../../real/backends.ts';
+import { MATRIX_REAL_DRIVERS, unavailable } from '../../real/backends.ts';
 import { progress } from '../progress.ts';
-import { driverOption, positiveOption, seedOption, shapeOption } from '../sim-options.ts';
+import { offerOption, positiveOption, seedOption, shapeOption } from '../sim-options.ts';
 
 export const DEFAULT_SEEDS = 40;
 export const DEFAULT_STEPS = 2000;
@@ -51,12 +59,16 @@ export const matrixCommand: Command = {
     'prints driver × fault → safe (seeds and steps explored) or violated (invariant, shrunk',
     'trace length and the command that replays the minimal trace).',
     `  faults:    none, ${FAULT_NAMES.join(', ')}`,
+    '  --drivers  built-in drivers, or module paths (docs/plugins.md): a module\'s model gets',
+    '             simulated cells, its createDriver real cells',
     '  --canaries also run the deliberately broken canary drivers',
     '  --shard    run only every n-th cell (i/n), for CI matrices; join with `lockchart merge`',
     '  --traces   where shrunk counterexamples are written (default ./lockchart-traces)',
-    '  --out      also write the JSON report to FILE',
+    '  --out      also write the JSON report to FILE (checked before the run starts)',
     '  --exhaustive  explore each cell exhaustively instead (lockchart explore): exact state',
     `             counts; default ${exhaustiveDefaults()}`,
+    '',
+    'Ctrl-C stops the run and prints the cells finished so far (exit 130).',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parse(argv, {
@@ -71,33 +83,26 @@ export const matrixCommand: Command = {
     }, 'matrix');
     if (positionals.length > 0) throw new CliError(`matrix: unexpected argument '${positionals[0]}'`);
     if (values.json && values.markdown) throw new CliError('choose one of --json and --markdown');
+    const traceDir = values.traces ?? 'lockchart-traces';
+    checkOutputDirectory(traceDir, '--traces');
+    if (values.out !== undefined) checkOutputFile(values.out, '--out');
     const defaults = defaultDrivers({
       canaries: values.canaries === true, real: !values.exhaustive && values['no-real'] !== true,
     });
-    const drivers = values.drivers?.split(',') ?? defaults.drivers;
-    for (const driver of drivers) {
-      if (realDriverNames().includes(driver)) {
-        if (values.exhaustive) throw new CliError(`--exhaustive explores models; '${driver}' is a real driver`);
-        const missing = unavailable(driver);
-        if (missing) throw new CliError(`real driver '${driver}' cannot run here: ${missing}`);
-      } else {
-        await driverOption(driver);
-      }
-    }
+    const drivers = await matrixDrivers(values.drivers?.split(',') ?? defaults.drivers, {
+      exhaustive: values.exhaustive === true, real: values['no-real'] !== true,
+    });
     const columns = columnsOption(values.faults);
     const shard = values.shard === undefined ? undefined : parseShard(values.shard);
     if (shard === null) throw new CliError(`--shard must be i/n with 1 ≤ i ≤ n, got '${values.shard}'`);
     const shape = shapeOption(values.shape);
     const exhaustive = values.exhaustive ? exhaustiveOption(values, shape) : undefined;
-    // Only once the arguments are known good: bad input gets its one line and nothing else.
-    if (values.drivers === undefined) for (const note of defaults.skipped) io.err(note);
-    const bar = progress(io, 'matrix');
-    const report = await runMatrix({
+    const options = {
       drivers, columns,
       seeds: positiveOption(values.seeds, 'seeds', DEFAULT_SEEDS, 100_000),
       steps: positiveOption(values.steps, 'steps', DEFAULT_STEPS, 1_000_000),
       firstSeed: seedOption(values.seed, 1),
-      traceDir: values.traces ?? 'lockchart-traces',
+      traceDir,
       workers: positiveOption(values.workers, 'workers', defaultWorkers(), 64),
       real: {
         seeds: positiveOption(values['real-seeds'], 'real-seeds', DEFAULT_REAL_SEEDS, 1000),
@@ -106,16 +111,77 @@ export const matrixCommand: Command = {
       ...(shape ? { shape } : {}),
       ...(shard ? { shard } : {}),
       ...(exhaustive ? { exhaustive } : {}),
+    };
+    if (options.firstSeed + options.seeds - 1 > MAX_SEED) {
+      throw new CliError(`--seed ${options.firstSeed} with --seeds ${options.seeds} runs past seed ` +
+        `${MAX_SEED} (2^32-1), the last seed there is`);
+    }
+    // Only once the arguments are known good: bad input gets its one line and nothing else.
+    if (values.drivers === undefined) for (const note of defaults.skipped) io.err(note);
+    const bar = progress(io, 'matrix');
+    const abort = new AbortController();
+    const report = await withInterrupt(() => abort.abort(), () => runMatrix({
+      ...options, signal: abort.signal,
     }, (cell, done, total) => bar.update(done, total,
       `${cell.driver} × ${cell.fault}: ${cell.verdict}${cell.invariant ? ` ${cell.invariant}` : ''}` +
-      (cell.findings ? `, ${cell.findings.length} real-mode finding(s)` : '')));
+      (cell.findings ? `, ${cell.findings.length} real-mode finding(s)` : ''))));
     bar.done();
+    if (report.interrupted) {
+      io.out(report.cells.length > 0 ? formatText(report) : 'no cell finished');
+      const pending = matrixSpecs(options).filter((spec) => !report.cells.some((cell) =>
+        cell.driver === (spec.label ?? spec.driver) && cell.fault === spec.fault));
+      const prefixes = pending.filter((spec) => spec.real).flatMap((spec) =>
+        [...Array(options.real.seeds).keys()].flatMap((k) => {
+          const trace = realTracePath(spec, spec.firstSeed + k);
+          return trace && existsSync(trace) ? [trace] : [];
+        }));
+      io.err(`lockchart: matrix interrupted (SIGINT): ${report.cells.length} of ` +
+        `${report.cells.length + pending.length} cells done (above); shrunk traces so far are in ` +
+        `${traceDir}` + (prefixes.length > 0 ? `; the interrupted real cell's trace so far (a ` +
+          `valid prefix): ${prefixes.join(', ')}` : '') +
+        (values.out ? `; ${values.out} not written (an interrupted run merges with nothing)` : ''));
+      return EXIT_INTERRUPTED;
+    }
     if (values.out) writeFileSync(values.out, `${JSON.stringify(report, null, 2)}\n`);
     if (values.json) io.out(JSON.stringify(toJson(report), null, 2));
     else io.out(values.markdown ? formatMarkdown(report) : formatText(report));
     return 0;
   },
 };
+
+/**
+ * The matrix's rows: each driver named resolves to what it offers — a simulated row for a
+ * service model, a real row for a LockDriver (a module with both gets both: `NAME` and
+ * `NAME (real)`).
+ */
+async function matrixDrivers(specs: readonly string[], options: { exhaustive: boolean;
+  real: boolean }): Promise<MatrixDriver[]> {
+  const rows: MatrixDriver[] = [];
+  for (const spec of specs) {
+    const offer = await offerOption(spec);
+    if (options.exhaustive && !offer.model) {
+      throw new CliError(`--exhaustive explores models; '${offer.name}' is a real driver`);
+    }
+    if (offer.model) {
+      rows.push({ spec, name: offer.name, real: false, replayFlag: driverFlag(offer) });
+    }
+    if (offer.driver && !options.exhaustive && (options.real || !offer.model)) {
+      const missing = unavailable(offer);
+      if (missing) throw new CliError(`real driver '${offer.name}' cannot run here: ${missing}`);
+      if (offer.driver.family === 'generic' && !offer.reference) {
+        throw new CliError(`'${spec}' names no model to compare its driver with: export ` +
+          "'reference' or 'model' (docs/plugins.md)");
+      }
+      const reference = offer.reference?.name;
+      rows.push({ spec, name: offer.model ? `${offer.name} (real)` : offer.name, real: true,
+        replayFlag: reference !== undefined && builtinDriver(reference) ? '' : driverFlag(offer) });
+    }
+  }
+  const names = rows.map((row) => row.name);
+  const twice = names.find((name, i) => names.indexOf(name) !== i);
+  if (twice) throw new CliError(`--drivers: two drivers are named '${twice}'; a row needs a name of its own`);
+  return rows;
+}
 
 function exhaustiveOption(
   values: { 'fault-budget'?: string | undefined; workload?: string | undefined },

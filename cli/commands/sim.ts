@@ -5,11 +5,18 @@ import { describeSwarm } from '../../sim/swarm.ts';
 import { FileSink } from '../../sim/trace/writer.ts';
 import { parse } from '../args.ts';
 import { CliError, type Command } from '../command.ts';
-import { inspectOption, inspectUsage } from '../inspect-option.ts';
+import { checkInspectTarget, inspectOption, inspectUsage } from '../inspect-option.ts';
 import { defaultWorkers } from '../../matrix/pool.ts';
 import { simReal } from '../real-run.ts';
 import { sweep } from '../sweep.ts';
-import { driverOption, faultsOption, positiveOption, seedOption, shapeOption } from '../sim-options.ts';
+import {
+  driverOption, faultsOption, offerOption, positiveOption, seedOption, shapeOption,
+} from '../sim-options.ts';
+import { driverFlag, shellWord } from '../../drivers/registry/offer.ts';
+import { EXIT_INTERRUPTED, runInterruptibly } from '../interrupt.ts';
+import { checkOutputFile } from '../output-path.ts';
+import { CountingSink } from '../../sim/trace/writer.ts';
+import { MAX_SEED } from '../../sim/prng.ts';
 
 const INVARIANTS: readonly string[] = INVARIANT_IDS;
 
@@ -24,13 +31,16 @@ export const simCommand: Command = {
     'usage: lockchart sim [--driver NAME|PATH] [--seed N] [--seeds N] [--steps N]',
     '                     [--faults none|a,b,…] [--shape HxVxD] [--invariants S1,S3]',
     '                     [--trace FILE] [--inspect FILE|ws://HOST:PORT] [--json]',
-    '       lockchart sim --real --driver ofd|posix|posix-naive|lockd [--seed N] [--steps N]',
+    '       lockchart sim --real --driver ofd|posix|posix-naive|lockd|PATH [--seed N] [--steps N]',
     '                     [--faults …] [--shape HxVxD] [--trace FILE] [--keep-going]',
     '',
     '  --driver     nop, model, model-indirect, a canary, or a module exporting a service model',
+    '               (docs/plugins.md); with --real: ofd, posix, posix-naive, lockd, or a module',
+    '               exporting createDriver',
     '  --seed       the seed (default 1); one seed reproduces a run exactly',
     '  --seeds      sweep this many seeds from --seed on, in parallel on worker threads, and',
-    '               report the lowest violating seed',
+    '               report the lowest violating seed (and liveness findings); --json prints',
+    '               one object',
     '  --workers    worker threads for a sweep (default: one per core)',
     '  --steps      steps of the safety phase per seed (default 2000)',
     '  --faults     fault classes to inject (see lockchart matrix --help for the list)',
@@ -41,7 +51,9 @@ export const simCommand: Command = {
     '  --keep-going real mode: report every finding instead of stopping at the first',
     ...inspectUsage(15),
     '',
-    'Exit status: 0 safe, 129 safety violation, 128 liveness violation, 2 bad input.',
+    'Ctrl-C stops the run and says how far it got and where the trace so far is.',
+    'Exit status: 0 safe, 129 safety violation, 128 liveness violation, 2 bad input,',
+    '130 interrupted.',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parse(argv, {
@@ -54,10 +66,13 @@ export const simCommand: Command = {
     if (positionals.length > 0) throw new CliError(`sim: unexpected argument '${positionals[0]}'`);
     if (values.real) return simReal(values, io);
     if (values['keep-going']) throw new CliError('--keep-going is for real mode (--real)');
-    const driver = await driverOption(values.driver);
     const faults = faultsOption(values.faults);
     const first = seedOption(values.seed, 1);
     const seeds = positiveOption(values.seeds, 'seeds', 1, 1_000_000);
+    if (first + seeds - 1 > MAX_SEED) {
+      throw new CliError(`--seed ${first} with --seeds ${seeds} runs past seed ${MAX_SEED} ` +
+        `(2^32-1), the last seed there is; sweep at most ${MAX_SEED - first + 1} seed(s) from there`);
+    }
     const steps = positiveOption(values.steps, 'steps', 2000, 10_000_000);
     const shape = shapeOption(values.shape);
     const invariants = values.invariants?.split(',').map((id) => {
@@ -68,43 +83,61 @@ export const simCommand: Command = {
     if (values.inspect !== undefined && seeds > 1) {
       throw new CliError('--inspect takes one seed; drop --seeds');
     }
+    if (values.trace !== undefined) checkOutputFile(values.trace, '--trace');
+    checkInspectTarget(values.inspect);
+    const offer = await offerOption(values.driver);
+    const driver = await driverOption(values.driver);
     if (seeds > 1) {
-      const { violated } = await sweep({ driver: values.driver ?? driver.name, faults, first, seeds,
-        steps, workers: positiveOption(values.workers, 'workers', defaultWorkers(), 64),
+      const result = await sweep({ driver: values.driver ?? driver.name, label: offer.name,
+        faults, first, seeds, steps,
+        workers: positiveOption(values.workers, 'workers', defaultWorkers(), 64),
+        json: values.json === true,
         ...(shape ? { shape } : {}), ...(invariants ? { invariants } : {}) }, io);
-      return violated ? EXIT_SAFETY : 0;
+      return result.interrupted ? EXIT_INTERRUPTED : result.violated ? EXIT_SAFETY
+        : result.liveness ? EXIT_LIVENESS : 0;
     }
     const inspection = await inspectOption(values.inspect);
-    for (let seed = first; seed < first + seeds; seed++) {
-      const sink = values.trace ? new FileSink(values.trace) : undefined;
-      let result;
-      try {
-        result = runRandom({ driver, seed, steps, faults, ...(shape ? { shape } : {}),
-          ...(invariants ? { invariants } : {}), ...(sink ? { sink } : {}),
-          ...(inspection ? { observer: inspection.observer } : {}) });
-      } finally {
-        // A socket left open would keep the process alive after a crash.
-        await inspection?.sink.close();
-      }
-      const found = result.violation ?? result.liveness;
-      if (values.json) {
-        io.out(JSON.stringify({ seed, driver: driver.name, faults, steps: result.steps,
-          swarm: result.swarm, violation: result.violation, liveness: result.liveness,
-          trace: values.trace ?? null }));
-      } else {
-        io.out(`SEED=${seed} driver=${driver.name} faults=${faults.join(',') || 'none'} ` +
-          `steps=${result.steps} faults-injected=${result.faultsInjected}`);
-        io.out(`  swarm: ${describeSwarm(result.swarm)}`);
-        io.out(found
-          ? `  ${found.kind === 'safety' ? 'VIOLATED' : 'LIVENESS'} ${found.invariant} ` +
-            `${found.checker} at step ${found.step}: ${found.message}`
-          : '  safe');
-        if (values.trace) io.out(`  trace: ${values.trace} (lockchart replay|shrink ${values.trace})`);
-        if (values.inspect) io.out(`  inspection events: ${values.inspect}`);
-      }
-      if (result.violation) return EXIT_SAFETY;
-      if (result.liveness && seeds === 1) return EXIT_LIVENESS;
+    const seed = first;
+    const sink = values.trace ? new FileSink(values.trace) : undefined;
+    const counted = sink ? new CountingSink(sink) : undefined;
+    let run;
+    try {
+      run = runInterruptibly(() => runRandom({ driver, seed, steps, faults,
+        ...(shape ? { shape } : {}), ...(invariants ? { invariants } : {}),
+        ...(counted ? { sink: counted } : {}),
+        ...(inspection ? { observer: inspection.observer } : {}) }));
+    } finally {
+      // A socket left open would keep the process alive after a crash.
+      await inspection?.sink.close();
     }
-    return 0;
+    const replay = `lockchart replay ${shellWord(values.trace ?? '')}${driverFlag(offer)}`;
+    if (run.interrupted) {
+      io.err(`lockchart: sim interrupted (SIGINT) at seed ${seed}` + (counted
+        ? ` after ${counted.steps} step(s); ${values.trace} holds them, a valid prefix ` +
+          `(${replay})` : '; no trace was kept (pass --trace FILE to keep one)'));
+      return EXIT_INTERRUPTED;
+    }
+    const result = run.value;
+    const found = result.violation ?? result.liveness;
+    if (values.json) {
+      io.out(JSON.stringify({ seed, driver: driver.name, faults, steps: result.steps,
+        swarm: result.swarm, violation: result.violation, liveness: result.liveness,
+        trace: values.trace ?? null }));
+    } else {
+      io.out(`SEED=${seed} driver=${driver.name} faults=${faults.join(',') || 'none'} ` +
+        `steps=${result.steps} faults-injected=${result.faultsInjected}`);
+      io.out(`  swarm: ${describeSwarm(result.swarm)}`);
+      io.out(found
+        ? `  ${found.kind === 'safety' ? 'VIOLATED' : 'LIVENESS'} ${found.invariant} ` +
+          `${found.checker} at step ${found.step}: ${found.message}`
+        : '  safe');
+      if (values.trace) {
+        io.out(`  trace: ${values.trace} (${replay}; lockchart shrink ` +
+          `${shellWord(values.trace)}${driverFlag(offer)})`);
+      }
+      if (values.inspect) io.out(`  inspection events: ${values.inspect}`);
+    }
+    if (result.violation) return EXIT_SAFETY;
+    return result.liveness ? EXIT_LIVENESS : 0;
   },
 };

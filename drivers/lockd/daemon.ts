@@ -28,6 +28,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { lockError, type LockError } from '../errors.ts';
 import { LockdClient } from './client.ts';
 import { cleanupOnExit, killQuietly } from '../exit-cleanup.ts';
+import { identify } from '../kernel/process-identity.ts';
+import { ensureReaper, reapIfOrphaned } from '../reaper.ts';
 import { neutralOwner } from './owners.ts';
 import { raceTimeout } from './race-timeout.ts';
 import { watchStateFileConsumed, withReexecLock } from './reexec-lock.ts';
@@ -85,9 +87,10 @@ export class VirtlockdDaemon {
   /** Starts a daemon in a new temp dir and waits until it answers. */
   static async start(options: VirtlockdOptions = {}): Promise<VirtlockdDaemon> {
     // Short: the socket path inside must fit a sockaddr_un (SOCKET_PATH_MAX).
+    ensureReaper();
     const dir = mkdtempSync(join(options.parentDir ?? tmpdir(), 'virtlockd-'));
     const daemon = new VirtlockdDaemon(dir, options);
-    daemon.disposeCleanup = cleanupOnExit(() => daemon.killNow());
+    daemon.disposeCleanup = cleanupOnExit(() => daemon.killNow(), { path: dir });
     try {
       writeFileSync(daemon.confFile, [
         `log_level = ${options.logLevel ?? 3}`,
@@ -236,8 +239,12 @@ export class VirtlockdDaemon {
     closeSync(log);
     this.child = child;
     this.lastExit = null;
+    // If this process is SIGKILLed, the reaper kills the daemon (it would idle for minutes).
+    const identity = child.pid === undefined ? null : identify(child.pid);
+    const forget = identity ? reapIfOrphaned({ process: identity }) : () => {};
     this.exit = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
+        forget();
         this.lastExit = { code, signal };
         resolve(this.lastExit);
       });

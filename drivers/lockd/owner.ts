@@ -14,6 +14,7 @@ import { LockError, lockError, type LockErrorData } from '../errors.ts';
 import type { LockMode } from '../flags.ts';
 import type { ExitStatus } from './daemon.ts';
 import { cleanupOnExit, killQuietly } from '../exit-cleanup.ts';
+import { identify } from '../kernel/process-identity.ts';
 import { raceTimeout } from './race-timeout.ts';
 
 const ENTRY = fileURLToPath(new URL('./owner-process.mjs', import.meta.url));
@@ -55,7 +56,9 @@ export class OwnerProcess {
   readonly exited: Promise<ExitStatus>;
 
   private constructor(private readonly child: ChildProcess, readonly pid: number) {
-    this.disposeCleanup = cleanupOnExit(() => killQuietly(pid));
+    const identity = identify(pid);
+    this.disposeCleanup = cleanupOnExit(() => killQuietly(pid),
+      identity ? { process: identity } : undefined);
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
       this.status = { code, signal };
       this.disposeCleanup();

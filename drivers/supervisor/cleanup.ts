@@ -13,12 +13,12 @@ import { identify, type ProcessIdentity } from '../kernel/process-identity.ts';
 export function trackProcess(identity: ProcessIdentity): () => void {
   return cleanupOnExit(() => {
     killIdentified(identity);
-  });
+  }, { process: identity });
 }
 
 /** Registers a file or directory to remove at exit; returns the function that unregisters it. */
 export function trackPath(path: string): () => void {
-  return cleanupOnExit(() => rmSync(path, { recursive: true, force: true }));
+  return cleanupOnExit(() => rmSync(path, { recursive: true, force: true }), { path });
 }
 
 /** Kills the process if (and only if) the pid still names it. Returns whether it signalled. */

@@ -10,12 +10,13 @@
  * LOCKCHART_NO_BUNDLE=1, the tsx form is used.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { trackPath } from './cleanup.ts';
+import { ensureReaper } from '../reaper.ts';
 
 const require = createRequire(import.meta.url);
 const SUPERVISOR_MAIN = fileURLToPath(new URL('./supervisor-main.ts', import.meta.url));
@@ -29,10 +30,13 @@ export interface ProgramCommand {
 }
 
 // Run in a short-lived child: esbuild's synchronous API leaves a service process behind in the
-// process that calls it, and nothing of ours may outlive its run.
+// process that calls it, and nothing of ours may outlive its run. The child prints the bundle
+// and this process writes it: a child still building when this process is killed then writes
+// nothing (had it written the file, it would re-create a directory the reaper just removed).
 const BUILD_SCRIPT = `
 const [esbuildPath, options] = process.argv.slice(1);
-require(esbuildPath).buildSync(JSON.parse(options));`;
+const built = require(esbuildPath).buildSync({ ...JSON.parse(options), write: false });
+process.stdout.write(built.outputFiles[0].text);`;
 
 let bundled: ProgramCommand | null | undefined;
 
@@ -54,6 +58,7 @@ function bundle(): ProgramCommand | null {
   } catch {
     return null;
   }
+  ensureReaper();
   const dir = mkdtempSync(join(tmpdir(), 'lockchart-supervisor-'));
   trackPath(dir);
   const outfile = join(dir, 'supervisor.mjs');
@@ -68,8 +73,9 @@ function bundle(): ProgramCommand | null {
     logLevel: 'error',
   };
   try {
-    execFileSync(process.execPath, ['-e', BUILD_SCRIPT, esbuild, JSON.stringify(options)],
-      { stdio: ['ignore', 'ignore', 'inherit'] });
+    const code = execFileSync(process.execPath, ['-e', BUILD_SCRIPT, esbuild, JSON.stringify(options)],
+      { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 256 * 1024 * 1024 });
+    writeFileSync(outfile, code);
   } catch {
     return null;
   }

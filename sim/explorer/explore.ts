@@ -13,6 +13,7 @@
  *
  * Pure: no clock, no randomness. The caller measures time.
  */
+import { EXPLORING_STEP, markStep } from '../../drivers/registry/call-slot.ts';
 import { selectCheckers } from '../run/session.ts';
 import type { Checker, InvariantId, Violation } from '../checkers/index.ts';
 import type { SimDriver } from '../drivers/registry.ts';
@@ -172,6 +173,7 @@ export class Explorer {
   /** Searches breadth-first until nothing is left within the bounds, a bound stops it, or a
    * safety violation is found. */
   run(): ExploreResult {
+    markStep(EXPLORING_STEP);
     const maxStates = this.options.maxStates ?? DEFAULT_MAX_STATES;
     let frontier: Frontier = { nodes: [], worlds: [], works: [] };
     this.canonical.fingerprint(this.root);

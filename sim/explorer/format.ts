@@ -17,6 +17,8 @@ export interface ExploreSummary {
   readonly heapBytes?: number;
   /** Where the counterexample trace was written. */
   readonly trace?: string;
+  /** What its replay command needs besides the file (` --driver PATH` for a module). */
+  readonly replayFlag?: string;
 }
 
 const n = (value: number) => value.toLocaleString('en-US');
@@ -56,13 +58,14 @@ function stopLine(result: ExploreResult, options: ExploreOptions): string {
   }
 }
 
-function findingLines(label: string, finding: Finding, trace: string | undefined): string[] {
+function findingLines(label: string, finding: Finding, trace: string | undefined,
+  replayFlag = ''): string[] {
   const { violation, steps } = finding;
   const length = `${steps.length} step${steps.length === 1 ? '' : 's'}`;
   const lines = [`  ${label.padEnd(12)} VIOLATED ${violation.invariant} ${violation.checker} ` +
     `after ${length} (shortest): ${violation.message}`];
   steps.forEach((step, i) => lines.push(`    ${String(i).padStart(3)}  ${describeStep(step)}`));
-  if (trace) lines.push(`  ${'trace'.padEnd(12)} ${trace} (lockchart replay ${trace})`);
+  if (trace) lines.push(`  ${'trace'.padEnd(12)} ${trace} (lockchart replay ${trace}${replayFlag})`);
   return lines;
 }
 
@@ -106,11 +109,13 @@ export function formatExplore(summary: ExploreSummary): string[] {
       `${(result.bytes.tree / 1e6).toFixed(1)} MB)` +
       (summary.heapBytes === undefined ? '' : `; heap ${(summary.heapBytes / 1e6).toFixed(0)} MB`),
   ];
-  if (result.violation) lines.push(...findingLines('safety', result.violation, summary.trace));
+  if (result.violation) {
+    lines.push(...findingLines('safety', result.violation, summary.trace, summary.replayFlag));
+  }
   else lines.push(`  ${'safety'.padEnd(12)} ${result.exhausted ? 'safe' : 'no violation so far'}`);
   if (result.liveness) {
     const trace = result.violation ? undefined : summary.trace;
-    lines.push(...findingLines('liveness', result.liveness, trace));
+    lines.push(...findingLines('liveness', result.liveness, trace, summary.replayFlag));
   } else {
     lines.push(`  ${'liveness'.padEnd(12)} held on ${n(result.quiescent)} quiescent states`);
   }

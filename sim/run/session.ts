@@ -4,6 +4,7 @@
  * settle (no faults, no new workload) and the liveness checkers judge the result. Random runs,
  * replays, scenarios and the shrinker are all sessions fed by different step sources.
  */
+import { markStep } from '../../drivers/registry/call-slot.ts';
 import { CHECKERS, type Checker, type InvariantId, type Violation } from '../checkers/index.ts';
 import type { Prng } from '../prng.ts';
 import type { Step } from '../steps.ts';
@@ -74,6 +75,7 @@ export class Session {
   /** Applies one step; false when it is not enabled (nothing is recorded then). */
   apply(step: Step): boolean {
     const observer = this.options.observer;
+    markStep(this.count);
     const applied = applyStep(this.ctx, this.world, step, observer !== undefined);
     if (!applied) return false;
     const before = this.world;

@@ -36,6 +36,7 @@ import { faultStatement, readStep as validateStep, stepStatement } from '../step
 import type { ScenarioWords } from '../steps/module.ts';
 import { StepError } from '../steps/read.ts';
 import { createStorage } from '../world/storage.ts';
+import { configProblem } from '../../drivers/registry/config-check.ts';
 import type { DiskUse, VmDefinition } from '../world/types.ts';
 
 export type Expectation =
@@ -59,6 +60,8 @@ export interface Scenario {
   readonly name: string;
   readonly file: string;
   readonly driver: string;
+  /** The line of the `driver` statement (messages about the driver point at it). */
+  readonly driverLine?: number;
   readonly config: DriverConfig;
   readonly hosts: number;
   readonly disks: number;
@@ -78,6 +81,7 @@ const MODES: readonly LockMode[] = ['exclusive', 'shared', 'readonly'];
 interface State {
   name: string;
   driver: string;
+  driverLine?: number;
   config: Record<string, string>;
   hosts: number;
   disks: number;
@@ -118,6 +122,7 @@ function finish(state: State, file: string): Scenario {
     name: state.name,
     file,
     driver: state.driver,
+    ...(state.driverLine === undefined ? {} : { driverLine: state.driverLine }),
     config: state.config,
     hosts: state.hosts,
     disks: state.disks,
@@ -153,11 +158,14 @@ function statement(state: State, words: string[], line: number): void {
     case 'driver':
       header('driver');
       state.driver = args[0] ?? fail("'driver' needs a name");
+      state.driverLine = line;
       return;
     case 'config': {
       header('config');
       const [key, value] = (args[0] ?? '').split('=');
       if (!key || value === undefined) fail("'config' takes KEY=VALUE");
+      const problem = configProblem({ [key]: value });
+      if (problem) fail(`config: ${problem}`);
       state.config[key] = value;
       return;
     }

@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Violation } from '../checkers/index.ts';
-import { resolveSimDriver } from '../drivers/registry.ts';
+import {
+  builtinDriver, DriverLoadError, resolveDriver, simDriverOf, type SimDriver,
+} from '../drivers/registry.ts';
 import { traceHeader } from '../run/random.ts';
 import { Session } from '../run/session.ts';
 import { describeStep } from '../steps/index.ts';
@@ -40,11 +42,48 @@ export function loadScenario(path: string): Scenario {
   return parseScenario(text, path);
 }
 
-export async function runScenario(scenario: Scenario, sink?: TraceSink): Promise<ScenarioResult> {
-  const base = await resolveSimDriver(scenario.driver).catch((error: Error) => {
-    throw new ScenarioError(`${scenario.file}: ${error.message}`);
-  });
-  const driver = { ...base, config: { ...base.config, ...scenario.config } };
+/**
+ * The scenario's driver. A scenario is data: its `driver` line names a built-in driver, or the
+ * driver of the module the user gave with `--driver PATH` — never a module by itself.
+ */
+async function scenarioDriver(scenario: Scenario, module: string | undefined): Promise<SimDriver> {
+  const where = `${scenario.file}:${scenario.driverLine ?? 1}`;
+  let offer;
+  try {
+    offer = builtinDriver(scenario.driver) ??
+      (module === undefined ? undefined : await resolveDriver(module));
+  } catch (error) {
+    if (error instanceof DriverLoadError) throw new ScenarioError(error.message);
+    throw error;
+  }
+  if (!offer || (offer.name !== scenario.driver && module !== scenario.driver)) {
+    throw new ScenarioError(`${where}: the scenario names driver '${scenario.driver}', which is ` +
+      'not built in' + (module === undefined ? '; lockchart runs a module only when you name it ' +
+        'on the command line: pass --driver PATH' : ` and not the driver of ${module} ` +
+        `('${offer?.name ?? '?'}')`));
+  }
+  let driver: SimDriver;
+  try {
+    driver = simDriverOf(offer);
+  } catch (error) {
+    throw new ScenarioError(`${where}: ${(error as Error).message}`);
+  }
+  const config = { ...driver.config, ...scenario.config };
+  try {
+    driver.model.initial(config);
+  } catch (error) {
+    if (error instanceof DriverLoadError) throw error;
+    throw new ScenarioError(`${where}: driver '${driver.name}' refuses the scenario's config: ` +
+      `${(error as Error).message}`);
+  }
+  return { ...driver, config };
+}
+
+export async function runScenario(scenario: Scenario, traceSink?: TraceSink | (() => TraceSink),
+  options: { readonly driver?: string } = {}): Promise<ScenarioResult> {
+  const driver = await scenarioDriver(scenario, options.driver);
+  // Opened only once the scenario is known good: a refused one leaves no empty trace behind.
+  const sink = typeof traceSink === 'function' ? traceSink() : traceSink;
   const shape = { hosts: scenario.hosts, vms: scenario.vms.length, disks: scenario.disks };
   const ctx = createContext(driver.model, shape, driver.config);
   const session = new Session(ctx, createWorld(ctx, scenario.vms), {

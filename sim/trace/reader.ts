@@ -12,6 +12,8 @@ import type { Trace, TraceEnd, TraceHeader, TraceStep } from './format.ts';
 import { TRACE_FORMAT } from './format.ts';
 import { readStep as validateStep } from '../steps/index.ts';
 import { StepError } from '../steps/read.ts';
+import { checkStepBounds, type StepBounds } from './step-bounds.ts';
+import { configProblem } from '../../drivers/registry/config-check.ts';
 
 export class TraceError extends Error {
   override readonly name = 'TraceError';
@@ -37,6 +39,10 @@ export function readTraceFile(path: string): ReadTrace {
 }
 
 export function parseTrace(text: string, name = 'trace'): ReadTrace {
+  if (text.startsWith('\uFEFF')) {
+    throw new TraceError(`${name}:1: the file starts with a UTF-8 byte-order mark; a trace is ` +
+      'plain UTF-8 JSON lines (was it saved by an editor that adds one?)');
+  }
   const lines = text.split('\n');
   const endsClean = text.endsWith('\n');
   if (endsClean) lines.pop();
@@ -47,8 +53,12 @@ export function parseTrace(text: string, name = 'trace'): ReadTrace {
   const steps: TraceStep[] = [];
   let end: TraceEnd | null = null;
   let truncated = false;
+  let bounds: StepBounds | null = null;
   for (let index = 0; index < lines.length; index++) {
     const where = `${name}:${index + 1}`;
+    if (lines[index]!.trim() === '') {
+      throw new TraceError(`${where}: blank line: a trace has one JSON record on every line`);
+    }
     let record: unknown;
     try {
       record = JSON.parse(lines[index]!);
@@ -65,17 +75,21 @@ export function parseTrace(text: string, name = 'trace'): ReadTrace {
         throw new TraceError(`${where}: not a lockchart trace (the first line must be a header record)`);
       }
       header = validateHeader(record as Record<string, unknown>, where);
+      bounds = { ...header.shape, spares: header.definitions.map((vm) => vm.spares.length) };
       continue;
     }
     if (end) throw new TraceError(`${where}: record after the end record`);
-    if (type === 'step') steps.push(validateStepRecord(record as Record<string, unknown>, steps.length, where));
+    if (type === 'step') {
+      steps.push(validateStepRecord(record as Record<string, unknown>, steps.length, where, bounds!));
+    }
     else if (type === 'end') end = record as TraceEnd;
     else throw new TraceError(`${where}: unknown record type ${JSON.stringify(type)}`);
   }
   return { header: header!, steps, end, truncated };
 }
 
-function validateStepRecord(o: Record<string, unknown>, expected: number, where: string): TraceStep {
+function validateStepRecord(o: Record<string, unknown>, expected: number, where: string,
+  bounds: StepBounds): TraceStep {
   if (o['i'] !== expected) {
     throw new TraceError(`${where}: step index ${JSON.stringify(o['i'])}, expected ${expected}`);
   }
@@ -84,6 +98,7 @@ function validateStepRecord(o: Record<string, unknown>, expected: number, where:
   }
   try {
     const step = validateStep(o['step']);
+    checkStepBounds(step, bounds);
     return { type: 'step', i: expected, step, h: o['h'], ...(o['heal'] === true ? { heal: true } : {}) };
   } catch (error) {
     if (error instanceof StepError) throw new TraceError(`${where}: bad step: ${error.message}`);
@@ -103,6 +118,8 @@ function validateHeader(o: Record<string, unknown>, where: string): TraceHeader 
   if (typeof o['driver'] !== 'string' || o['driver'] === '') fail("'driver' must be a string");
   const config = o['config'];
   if (typeof config !== 'object' || config === null || Array.isArray(config)) fail("'config' must be an object");
+  const configIssue = configProblem(config as Record<string, unknown>);
+  if (configIssue) fail(`'config': ${configIssue}`);
   const seed = o['seed'];
   if (seed !== null && (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0)) {
     fail("'seed' must be a non-negative integer or null");

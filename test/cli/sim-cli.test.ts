@@ -22,7 +22,7 @@ describe('bad input: one line, non-zero exit', () => {
     [['sim', '--shape', '2x2'], /--shape must be HOSTSxVMSxDISKS/],
     [['sim', '--driver', 'zfs'], /unknown driver 'zfs' \(built in: nop, model/],
     [['sim', '--driver', 'test/fixtures/not-a-driver.ts'], /is not a lockchart driver model: missing function 'initial'/],
-    [['sim', '--driver', 'test/fixtures/async-driver.ts'], /exports a LockDriver .*export 'model'/],
+    [['sim', '--driver', 'test/fixtures/async-driver.ts'], /exports a LockDriver object: export a factory 'createDriver\(\)'.*'model'/],
     [['sim', '--driver', 'test/fixtures/broken-module.ts'], /cannot load driver module .*broken on purpose/],
     [['sim', '--driver', 'test/fixtures/none.ts'], /cannot load driver module/],
     [['sim', '--bogus'], /sim: Unknown option '--bogus'/],

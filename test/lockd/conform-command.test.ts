@@ -30,8 +30,9 @@ describe('lockchart conform (in-memory drivers)', () => {
   });
 
   it.each([
-    [[], /--driver must be one of lockd, model, nop$/],
-    [['--driver', 'sanlock'], /got 'sanlock'$/],
+    [[], /conform: which driver\? --driver NAME\|PATH/],
+    [['--driver', 'sanlock'], /unknown driver 'sanlock' \(built in: nop, model/],
+    [['--driver', 'posix-naive'], /posix-naive holds every lock in one process/],
     [['--driver', 'lockd'], /--driver lockd needs --socket PATH$/],
     [['--driver', 'lockd', '--socket', 'relative/sock'], /must be an absolute path/],
     [['--driver', 'lockd', '--socket', '/nonexistent/virtlockd-sock'], /no socket at/],

@@ -62,7 +62,7 @@ describeVirtlockd('lockd real mode leaves nothing behind', () => {
     const observe = backend.observe.bind(backend);
     backend.observe = async () => {
       const locks = await observe();
-      if (locks.length > 0 && during === null) during = census(parent, seen);
+      if (locks && locks.length > 0 && during === null) during = census(parent, seen);
       return locks;
     };
     await runReal({ backend, keepGoing: true, source: { kind: 'random', seed: 4, steps: 200,
@@ -93,6 +93,33 @@ describeVirtlockd('lockd real mode leaves nothing behind', () => {
       expect(await exited).toBe('SIGINT');
       const after = census(parent, seen);
       console.log('lockchart sim --real, before SIGINT:', during, 'after:', after);
+      expect(after).toEqual(nothing);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('after SIGKILL to `lockchart sim --real --driver lockd`: its reaper leaves nothing', async () => {
+    const parent = privateParent();
+    const seen = new Set<number>();
+    const child = spawn(process.execPath, [LOCKCHART, 'sim', '--real', '--driver', 'lockd',
+      '--seed', '2', '--steps', '1000000', '--faults', 'process-crash'],
+    { env: { ...process.env, TMPDIR: parent }, stdio: ['ignore', 'ignore', 'inherit'] });
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+      child.once('exit', (code, signal) => resolve(signal ?? code)));
+    try {
+      await waitUntil(() => {
+        const now = census(parent, seen);
+        return now.daemons === 2 && now.locks > 0 && now.processes > 4;
+      }, 'the run to hold locks with its daemons and owners', 60_000);
+      const during = census(parent, seen);
+      child.kill('SIGKILL');
+      expect(await exited).toBe('SIGKILL');
+      // No handler of the run's own ran: what is gone now, the reaper took away.
+      await waitUntil(() => JSON.stringify(census(parent, seen)) === JSON.stringify(nothing),
+        'the reaper to kill the daemons and owners and remove the world', 20_000).catch(() => {});
+      const after = census(parent, seen);
+      console.log('lockchart sim --real, before SIGKILL:', during, 'after:', after);
       expect(after).toEqual(nothing);
     } finally {
       child.kill('SIGKILL');

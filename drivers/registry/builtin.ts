@@ -1,0 +1,62 @@
+/**
+ * The drivers lockchart ships, as offers (`offer.ts`): the service models the simulator steps,
+ * and the real drivers with the model each is checked against. A real driver's code (native
+ * addons, daemon clients) loads only when something creates one.
+ */
+import type { DriverConfig, LockDriver } from '../driver.ts';
+import { lockdModel } from '../model/lockd-model.ts';
+import { nopModel } from '../nop/nop-model.ts';
+import type { LockServiceModel } from '../service.ts';
+import type { DriverFamily, DriverOffer, ModelOffer } from './offer.ts';
+
+const BUILTIN = { kind: 'builtin' } as const;
+
+const modelOffer = (model: LockServiceModel<never>, config: DriverConfig = {}): ModelOffer =>
+  ({ model: model as LockServiceModel<unknown>, config });
+
+function simulated(model: LockServiceModel<never>, config: DriverConfig = {}, name = model.name,
+  summary = model.summary): DriverOffer {
+  return { name, summary, origin: BUILTIN, model: modelOffer(model, config) };
+}
+
+/** The model of the kernel-lock drivers (ofd, posix): canonical paths, owners watched. */
+export const MODEL_KERNEL = simulated(lockdModel as LockServiceModel<never>, { canonical_paths: true, watch_owners: true },
+  'model-kernel', "virtlockd's semantics with canonical paths and watched owners (ofd, posix)");
+/** The model of the real lockd driver: virtlockd's semantics, paths canonicalised (realpath). */
+export const MODEL_LOCKD = simulated(lockdModel as LockServiceModel<never>, { canonical_paths: true }, 'model-lockd',
+  "virtlockd's semantics with canonical paths (the real lockd driver)");
+
+const reference = (offer: DriverOffer) => ({ name: offer.name, ...offer.model! });
+
+function real(name: string, summary: string, family: DriverFamily, referenceOffer: DriverOffer,
+  create: () => Promise<LockDriver>): DriverOffer {
+  return { name, summary, origin: BUILTIN, reference: reference(referenceOffer),
+    driver: { create, config: {}, family } };
+}
+
+/** The built-in models the safety matrix simulates by default. */
+export const DEFAULT_MODELS: readonly DriverOffer[] = [
+  simulated(nopModel as LockServiceModel<never>),
+  simulated(lockdModel as LockServiceModel<never>),
+];
+
+export const BUILTIN_OFFERS: readonly DriverOffer[] = [
+  ...DEFAULT_MODELS,
+  simulated(lockdModel as LockServiceModel<never>,
+    { file_lockspace_dir: '/var/lib/libvirt/lockd/files' }, 'model-indirect',
+    "virtlockd's semantics with indirect leases (file_lockspace_dir)"),
+  MODEL_KERNEL,
+  MODEL_LOCKD,
+  real('ofd', 'kernel OFD locks on byte 0, held in libvirtd', 'ofd', MODEL_KERNEL,
+    async () => (await import('../ofd/driver.ts')).createOfdDriver()),
+  real('posix', "process-owned POSIX locks, held by each VM's supervisor", 'posix', MODEL_KERNEL,
+    async () => {
+      const { AgentDirectory } = await import('../supervisor/agents.ts');
+      return (await import('../posix/driver.ts')).createPosixDriver({ agents: new AgentDirectory() });
+    }),
+  real('posix-naive', "POSIX locks in libvirtd's own process (shows the POSIX trap)",
+    'posix-naive', MODEL_KERNEL,
+    async () => (await import('../posix/naive.ts')).createNaivePosixDriver()),
+  real('lockd', "libvirt's lockd driver over the real virtlockd", 'lockd', MODEL_LOCKD,
+    async () => (await import('../lockd/driver.ts')).createLockdDriver() as LockDriver),
+];
