@@ -84,7 +84,8 @@ describe('SIGINT', () => {
     // Safe and large: the search runs for minutes unless stopped.
     const run = await interrupted(['explore', '--hosts', '2', '--domains', '3', '--disks', '3',
       '--faults', 'process-kill', '--fault-budget', '2', '--workload', 'unbounded'], waitFor(4000));
-    expect(run.err.trim()).toMatch(/^lockchart: explore interrupted \(SIGINT\) after [\d.]+ s: [\d,]+ states stored, depth \d+ finished \([\d,]+ transitions\), no violation found so far$/);
+    // How far it got depends on how fast this machine is: a busy one may not finish depth 1.
+    expect(run.err.trim()).toMatch(/^lockchart: explore interrupted \(SIGINT\) after [\d.]+ s: [\d,]+ states stored, (depth \d+ finished \([\d,]+ transitions\)|no depth finished), no violation found so far$/);
     expect(run.code).toBe(130);
   }, 60_000);
 
