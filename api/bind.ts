@@ -14,7 +14,7 @@ import type { LockDriver } from '../drivers/driver.ts';
 import { AcquireFlags, ObjectType } from '../drivers/flags.ts';
 import type { DomainParams } from '../drivers/params.ts';
 import type { AcquireOutput, LockCallInput, LockStateOutput } from '../machines/actors.ts';
-import type { Supervisor } from './supervisor.ts';
+import type { Supervisor } from '../drivers/supervisor-contract.ts';
 
 export interface BoundObject {
   readonly object: unknown;

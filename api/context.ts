@@ -20,7 +20,7 @@ import { resourceMachine } from '../machines/resource.machine.ts';
 import { driverEffects, type ObjectSource } from './bind.ts';
 import { MachineHost, type HostRecord } from './host.ts';
 import { describeState, rejection } from './rejection.ts';
-import type { Supervisor } from './supervisor.ts';
+import type { Supervisor } from '../drivers/supervisor-contract.ts';
 
 export type ManagerSnapshot = ReturnType<typeof managerMachine.getInitialSnapshot>;
 

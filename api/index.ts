@@ -1,7 +1,9 @@
 export { LockManagerPlugin, LockManagerHandle, assertDriver } from './plugin.ts';
 export { RfcPlugin, RfcLockManager, createLockManager } from './rfc.ts';
-export { modelSupervisor, supervisorArgv, SUPERVISOR_PROGRAM } from './supervisor.ts';
-export type { ExitKind, ModelSupervisor, Supervisor } from './supervisor.ts';
+export { modelSupervisor } from './supervisor.ts';
+export type { ModelSupervisor } from './supervisor.ts';
+export { supervisorArgv, SUPERVISOR_PROGRAM } from '../drivers/supervisor-contract.ts';
+export type { ExitKind, Supervisor } from '../drivers/supervisor-contract.ts';
 export { ManagedContext } from './context.ts';
 export { MachineHost } from './host.ts';
 export type { HostRecord, EffectImplementations } from './host.ts';

@@ -27,7 +27,8 @@ import { ManagedContext, type ManagerSnapshot } from './context.ts';
 import type { HostRecord } from './host.ts';
 import { assertDriver } from './plugin.ts';
 import { rejection } from './rejection.ts';
-import { modelSupervisor, type Supervisor } from './supervisor.ts';
+import type { Supervisor } from '../drivers/supervisor-contract.ts';
+import { modelSupervisor } from './supervisor.ts';
 
 type Inspect = (record: HostRecord) => void;
 

@@ -1,43 +1,12 @@
 /**
- * The supervisor of the seed's RFC: the program libvirt execs (its argv comes from
- * `getSupervisorArgs`), which takes the locks, runs the VM and dies with it. A `Supervisor`
- * starts and kills supervised processes and reports their deaths.
- *
- * `modelSupervisor` is the in-memory one: a process table with pids and liveness and no OS
- * process, for the model and nop drivers (the real supervisor program that forks a VM stand-in
- * lives with the kernel-lock drivers). When a modelled process dies, the service behind a
+ * `modelSupervisor` is the in-memory supervisor (`Supervisor`, `drivers/supervisor-contract.ts`):
+ * a process table with pids and liveness and no OS process, for the model and nop drivers (the
+ * real supervisor program that forks a VM stand-in lives in `drivers/supervisor/`). When a modelled process dies, the service behind a
  * service-backed driver sees its connection close, exactly as virtlockd sees EOF.
  */
 import { lockError } from '../drivers/errors.ts';
-import type { DomainParams } from '../drivers/params.ts';
 import type { ServiceDriver } from '../drivers/service-driver.ts';
-
-export type ExitKind = 'exit' | 'crash' | 'kill';
-
-export interface Supervisor {
-  /** The argv libvirt would exec; derived from the parameters, so setting them may change it. */
-  argv(params: DomainParams): string[];
-  /** Starts a supervised process and resolves with its pid. */
-  start(params: DomainParams): Promise<number>;
-  /** Kills a process with prejudice (SIGKILL). Killing a dead process is not an error. */
-  kill(pid: number): Promise<void>;
-  /** Registers a listener for deaths; returns a function that removes it. */
-  onExit(listener: (pid: number, how: ExitKind) => void): () => void;
-  /** Whether the process still runs. */
-  isAlive(pid: number): boolean;
-}
-
-export const SUPERVISOR_PROGRAM = 'lockchart-supervisor';
-
-/** The argv of the supervisor: identity first, then the VM command after `--`. */
-export function supervisorArgv(params: DomainParams, program = SUPERVISOR_PROGRAM): string[] {
-  const argv = [program];
-  if (params.id !== undefined) argv.push('--id', String(params.id));
-  if (params.uuid !== undefined) argv.push('--uuid', params.uuid);
-  if (params.name !== undefined) argv.push('--name', params.name);
-  if (params.uri !== undefined) argv.push('--uri', params.uri);
-  return argv;
-}
+import { supervisorArgv, type ExitKind, type Supervisor } from '../drivers/supervisor-contract.ts';
 
 export interface ModelSupervisor extends Supervisor {
   /** Makes a modelled process die (tests, simulations): crash, clean exit or kill. */

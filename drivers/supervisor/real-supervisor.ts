@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { lockError } from '../errors.ts';
 import type { DomainParams } from '../params.ts';
-import { supervisorArgv, type ExitKind, type Supervisor } from '../../api/supervisor.ts';
+import { supervisorArgv, type ExitKind, type Supervisor } from '../supervisor-contract.ts';
 import { identify } from '../kernel/process-identity.ts';
 import { SupervisorAgent, type ExitInfo } from './agent.ts';
 import { AgentDirectory, defaultAgents } from './agents.ts';

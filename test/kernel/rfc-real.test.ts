@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RfcPlugin } from '../../api/rfc.ts';
-import type { ExitKind } from '../../api/supervisor.ts';
+import type { ExitKind } from '../../drivers/supervisor-contract.ts';
 import type { LockDriver } from '../../drivers/driver.ts';
 import { ResourceFlags, ResourceType } from '../../drivers/flags.ts';
 import { identify } from '../../drivers/kernel/process-identity.ts';

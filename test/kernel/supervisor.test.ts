@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ExitKind } from '../../api/supervisor.ts';
+import type { ExitKind } from '../../drivers/supervisor-contract.ts';
 import { identity } from '../../drivers/conformance/identity.ts';
 import type { KernelDriver } from '../../drivers/kernel/kernel-driver.ts';
 import { identify, parentOf } from '../../drivers/kernel/process-identity.ts';
