@@ -9,12 +9,12 @@
  * INTERNAL_ERROR naming the driver and the call, as `lock_manager.c` does.
  */
 import { fromPromise } from 'xstate';
-import { asLockError, lockError } from '../drivers/errors.ts';
-import type { LockDriver } from '../drivers/driver.ts';
-import { AcquireFlags, ObjectType } from '../drivers/flags.ts';
-import type { DomainParams } from '../drivers/params.ts';
+import { asLockError, lockError } from '../contract/errors.ts';
+import type { LockDriver } from '../contract/driver.ts';
+import { AcquireFlags, ObjectType } from '../contract/flags.ts';
+import type { DomainParams } from '../contract/params.ts';
 import type { AcquireOutput, LockCallInput, LockStateOutput } from '../machines/actors.ts';
-import type { Supervisor } from '../drivers/supervisor-contract.ts';
+import type { Supervisor } from '../contract/supervisor.ts';
 
 export interface BoundObject {
   readonly object: unknown;

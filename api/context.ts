@@ -7,8 +7,8 @@
  * - any call after free is OPERATION_INVALID.
  */
 import type { EventObject } from 'xstate';
-import { LockError } from '../drivers/errors.ts';
-import type { LockDriver } from '../drivers/driver.ts';
+import { LockError } from '../contract/errors.ts';
+import type { LockDriver } from '../contract/driver.ts';
 import { InternedMachine } from '../machines/interned.ts';
 import {
   managerMachine,
@@ -20,7 +20,7 @@ import { resourceMachine } from '../machines/resource.machine.ts';
 import { driverEffects, type ObjectSource } from './bind.ts';
 import { MachineHost, type HostRecord } from './host.ts';
 import { describeState, rejection } from './rejection.ts';
-import type { Supervisor } from '../drivers/supervisor-contract.ts';
+import type { Supervisor } from '../contract/supervisor.ts';
 
 export type ManagerSnapshot = ReturnType<typeof managerMachine.getInitialSnapshot>;
 

@@ -10,7 +10,7 @@
  * lookup.
  */
 import type { EventObject } from 'xstate';
-import { asLockError, toErrorData, type LockErrorData } from '../drivers/errors.ts';
+import { asLockError, toErrorData, type LockErrorData } from '../contract/errors.ts';
 import type { ActorState, InternedMachine } from '../machines/interned.ts';
 import { ActorSystem, type SystemRecord } from '../machines/system.ts';
 

@@ -11,10 +11,10 @@
  * states included) for checkers and timelines.
  */
 import type { EventObject } from 'xstate';
-import { errorData, toErrorData, type LockErrorData } from '../drivers/errors.ts';
-import { AcquireFlags, FailureAction } from '../drivers/flags.ts';
-import type { DomainParams } from '../drivers/params.ts';
-import type { ResourceSpec } from '../drivers/resources.ts';
+import { errorData, toErrorData, type LockErrorData } from '../contract/errors.ts';
+import { AcquireFlags, FailureAction } from '../contract/flags.ts';
+import type { DomainParams } from '../contract/params.ts';
+import type { ResourceSpec } from '../contract/resources.ts';
 import { InternedMachine } from '../machines/interned.ts';
 import {
   managerMachine,

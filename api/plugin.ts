@@ -12,8 +12,8 @@
  * await plugin.free(man);
  * ```
  */
-import { asLockError, lockError } from '../drivers/errors.ts';
-import type { DriverConfig, LockDriver } from '../drivers/driver.ts';
+import { asLockError, lockError } from '../contract/errors.ts';
+import type { DriverConfig, LockDriver } from '../contract/driver.ts';
 import { driverTableProblem } from '../drivers/registry/check-driver.ts';
 import {
   checkFlags,
@@ -22,9 +22,9 @@ import {
   NewFlags,
   ObjectType,
   type FailureActionValue,
-} from '../drivers/flags.ts';
-import { missingParams, validateParamList, type LockParam } from '../drivers/params.ts';
-import { validateResource, type LeaseParams } from '../drivers/resources.ts';
+} from '../contract/flags.ts';
+import { missingParams, validateParamList, type LockParam } from '../contract/params.ts';
+import { validateResource, type LeaseParams } from '../contract/resources.ts';
 import type { ManagerEvent } from '../machines/manager.machine.ts';
 import { ManagedContext, type ManagerSnapshot } from './context.ts';
 import type { HostRecord } from './host.ts';

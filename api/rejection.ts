@@ -4,7 +4,7 @@
  * call, the state, and what the state means (its description in the machine definition).
  */
 import type { AnyMachineSnapshot, AnyStateNode } from 'xstate';
-import { lockError, type LockError } from '../drivers/errors.ts';
+import { lockError, type LockError } from '../contract/errors.ts';
 
 /** The deepest active states, dotted, with their descriptions where the machine gives one. */
 export function describeState(snapshot: AnyMachineSnapshot): string {

@@ -14,12 +14,12 @@
  * The seed leaves a failed acquire or release undefined: the resource statechart then shows an
  * explicit unknown state.
  */
-import { asLockError, lockError } from '../drivers/errors.ts';
-import type { DriverConfig, LockDriver } from '../drivers/driver.ts';
+import { asLockError, lockError } from '../contract/errors.ts';
+import type { DriverConfig, LockDriver } from '../contract/driver.ts';
 import type { ServiceDriver } from '../drivers/service-driver.ts';
-import { checkFlags, LOCK_MANAGER_VERSION, RfcObjectType } from '../drivers/flags.ts';
-import { missingParams, validateParam, type DomainParams, type ParamValue } from '../drivers/params.ts';
-import { validateResource, type ResourceSpec } from '../drivers/resources.ts';
+import { checkFlags, LOCK_MANAGER_VERSION, RfcObjectType } from '../contract/flags.ts';
+import { missingParams, validateParam, type DomainParams, type ParamValue } from '../contract/params.ts';
+import { validateResource, type ResourceSpec } from '../contract/resources.ts';
 import type { ManagerEvent } from '../machines/manager.machine.ts';
 import { ManagerIn } from '../machines/states.ts';
 import { freshObjects } from './bind.ts';
@@ -27,7 +27,7 @@ import { ManagedContext, type ManagerSnapshot } from './context.ts';
 import type { HostRecord } from './host.ts';
 import { assertDriver } from './plugin.ts';
 import { rejection } from './rejection.ts';
-import type { Supervisor } from '../drivers/supervisor-contract.ts';
+import type { Supervisor } from '../contract/supervisor.ts';
 import { modelSupervisor } from './supervisor.ts';
 
 type Inspect = (record: HostRecord) => void;

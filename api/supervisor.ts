@@ -1,12 +1,12 @@
 /**
- * `modelSupervisor` is the in-memory supervisor (`Supervisor`, `drivers/supervisor-contract.ts`):
+ * `modelSupervisor` is the in-memory supervisor (`Supervisor`, `contract/supervisor.ts`):
  * a process table with pids and liveness and no OS process, for the model and nop drivers (the
- * real supervisor program that forks a VM stand-in lives in `drivers/supervisor/`). When a modelled process dies, the service behind a
+ * real supervisor program that forks a VM stand-in lives in `system/supervisor/`). When a modelled process dies, the service behind a
  * service-backed driver sees its connection close, exactly as virtlockd sees EOF.
  */
-import { lockError } from '../drivers/errors.ts';
+import { lockError } from '../contract/errors.ts';
 import type { ServiceDriver } from '../drivers/service-driver.ts';
-import { supervisorArgv, type ExitKind, type Supervisor } from '../drivers/supervisor-contract.ts';
+import { supervisorArgv, type ExitKind, type Supervisor } from '../contract/supervisor.ts';
 
 export interface ModelSupervisor extends Supervisor {
   /** Makes a modelled process die (tests, simulations): crash, clean exit or kill. */

@@ -2,8 +2,8 @@
  * The wrapper's argument checks (`lock_manager.c`), shared by the libvirt face and by the
  * simulator's lock operations, so both run the very same checks before a driver sees a call.
  */
-import { lockError } from '../drivers/errors.ts';
-import { AcquireFlags, checkFlags, FailureAction } from '../drivers/flags.ts';
+import { lockError } from '../contract/errors.ts';
+import { AcquireFlags, checkFlags, FailureAction } from '../contract/flags.ts';
 
 const ACTIONS = new Set<number>(Object.values(FailureAction));
 

@@ -10,7 +10,7 @@
  *   and the wall time of the whole row.
  */
 import { EXHAUSTIVE_DEFAULTS } from '../matrix/exhaustive.ts';
-import { resolveSimDriver } from '../sim/drivers/registry.ts';
+import { resolveSimDriver } from '../sim/resolve-driver.ts';
 import { explore, type ExploreOptions, type ExploreResult } from '../sim/explorer/explore.ts';
 import { bytesPerState } from '../sim/explorer/format.ts';
 import { FAULT_NAMES, type FaultName } from '../sim/faults/index.ts';

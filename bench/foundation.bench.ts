@@ -7,7 +7,7 @@
  */
 import { initialTransition, transition, type AnyEventObject } from 'xstate';
 import { RfcPlugin } from '../api/rfc.ts';
-import { ResourceType } from '../drivers/flags.ts';
+import { ResourceType } from '../contract/flags.ts';
 import { createModelDriver } from '../drivers/model/driver.ts';
 import { managerMachine } from '../machines/manager.machine.ts';
 import { InternedMachine } from '../machines/interned.ts';

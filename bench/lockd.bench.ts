@@ -7,14 +7,14 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOCK_MANAGER_VERSION, ObjectType, ResourceType } from '../drivers/flags.ts';
+import { LOCK_MANAGER_VERSION, ObjectType, ResourceType } from '../contract/flags.ts';
 import { LockdClient } from '../drivers/lockd/client.ts';
-import { VirtlockdDaemon } from '../drivers/lockd/daemon.ts';
+import { VirtlockdDaemon } from '../daemons/virtlockd.ts';
 import { createLockdDriver } from '../drivers/lockd/driver.ts';
 import { neutralOwner, PID_MAX_LIMIT } from '../drivers/lockd/owners.ts';
 import type { ProcedureCall } from '../drivers/lockd/protocol.ts';
-import { identity } from '../drivers/conformance/identity.ts';
-import { validateResource } from '../drivers/resources.ts';
+import { identity } from '../conformance/identity.ts';
+import { validateResource } from '../contract/resources.ts';
 import { atLeast, type BenchFigure } from './harness.ts';
 import { socketRoundTrips } from './round-trip-ceiling.ts';
 

@@ -4,8 +4,8 @@
  * benchmark checks that, so it never measures cheap rejections by accident.
  */
 import type { AnyEventObject } from 'xstate';
-import { FailureAction } from '../drivers/flags.ts';
-import type { ResourceSpec } from '../drivers/resources.ts';
+import { FailureAction } from '../contract/flags.ts';
+import type { ResourceSpec } from '../contract/resources.ts';
 import type { ManagerInput } from '../machines/manager.machine.ts';
 
 const disk = (name: string): ResourceSpec => ({ kind: 'disk', name, mode: 'exclusive' });

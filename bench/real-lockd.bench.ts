@@ -8,11 +8,11 @@
  * stand-in, and a Node process costs tens of milliseconds of CPU to start, so on a 2-vCPU
  * machine the launches alone use most of the CPU well below that target.
  */
-import { lockdBackend } from '../real/lockd-backend.ts';
-import { LockdHost } from '../real/lockd-host.ts';
-import { bundleOwnerProgram } from '../real/lockd-owner-entry.ts';
-import { SpawnGate } from '../real/lockd-owner-pool.ts';
-import { createLockdWorld } from '../real/lockd-world.ts';
+import { lockdBackend } from '../real/lockd/backend.ts';
+import { LockdHost } from '../real/lockd/host.ts';
+import { bundleOwnerProgram } from '../real/lockd/owner-entry.ts';
+import { SpawnGate } from '../real/lockd/owner-pool.ts';
+import { createLockdWorld } from '../real/lockd/world.ts';
 import { runReal } from '../real/runner.ts';
 import { FAULT_NAMES, type FaultName } from '../sim/faults/index.ts';
 import { atLeast, type BenchFigure } from './harness.ts';

@@ -8,8 +8,8 @@
  * and what one such pair costs to start when nothing else runs.
  */
 import type { RealBackend } from '../real/backend.ts';
-import { kernelBackend, type KernelDriverName } from '../real/kernel-backend.ts';
-import { SupervisorPool } from '../real/kernel-pool.ts';
+import { kernelBackend, type KernelDriverName } from '../real/kernel/backend.ts';
+import { SupervisorPool } from '../real/kernel/pool.ts';
 import { runReal } from '../real/runner.ts';
 import type { FaultName } from '../sim/faults/index.ts';
 import { atLeast, type BenchFigure } from './harness.ts';

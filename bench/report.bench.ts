@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { resolveSimDriver } from '../sim/drivers/registry.ts';
+import { resolveSimDriver } from '../sim/resolve-driver.ts';
 import { readTraceFile } from '../sim/trace/reader.ts';
 import { buildReport } from '../viz/report/build.ts';
 import { launchChromium } from '../test/browser/chromium.ts';

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveSimDriver } from '../sim/drivers/registry.ts';
+import { resolveSimDriver } from '../sim/resolve-driver.ts';
 import { runRandom } from '../sim/run/random.ts';
 import { atLeast, atMost, type BenchFigure } from './harness.ts';
 

@@ -2,7 +2,7 @@
 import { driverFlag, shellWord, type DriverOffer } from '../drivers/registry/offer.ts';
 import { DriverCallError, DriverLoadError } from '../drivers/registry/errors.ts';
 import { realBackendFor, realDriverNames, RealDriverError, unavailable } from '../real/backends.ts';
-import { builtinDriver, resolveDriver } from '../sim/drivers/registry.ts';
+import { builtinDriver, resolveDriver } from '../sim/resolve-driver.ts';
 import type { Finding } from '../real/compare.ts';
 import { RealModeError, runReal, type StepSource } from '../real/runner.ts';
 import type { ReadTrace } from '../sim/trace/reader.ts';

@@ -6,7 +6,7 @@ import {
   simDriverOf,
   type DriverOffer,
   type SimDriver,
-} from '../sim/drivers/registry.ts';
+} from '../sim/resolve-driver.ts';
 import { parseSeed } from '../sim/prng.ts';
 import { SHAPE_LIMITS } from '../sim/trace/reader.ts';
 import type { WorldShape } from '../sim/world/shape.ts';

@@ -1,10 +1,10 @@
 /**
  * Loading a trace and the driver it names, for replay, shrink and report. A trace is data: the
  * driver its header names is looked up among the built-in drivers only. A module is loaded only
- * when the user names it with `--driver PATH` (`sim/drivers/registry.ts`).
+ * when the user names it with `--driver PATH` (`sim/resolve-driver.ts`).
  */
 import { readTraceFile, TraceError, type ReadTrace } from '../sim/trace/reader.ts';
-import { DriverLoadError, resolveDriver, simDriverOf, type SimDriver } from '../sim/drivers/registry.ts';
+import { DriverLoadError, resolveDriver, simDriverOf, type SimDriver } from '../sim/resolve-driver.ts';
 import { CliError } from './command.ts';
 
 export function loadTrace(path: string | undefined, command: string): ReadTrace {

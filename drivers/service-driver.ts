@@ -4,24 +4,24 @@
  * mutable cell and translates each callback into one model step, so the API faces and the
  * conformance suite exercise exactly the code the simulator and the explorer step.
  */
-import { LockError, lockError, type LockErrorData } from './errors.ts';
-import { AcquireFlags, checkFlags, LOCK_MANAGER_VERSION, DriverFlags } from './flags.ts';
+import { LockError, lockError, type LockErrorData } from '../contract/errors.ts';
+import { AcquireFlags, checkFlags, LOCK_MANAGER_VERSION, DriverFlags } from '../contract/flags.ts';
 import type {
   AcquireOptions,
   AcquireResult,
   DriverConfig,
   LockDriver,
   LockObjectInit,
-} from './driver.ts';
-import type { DomainParams } from './params.ts';
-import type { ResourceSpec } from './resources.ts';
+} from '../contract/driver.ts';
+import type { DomainParams } from '../contract/params.ts';
+import type { ResourceSpec } from '../contract/resources.ts';
 import type {
   LockServiceModel,
   Owner,
   OwnerGoneResult,
   ServiceReply,
   ServiceRequest,
-} from './service.ts';
+} from '../contract/service.ts';
 
 /** The private data of one lock manager object of a service-backed driver. */
 export interface ServiceObject {

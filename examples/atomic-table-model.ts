@@ -21,12 +21,12 @@
  * `lockchart matrix --drivers examples/atomic-table-model.ts`.
  */
 import { normalize } from 'node:path';
-import type { DriverConfig } from '../drivers/driver.ts';
-import { errorData, type LockErrorData } from '../drivers/errors.ts';
-import type { ResourceSpec } from '../drivers/resources.ts';
+import type { DriverConfig } from '../contract/driver.ts';
+import { errorData, type LockErrorData } from '../contract/errors.ts';
+import type { ResourceSpec } from '../contract/resources.ts';
 import {
   fail, ok, type Grant, type LockServiceModel, type Owner, type ServiceReply, type ServiceRequest,
-} from '../drivers/service.ts';
+} from '../contract/service.ts';
 
 interface Entry {
   /** The canonical path. */

@@ -19,10 +19,10 @@ import { existsSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSy
 import { normalize } from 'node:path';
 import type {
   AcquireOptions, AcquireResult, DriverConfig, FailureSemantics, LockDriver, LockObjectInit,
-} from '../drivers/driver.ts';
-import { lockError } from '../drivers/errors.ts';
-import { AcquireFlags, checkFlags, LOCK_MANAGER_VERSION } from '../drivers/flags.ts';
-import type { ResourceSpec } from '../drivers/resources.ts';
+} from '../contract/driver.ts';
+import { lockError } from '../contract/errors.ts';
+import { AcquireFlags, checkFlags, LOCK_MANAGER_VERSION } from '../contract/flags.ts';
+import type { ResourceSpec } from '../contract/resources.ts';
 
 /** Real mode compares this driver, step by step, with the built-in `model-kernel`. */
 export const reference = 'model-kernel';

@@ -8,9 +8,9 @@
  * than pretending a lock was taken.
  */
 import { fromPromise } from 'xstate';
-import { lockError } from '../drivers/errors.ts';
-import type { DomainParams } from '../drivers/params.ts';
-import type { ResourceSpec } from '../drivers/resources.ts';
+import { lockError } from '../contract/errors.ts';
+import type { DomainParams } from '../contract/params.ts';
+import type { ResourceSpec } from '../contract/resources.ts';
 
 /** Input of every lock-call actor of the manager. */
 export interface LockCallInput {

@@ -21,8 +21,8 @@
  * `killGraceMs`; hosts provide them.
  */
 import { and, assign, or, setup, stateIn } from 'xstate';
-import { toErrorData, type LockErrorData } from '../drivers/errors.ts';
-import type { ResourceSpec } from '../drivers/resources.ts';
+import { toErrorData, type LockErrorData } from '../contract/errors.ts';
+import type { ResourceSpec } from '../contract/resources.ts';
 import { unprovided, type DomainLockInput, type LockStateOutput } from './actors.ts';
 import { withDisk, withoutDisk } from './logic/domain.ts';
 

@@ -13,11 +13,11 @@
  * unchanged, and hosts reject such calls with a typed OPERATION_INVALID error.
  */
 import { and, assign, enqueueActions, or, setup, stateIn } from 'xstate';
-import { toErrorData, type LockErrorData } from '../drivers/errors.ts';
-import { AcquireFlags, FailureAction, ObjectType } from '../drivers/flags.ts';
-import type { FailureOutcomeSet } from '../drivers/outcomes.ts';
-import type { DomainParamKey, DomainParams, ParamValue } from '../drivers/params.ts';
-import type { ResourceSpec } from '../drivers/resources.ts';
+import { toErrorData, type LockErrorData } from '../contract/errors.ts';
+import { AcquireFlags, FailureAction, ObjectType } from '../contract/flags.ts';
+import type { FailureOutcomeSet } from '../contract/outcomes.ts';
+import type { DomainParamKey, DomainParams, ParamValue } from '../contract/params.ts';
+import type { ResourceSpec } from '../contract/resources.ts';
 import { unprovided, type AcquireOutput, type LockCallInput, type LockStateOutput } from './actors.ts';
 import {
   afterFailure,
@@ -114,7 +114,7 @@ function callInput(context: ManagerContext): LockCallInput {
 /**
  * What a call's outcome does to the resources it was about: tell their statecharts, note it. A
  * failure makes unknown exactly the resources some admissible outcome of the driver's declared
- * set affects (`drivers/outcomes.ts`); the others are restored to what they were.
+ * set affects (`contract/outcomes.ts`); the others are restored to what they were.
  */
 const ACQUIRED = { type: 'settleResources', params: { event: 'resource.acquired', belief: 'held' } } as const;
 const ACQUIRE_FAILED = { type: 'settleFailure', params: { call: 'acquire', event: 'resource.acquireFailed' } } as const;

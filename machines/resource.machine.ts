@@ -7,7 +7,7 @@
  * later successful call, or an explicit resolution, moves it out of unknown.
  */
 import { and, setup } from 'xstate';
-import type { LockMode } from '../drivers/flags.ts';
+import type { LockMode } from '../contract/flags.ts';
 
 export interface ResourceContext {
   readonly name: string;

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileSafe, shellWord } from '../drivers/registry/offer.ts';
 import type { InvariantId, Violation } from '../sim/checkers/index.ts';
-import { resolveSimDriver, type SimDriver } from '../sim/drivers/registry.ts';
+import { resolveSimDriver, type SimDriver } from '../sim/resolve-driver.ts';
 import type { FaultName } from '../sim/faults/index.ts';
 import { runRandom } from '../sim/run/random.ts';
 import { replayLenient } from '../sim/run/replay.ts';

@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveSimDriver } from '../sim/drivers/registry.ts';
+import { resolveSimDriver } from '../sim/resolve-driver.ts';
 import { writeCounterexample } from '../sim/explorer/counterexample.ts';
 import { Explorer } from '../sim/explorer/explore.ts';
 import { isFault } from '../sim/steps.ts';

@@ -8,9 +8,9 @@
  * kernel and the daemons did. Pids in this interface are the *model's* pids: the backend keeps
  * the map to the real ones.
  */
-import type { DriverConfig, FailureSemantics } from '../drivers/driver.ts';
-import type { LockErrorCode } from '../drivers/errors.ts';
-import type { LockServiceModel } from '../drivers/service.ts';
+import type { DriverConfig, FailureSemantics } from '../contract/driver.ts';
+import type { LockErrorCode } from '../contract/errors.ts';
+import type { LockServiceModel } from '../contract/service.ts';
 import type { FaultName } from '../sim/faults/index.ts';
 import type { WorldShape } from '../sim/world/shape.ts';
 import type { DiskUse } from '../sim/world/types.ts';

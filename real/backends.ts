@@ -1,15 +1,15 @@
 /**
- * The real-mode backend of a driver offer (`sim/drivers/registry.ts` resolves the name or
+ * The real-mode backend of a driver offer (`sim/resolve-driver.ts` resolves the name or
  * module). The built-in families have backends of their own; any other `LockDriver` runs on the
  * generic one (`plugin-backend.ts`). Each loads on demand (kernel-lock drivers load native
  * addons; lockd starts daemons), so the simulator itself never pays for them.
  */
 import { existsSync } from 'node:fs';
 import type { DriverFamily, DriverOffer } from '../drivers/registry/offer.ts';
-import { builtinDriver, realDriverNames, resolveDriver } from '../sim/drivers/registry.ts';
+import { builtinDriver, realDriverNames, resolveDriver } from '../sim/resolve-driver.ts';
 import type { RealBackend } from './backend.ts';
 
-export { realDriverNames } from '../sim/drivers/registry.ts';
+export { realDriverNames } from '../sim/resolve-driver.ts';
 
 /** The real drivers the safety matrix runs by default (posix-naive only demonstrates a trap). */
 export const MATRIX_REAL_DRIVERS = ['ofd', 'posix', 'lockd'] as const;
@@ -48,16 +48,16 @@ export async function realBackendFor(offer: DriverOffer): Promise<RealBackend> {
     case 'ofd':
     case 'posix':
     case 'posix-naive':
-      return (await import('./kernel-backend.ts')).kernelBackend(driver.family);
+      return (await import('./kernel/backend.ts')).kernelBackend(driver.family);
     case 'lockd':
-      return (await import('./lockd-backend.ts')).lockdBackend();
+      return (await import('./lockd/backend.ts')).lockdBackend();
     case 'generic': {
       if (!offer.reference) {
         throw new RealDriverError(`real mode compares a driver with a model, and '${offer.name}' ` +
           "names none: export 'reference' (a built-in model's name, e.g. model-kernel, or a " +
           "service model) or 'model' from the module (docs/plugins.md)");
       }
-      return (await import('./plugin-backend.ts')).pluginBackend(offer.name, driver,
+      return (await import('./plugin/backend.ts')).pluginBackend(offer.name, driver,
         offer.reference);
     }
   }

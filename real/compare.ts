@@ -2,8 +2,8 @@
  * Comparing what the model allowed with what really happened. Pure: each function takes the
  * model's side and the real side and says what differs, in one sentence, or null.
  */
-import type { FailureSemantics } from '../drivers/driver.ts';
-import { contractBreach } from '../drivers/outcomes.ts';
+import type { FailureSemantics } from '../contract/driver.ts';
+import { contractBreach } from '../contract/outcomes.ts';
 import { diskGrants } from '../sim/checkers/grants.ts';
 import type { SimContext } from '../sim/world/context.ts';
 import type { DiskUse, World } from '../sim/world/types.ts';

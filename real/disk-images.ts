@@ -9,16 +9,16 @@
  *
  * so realpath — what the real drivers canonicalise with — does what the model's alias table
  * says (`sim/world/storage.ts`). The directory is registered with the last-resort cleanup
- * (`drivers/exit-cleanup.ts`), so even a run ended by a signal leaves nothing behind.
+ * (`system/exit-cleanup.ts`), so even a run ended by a signal leaves nothing behind.
  */
 import {
   mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { cleanupOnExit } from '../drivers/exit-cleanup.ts';
-import { ensureReaper } from '../drivers/reaper.ts';
-import { procDevice } from '../drivers/proc-locks.ts';
+import { cleanupOnExit } from '../system/exit-cleanup.ts';
+import { ensureReaper } from '../system/reaper.ts';
+import { procDevice } from '../system/proc-locks.ts';
 import { createStorage, type Storage } from '../sim/world/storage.ts';
 
 export interface DiskImage {

@@ -12,18 +12,18 @@
  *
  * A subclass says how a host is loaded, what it can observe and which faults it makes real.
  */
-import type { DriverConfig, FailureSemantics } from '../drivers/driver.ts';
-import type { ResourceSpec } from '../drivers/resources.ts';
-import type { LockServiceModel } from '../drivers/service.ts';
-import { readRecords } from '../drivers/supervisor/records.ts';
+import type { DriverConfig, FailureSemantics } from '../contract/driver.ts';
+import type { ResourceSpec } from '../contract/resources.ts';
+import type { LockServiceModel } from '../contract/service.ts';
+import { readRecords } from '../system/supervisor/records.ts';
 import type { FaultName } from '../sim/faults/index.ts';
 import type { WorldShape } from '../sim/world/shape.ts';
 import type { DiskUse } from '../sim/world/types.ts';
 import type { LockCallKind, ObservedLock, RealBackend, RealReply, RealWrite } from './backend.ts';
-import type { HostLocks } from './kernel-hosts.ts';
-import { DEFAULT_POOL_SIZE, SupervisorPool } from './kernel-pool.ts';
-import { ProcessTable } from './kernel-procs.ts';
-import { createKernelWorld, type DiskIdentity, type KernelWorld } from './kernel-world.ts';
+import type { HostLocks } from './kernel/hosts.ts';
+import { DEFAULT_POOL_SIZE, SupervisorPool } from './kernel/pool.ts';
+import { ProcessTable } from './kernel/procs.ts';
+import { createKernelWorld, type DiskIdentity, type KernelWorld } from './kernel/world.ts';
 import { RealModeError } from './runner.ts';
 
 /** The fault classes that mean something with supervised owners and no lock daemon. */

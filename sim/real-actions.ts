@@ -5,9 +5,9 @@
  * before and after the step, so real mode never re-implements what a step means; `real/`
  * performs the actions against a backend.
  */
-import type { LockErrorCode } from '../drivers/errors.ts';
-import { allOf, selected } from '../drivers/outcomes.ts';
-import type { ServiceReply } from '../drivers/service.ts';
+import type { LockErrorCode } from '../contract/errors.ts';
+import { allOf, selected } from '../contract/outcomes.ts';
+import type { ServiceReply } from '../contract/service.ts';
 import { ProcessIn } from '../machines/states.ts';
 import type { Step } from './steps.ts';
 import type { SimContext } from './world/context.ts';

@@ -3,7 +3,7 @@
  * their targets semantically (VM and host, invoke id, disk) rather than by pid or sequence
  * number, so a trace stays readable and a shrunk trace still means something.
  */
-import { allOf, indicesOf, isPrefix, popcount } from '../drivers/outcomes.ts';
+import { allOf, indicesOf, isPrefix, popcount } from '../contract/outcomes.ts';
 import type { FaultName, FaultStep } from './faults/index.ts';
 
 export type { FaultStep } from './faults/index.ts';

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { identify } from '../drivers/kernel/process-identity.ts';
+import { identify } from '../system/process-identity.ts';
 
 const require = createRequire(import.meta.url);
 const VITEST = join(require.resolve('vitest/package.json'), '..', 'vitest.mjs');

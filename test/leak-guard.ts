@@ -8,8 +8,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { killQuietly } from '../drivers/exit-cleanup.ts';
-import { identify } from '../drivers/kernel/process-identity.ts';
+import { killQuietly } from '../system/exit-cleanup.ts';
+import { identify } from '../system/process-identity.ts';
 
 const MARKER = 'LOCKCHART_TEST_RUN';
 /** Processes killed at the very end of a test get this long to be reaped. */

@@ -13,7 +13,7 @@ import {
   parseProcLockLine,
   parseProcLocks,
   procDevice,
-} from '../drivers/proc-locks.ts';
+} from '../system/proc-locks.ts';
 
 describe('proc-locks parser', () => {
   it('parses a POSIX lock on byte 0 as virtlockd holds it', () => {

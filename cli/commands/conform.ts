@@ -3,17 +3,17 @@
  * against a driver: a live virtlockd a user already runs, or the in-memory model/nop drivers.
  */
 import { existsSync } from 'node:fs';
-import { formatResults, runConformance, type CheckResult } from '../../drivers/conformance/run.ts';
-import { serviceHarness } from '../../drivers/conformance/model-harness.ts';
-import type { HarnessFactory } from '../../drivers/conformance/harness.ts';
-import { lockdHarness, settle } from '../../drivers/lockd/harness.ts';
+import { formatResults, runConformance, type CheckResult } from '../../conformance/run.ts';
+import { serviceHarness } from '../../conformance/harnesses/model.ts';
+import type { HarnessFactory } from '../../conformance/harness.ts';
+import { lockdHarness, settle } from '../../conformance/harnesses/lockd.ts';
 import {
   checkAliasing,
   checkUnregisteredReexec,
   type HazardResult,
-} from '../../drivers/lockd/hazards.ts';
-import { listeningPids } from '../../drivers/lockd/process-state.ts';
-import { lockDriverHarness } from '../../drivers/conformance/driver-harness.ts';
+} from '../../conformance/hazards/lockd.ts';
+import { listeningPids } from '../../system/process-state.ts';
+import { lockDriverHarness } from '../../conformance/harnesses/driver.ts';
 import type { DriverOffer } from '../../drivers/registry/offer.ts';
 import { createServiceDriver } from '../../drivers/service-driver.ts';
 import { unavailable } from '../../real/backends.ts';
@@ -78,7 +78,7 @@ function factoryOf(target: Target): HarnessFactory {
     case 'posix': {
       // Loaded on demand: the kernel-lock drivers load native addons.
       const family = offer.driver.family;
-      return async () => (await import('../../drivers/kernel/conformance-harness.ts'))
+      return async () => (await import('../../conformance/harnesses/kernel.ts'))
         .kernelHarness(family)();
     }
     case 'generic':

@@ -1,7 +1,7 @@
 /** `lockchart matrix`: the main job — every driver against every fault class. */
 import { existsSync, writeFileSync } from 'node:fs';
 import { CANARIES } from '../../sim/canaries/canaries.ts';
-import { BUILTIN_DRIVERS } from '../../sim/drivers/registry.ts';
+import { BUILTIN_DRIVERS } from '../../sim/resolve-driver.ts';
 import { FAULT_NAMES } from '../../sim/faults/index.ts';
 import type { Column } from '../../matrix/cell.ts';
 import { formatMarkdown, formatText, toJson } from '../../matrix/format.ts';
@@ -10,7 +10,7 @@ import {
 } from '../../matrix/matrix.ts';
 import { realTracePath } from '../../matrix/real-cell.ts';
 import { driverFlag } from '../../drivers/registry/offer.ts';
-import { builtinDriver } from '../../sim/drivers/registry.ts';
+import { builtinDriver } from '../../sim/resolve-driver.ts';
 import { MAX_SEED } from '../../sim/prng.ts';
 import { EXIT_INTERRUPTED, withInterrupt } from '../interrupt.ts';
 import { checkOutputDirectory, checkOutputFile } from '../output-path.ts';

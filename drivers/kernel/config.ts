@@ -3,8 +3,8 @@
  * accepted as a synonym, so a simulation can hand the same file to both) selects indirect
  * leases; each driver may accept a few numeric tuning keys of its own.
  */
-import { lockError } from '../errors.ts';
-import type { DriverConfig } from '../driver.ts';
+import { lockError } from '../../contract/errors.ts';
+import type { DriverConfig } from '../../contract/driver.ts';
 
 export interface KernelConfig {
   /** The indirect lockspace, or null for direct locks on the disk paths. */

@@ -10,12 +10,12 @@
  * reused within that window would be taken for the dead owner: pids are handed out in sequence
  * up to pid_max, so that takes millions of process starts within one poll).
  */
-import { lockError } from '../errors.ts';
+import { lockError } from '../../contract/errors.ts';
 import type { KernelBackend } from './kernel-driver.ts';
 import { LockTable } from './lock-table.ts';
 import type { LockTarget } from './lock-target.ts';
 import type { LockPrimitive } from './primitives.ts';
-import { identify, isAlive, type ProcessIdentity } from './process-identity.ts';
+import { identify, isAlive, type ProcessIdentity } from '../../system/process-identity.ts';
 
 export const DEFAULT_OWNER_POLL_MS = 100;
 

@@ -10,8 +10,8 @@
  *   `release` walks them the same way. After RESTRICT the object refuses further calls.
  * - `inquire` returns null: kernel locks keep no state string.
  */
-import { lockError } from '../errors.ts';
-import { AcquireFlags, checkFlags, LOCK_MANAGER_VERSION } from '../flags.ts';
+import { lockError } from '../../contract/errors.ts';
+import { AcquireFlags, checkFlags, LOCK_MANAGER_VERSION } from '../../contract/flags.ts';
 import type {
   AcquireOptions,
   AcquireResult,
@@ -19,9 +19,9 @@ import type {
   FailureSemantics,
   LockDriver,
   LockObjectInit,
-} from '../driver.ts';
-import type { DomainParams } from '../params.ts';
-import type { ResourceSpec } from '../resources.ts';
+} from '../../contract/driver.ts';
+import type { DomainParams } from '../../contract/params.ts';
+import type { ResourceSpec } from '../../contract/resources.ts';
 import { parseKernelConfig, type KernelConfig } from './config.ts';
 import { ensureLockspace } from './lockspace.ts';
 import { resolveTarget, type LockTarget } from './lock-target.ts';

@@ -7,7 +7,7 @@
  * holder first tries to upgrade and leaves the file alone if another process still reads it.
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, unlinkSync } from 'node:fs';
-import { lockError } from '../errors.ts';
+import { lockError } from '../../contract/errors.ts';
 import type { LockPrimitive } from './primitives.ts';
 import type { LockTarget } from './lock-target.ts';
 import { errorCode, systemError, type SystemErrorContext } from './system-error.ts';

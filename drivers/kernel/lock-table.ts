@@ -14,8 +14,8 @@
  * one inode (hard links) would otherwise be two entries whose close drops both locks silently.
  */
 import { closeSync, fstatSync, lstatSync } from 'node:fs';
-import { lockError } from '../errors.ts';
-import { coversByte, locksOnFile, readProcLocks } from '../proc-locks.ts';
+import { lockError } from '../../contract/errors.ts';
+import { coversByte, locksOnFile, readProcLocks } from '../../system/proc-locks.ts';
 import { closeLocked, openLocked } from './lock-file.ts';
 import type { LockTarget } from './lock-target.ts';
 import { LOCK_START, type LockPrimitive } from './primitives.ts';

@@ -12,8 +12,8 @@
 import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { lockError } from '../errors.ts';
-import type { ResourceSpec } from '../resources.ts';
+import { lockError } from '../../contract/errors.ts';
+import type { ResourceSpec } from '../../contract/resources.ts';
 import { systemError } from './system-error.ts';
 
 /** One lock a driver takes: a file, locked on byte 0 in one mode. */

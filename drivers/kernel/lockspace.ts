@@ -4,7 +4,7 @@
  * who can write into it can plant a symlink or pre-create lock files and so defeat the locks.
  */
 import { lstatSync, mkdirSync } from 'node:fs';
-import { lockError } from '../errors.ts';
+import { lockError } from '../../contract/errors.ts';
 import { errorCode, systemError } from './system-error.ts';
 
 /**

@@ -1,6 +1,6 @@
 /** OS errors (Node's `ErrnoException`) as typed SYSTEM_ERRORs carrying the positive errno. */
 import { constants } from 'node:os';
-import { LockError } from '../errors.ts';
+import { LockError } from '../../contract/errors.ts';
 
 export interface SystemErrorContext {
   readonly operation: string;

@@ -19,7 +19,7 @@
  */
 import { createConnection, type Socket } from 'node:net';
 import { constants } from 'node:os';
-import { lockError, type LockError } from '../errors.ts';
+import { lockError, type LockError } from '../../contract/errors.ts';
 import { FrameReader } from './frame-reader.ts';
 import { encodeCall, Procedure, type LockOwner, type ProcedureCall } from './protocol.ts';
 import { decodeReply, toLockError } from './remote-error.ts';

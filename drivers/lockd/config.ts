@@ -7,9 +7,9 @@
  *   direct leases on the disk paths themselves.
  * - `timeout_ms`: per-call timeout (libvirt has none); a timeout means "outcome unknown".
  */
-import { lockError } from '../errors.ts';
-import type { DriverConfig } from '../driver.ts';
-import { describe } from '../params.ts';
+import { lockError } from '../../contract/errors.ts';
+import type { DriverConfig } from '../../contract/driver.ts';
+import { describe } from '../../contract/params.ts';
 import { DEFAULT_CALL_TIMEOUT_MS } from './client.ts';
 import { normaliseLockspaceDir } from './naming.ts';
 

@@ -22,18 +22,18 @@ import {
   LOCK_MANAGER_VERSION,
   NewFlags,
   ObjectType,
-} from '../flags.ts';
-import { asLockError, isLockError, lockError, LockError, type LockErrorData } from '../errors.ts';
+} from '../../contract/flags.ts';
+import { asLockError, isLockError, lockError, LockError, type LockErrorData } from '../../contract/errors.ts';
 import type {
   AcquireOptions,
   AcquireResult,
   DriverConfig,
   LockDriver,
   LockObjectInit,
-} from '../driver.ts';
+} from '../../contract/driver.ts';
 import { LOCKD_FAILURE } from '../model/lockd-model.ts';
-import type { DomainParams } from '../params.ts';
-import type { ResourceSpec } from '../resources.ts';
+import type { DomainParams } from '../../contract/params.ts';
+import type { ResourceSpec } from '../../contract/resources.ts';
 import { LockdClient } from './client.ts';
 import { parseLockdConfig, type LockdConfig } from './config.ts';
 import { ManagementLink } from './management.ts';

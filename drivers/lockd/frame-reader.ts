@@ -7,7 +7,7 @@
  * received (at most twice them), never by what a length word merely claims. After an error the
  * reader is poisoned: a stream that lost its framing cannot be resynchronised.
  */
-import type { LockError } from '../errors.ts';
+import type { LockError } from '../../contract/errors.ts';
 import { LENGTH_BYTES, MAX_MESSAGE_BYTES, MIN_MESSAGE_BYTES, rpcError } from './protocol.ts';
 
 const INITIAL_ASSEMBLY_BYTES = 64 * 1024;

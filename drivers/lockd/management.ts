@@ -10,7 +10,7 @@
  * it is dropped and the next operation reconnects; closing it never releases or kills anything,
  * because its peer is never the registered pid.
  */
-import type { LockError } from '../errors.ts';
+import type { LockError } from '../../contract/errors.ts';
 import { LockdClient } from './client.ts';
 import { neutralOwner } from './owners.ts';
 

@@ -16,8 +16,8 @@
 import { createHash } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { lockError } from '../errors.ts';
-import type { ResourceSpec } from '../resources.ts';
+import { lockError } from '../../contract/errors.ts';
+import type { ResourceSpec } from '../../contract/resources.ts';
 import { errnoOf } from './client.ts';
 import { AcquireResourceFlags } from './protocol.ts';
 

@@ -10,12 +10,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { LockError, lockError, type LockErrorData } from '../errors.ts';
-import type { LockMode } from '../flags.ts';
-import type { ExitStatus } from './daemon.ts';
-import { cleanupOnExit, killQuietly } from '../exit-cleanup.ts';
-import { identify } from '../kernel/process-identity.ts';
-import { raceTimeout } from './race-timeout.ts';
+import { LockError, lockError, type LockErrorData } from '../../contract/errors.ts';
+import type { LockMode } from '../../contract/flags.ts';
+import type { ExitStatus } from '../../daemons/virtlockd.ts';
+import { cleanupOnExit, killQuietly } from '../../system/exit-cleanup.ts';
+import { identify } from '../../system/process-identity.ts';
+import { raceTimeout } from '../../system/race-timeout.ts';
 
 const ENTRY = fileURLToPath(new URL('./owner-process.mjs', import.meta.url));
 

@@ -7,8 +7,8 @@
  * that opens it: it registers a pid above the kernel's PID_MAX_LIMIT, which no process can
  * have, so closing it can never release or kill anything.
  */
-import { lockError } from '../errors.ts';
-import type { DomainParams } from '../params.ts';
+import { lockError } from '../../contract/errors.ts';
+import type { DomainParams } from '../../contract/params.ts';
 import type { LockOwner } from './protocol.ts';
 
 /** The kernel's hard limit on pids (`PID_MAX_LIMIT`, 2^22 on 64-bit): pids are below it. */

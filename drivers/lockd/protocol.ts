@@ -6,7 +6,7 @@
  * 1, procedure, type, serial, status) + an XDR payload. Every decoding problem, whatever the
  * input, is a LockError with code RPC; nothing here allocates more than the bytes it is given.
  */
-import { lockError } from '../errors.ts';
+import { lockError } from '../../contract/errors.ts';
 import { XdrReader, XdrWriter } from './xdr.ts';
 
 /** `VIR_LOCK_SPACE_PROTOCOL_PROGRAM`. */

@@ -9,7 +9,7 @@ import {
   LockError,
   type LockErrorCode,
   type LockErrorData,
-} from '../errors.ts';
+} from '../../contract/errors.ts';
 import {
   decodeFrame,
   MessageStatus,

@@ -5,7 +5,7 @@
  * Pure and bounded: the reader never reads past its buffer and never allocates more than the
  * bytes it was given, so a malformed or hostile payload can only produce a typed RPC error.
  */
-import { lockError, type LockError } from '../errors.ts';
+import { lockError, type LockError } from '../../contract/errors.ts';
 
 /** Raised for every malformed payload: a truncated value, an over-long string, trailing bytes. */
 export function xdrError(message: string): LockError {

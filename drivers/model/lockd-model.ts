@@ -21,9 +21,9 @@
  * not, and kills nobody; a lock is never taken for an owner that is dead (OPERATION_INVALID,
  * where virtlockd grants it and keeps it for ever, decisions §5).
  */
-import { errorData, lockError, type LockErrorData } from '../errors.ts';
-import type { FailureSemantics } from '../driver.ts';
-import type { ResourceSpec } from '../resources.ts';
+import { errorData, lockError, type LockErrorData } from '../../contract/errors.ts';
+import type { FailureSemantics } from '../../contract/driver.ts';
+import type { ResourceSpec } from '../../contract/resources.ts';
 import {
   fail,
   ok,
@@ -33,7 +33,7 @@ import {
   type OwnerGoneResult,
   type ServiceReply,
   type ServiceRequest,
-} from '../service.ts';
+} from '../../contract/service.ts';
 import { relabelLockd } from './lockd-relabel.ts';
 import { lockKey, normalisePath } from './naming.ts';
 

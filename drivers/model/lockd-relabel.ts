@@ -7,7 +7,7 @@
  * registrations and dead pids by pid, and the owners of an entry form a multiset (a release
  * removes one record of its pid, and all records of one pid are equal).
  */
-import type { Owner, Relabelling } from '../service.ts';
+import type { Owner, Relabelling } from '../../contract/service.ts';
 import { canonicalResource, type LockdEntry, type LockdState } from './lockd-model.ts';
 import { lockKey } from './naming.ts';
 

@@ -8,7 +8,7 @@
  * different locks (reference §6 #19). That is the exact semantics the model keeps.
  */
 import { createHash } from 'node:crypto';
-import type { ResourceSpec } from '../resources.ts';
+import type { ResourceSpec } from '../../contract/resources.ts';
 
 const digests = new Map<string, string>();
 

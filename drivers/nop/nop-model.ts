@@ -3,8 +3,8 @@
  * nothing is ever locked, so nothing stops two VMs from writing one disk. The simulator must find
  * that quickly; the conformance suite must report exactly which exclusion checks it fails.
  */
-import type { FailureSemantics } from '../driver.ts';
-import { ok, type LockServiceModel } from '../service.ts';
+import type { FailureSemantics } from '../../contract/driver.ts';
+import { ok, type LockServiceModel } from '../../contract/service.ts';
 
 /** nop keeps no state at all. */
 export type NopState = null;

@@ -14,7 +14,7 @@
  * canonicalised. Configuration: `lockspace_dir` (indirect leases), `owner_poll_ms` (how often
  * dead owners are looked for, default 100).
  */
-import type { FailureSemantics } from '../driver.ts';
+import type { FailureSemantics } from '../../contract/driver.ts';
 import { createKernelDriver, type KernelDriver } from '../kernel/kernel-driver.ts';
 import {
   DEFAULT_OWNER_POLL_MS,

@@ -4,7 +4,7 @@
  * supervisor process**.
  *
  * "Acquire on behalf of pid P" means: ask P's supervisor (P *is* the supervisor, see
- * `drivers/supervisor/`) to take the lock in its own process. That is the POSIX-correct owner:
+ * `system/supervisor/`) to take the lock in its own process. That is the POSIX-correct owner:
  * the kernel drops the locks the instant P dies, however it dies, with no one having to notice;
  * and the only descriptors of the file in P are the ones its lock table opened, so no stray
  * open/close can drop them (the trap that `naive.ts` walks into). The driver's process holds no
@@ -17,7 +17,7 @@
  * `lockspace_dir` (indirect leases), `agent_timeout_ms` (default 10 000: a stopped supervisor
  * makes a call time out with OPERATION_TIMEOUT, outcome unknown).
  */
-import { lockError } from '../errors.ts';
+import { lockError } from '../../contract/errors.ts';
 import {
   createKernelDriver,
   type KernelBackend,
@@ -25,8 +25,8 @@ import {
 } from '../kernel/kernel-driver.ts';
 import { notHeld } from '../kernel/lock-table.ts';
 import type { LockTarget } from '../kernel/lock-target.ts';
-import type { SupervisorAgent } from '../supervisor/agent.ts';
-import { defaultAgents, type AgentDirectory } from '../supervisor/agents.ts';
+import type { SupervisorAgent } from '../../system/supervisor/agent.ts';
+import { defaultAgents, type AgentDirectory } from '../../system/supervisor/agents.ts';
 import { POSIX_FAILURE } from './failure.ts';
 
 export { POSIX_FAILURE } from './failure.ts';

@@ -1,5 +1,5 @@
 /** The `posix` driver's declared failure outcomes. */
-import type { FailureSemantics } from '../driver.ts';
+import type { FailureSemantics } from '../../contract/driver.ts';
 
 export const POSIX_FAILURE: FailureSemantics = {
   acquire: 'prefix',

@@ -3,10 +3,10 @@
  * and the real drivers with the model each is checked against. A real driver's code (native
  * addons, daemon clients) loads only when something creates one.
  */
-import type { DriverConfig, LockDriver } from '../driver.ts';
+import type { DriverConfig, LockDriver } from '../../contract/driver.ts';
 import { lockdModel } from '../model/lockd-model.ts';
 import { nopModel } from '../nop/nop-model.ts';
-import type { LockServiceModel } from '../service.ts';
+import type { LockServiceModel } from '../../contract/service.ts';
 import type { DriverFamily, DriverOffer, ModelOffer } from './offer.ts';
 
 const BUILTIN = { kind: 'builtin' } as const;
@@ -51,7 +51,7 @@ export const BUILTIN_OFFERS: readonly DriverOffer[] = [
     async () => (await import('../ofd/driver.ts')).createOfdDriver()),
   real('posix', "process-owned POSIX locks, held by each VM's supervisor", 'posix', MODEL_KERNEL,
     async () => {
-      const { AgentDirectory } = await import('../supervisor/agents.ts');
+      const { AgentDirectory } = await import('../../system/supervisor/agents.ts');
       return (await import('../posix/driver.ts')).createPosixDriver({ agents: new AgentDirectory() });
     }),
   real('posix-naive', "POSIX locks in libvirtd's own process (shows the POSIX trap)",

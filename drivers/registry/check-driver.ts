@@ -2,7 +2,7 @@
  * Checks that a value is a complete `LockDriver` table, as `virLockManagerPluginNew` does for a
  * plugin's `virLockDriver` ("Missing '<field>' field"), and says precisely what is wrong.
  */
-import { DRIVER_METHODS } from '../driver.ts';
+import { DRIVER_METHODS } from '../../contract/driver.ts';
 import { failureProblem } from './check-model.ts';
 
 /** What is wrong with `candidate` as a driver table, or null when it is one. */

@@ -2,8 +2,8 @@
  * Checks that a value loaded from a user's module is a complete service model (the simulator's
  * half of the driver contract) and says precisely what is missing when it is not.
  */
-import { DRIVER_METHODS } from '../driver.ts';
-import { FAILURE_OUTCOME_SETS, isFailureOutcomeSet } from '../outcomes.ts';
+import { DRIVER_METHODS } from '../../contract/driver.ts';
+import { FAILURE_OUTCOME_SETS, isFailureOutcomeSet } from '../../contract/outcomes.ts';
 
 export const MODEL_FUNCTIONS = [
   'initial', 'checkResource', 'register', 'acquire', 'release', 'inquire', 'callFromOwner',
@@ -34,7 +34,7 @@ export function checkModel(candidate: unknown): string | null {
   const isAsyncDriver = DRIVER_METHODS.every((method) => typeof value[method] === 'function');
   if (isAsyncDriver && typeof value['register'] !== 'function') {
     return 'it exports a LockDriver (the libvirt table); the simulator steps the pure service ' +
-      "model behind a driver — export 'model' implementing LockServiceModel (drivers/service.ts), " +
+      "model behind a driver — export 'model' implementing LockServiceModel (contract/service.ts), " +
       "or export 'createDriver' and run it in real mode (sim --real)";
   }
   if (typeof value['name'] !== 'string' || value['name'] === '') return "missing 'name'";

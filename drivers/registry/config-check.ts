@@ -4,7 +4,7 @@
  * given relative would resolve against wherever lockchart happens to run, so two runs of one
  * trace could lock different files: every path key must be absolute.
  */
-import type { DriverConfig } from '../driver.ts';
+import type { DriverConfig } from '../../contract/driver.ts';
 
 /** Configuration keys that name a directory or a socket, across the built-in drivers. */
 export const PATH_KEYS = ['file_lockspace_dir', 'lockspace_dir', 'lvm_lockspace_dir',

@@ -4,8 +4,8 @@
  * callback. Driver calls are asynchronous, so a plain timer is enough here — unlike service
  * models (`watchdog.ts`), a driver that never settles does not block the thread.
  */
-import { isLockError } from '../errors.ts';
-import { DRIVER_METHODS, type LockDriver } from '../driver.ts';
+import { isLockError } from '../../contract/errors.ts';
+import { DRIVER_METHODS, type LockDriver } from '../../contract/driver.ts';
 import { DriverCallError } from './errors.ts';
 
 /** How long one driver callback may take (LOCKCHART_DRIVER_BUDGET_MS overrides it). */
@@ -55,7 +55,7 @@ export function guardDriver<T>(driver: LockDriver<T>, origin: string,
         const what = error instanceof Error ? `${error.name}: ${error.message.split('\n')[0]}`
           : String(error);
         throw new DriverCallError(origin, method,
-          `threw ${what} (a driver reports a failure as a LockError, drivers/errors.ts)`);
+          `threw ${what} (a driver reports a failure as a LockError, contract/errors.ts)`);
       } finally {
         clearTimeout(timer);
       }

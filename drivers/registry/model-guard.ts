@@ -8,8 +8,8 @@
  * Only models loaded from a module are guarded: the built-in ones are the simulator's own code,
  * and the checks cost time on the hot path.
  */
-import { isLockErrorCode } from '../errors.ts';
-import type { Grant, LockServiceModel, OwnerGoneResult } from '../service.ts';
+import { isLockErrorCode } from '../../contract/errors.ts';
+import type { Grant, LockServiceModel, OwnerGoneResult } from '../../contract/service.ts';
 import {
   currentStep, describeStep, enterCall, leaveCall, registerOrigin, SLOT_FUNCTIONS,
 } from './call-slot.ts';

@@ -9,8 +9,8 @@
  *   processes, and real mode (`sim --real`, the matrix's real cells) drives it step by step;
  * - a **reference model**: the service model real mode compares the `LockDriver` with.
  */
-import type { DriverConfig, FailureSemantics, LockDriver } from '../driver.ts';
-import type { LockServiceModel } from '../service.ts';
+import type { DriverConfig, FailureSemantics, LockDriver } from '../../contract/driver.ts';
+import type { LockServiceModel } from '../../contract/service.ts';
 
 /** A service model with the configuration its `initial` gets. */
 export interface ModelOffer {
@@ -20,7 +20,7 @@ export interface ModelOffer {
 
 /**
  * How real mode and the conformance suite run a `LockDriver`: the built-in families have
- * backends of their own (`real/kernel-backend.ts`, `real/lockd-backend.ts`); any other driver
+ * backends of their own (`real/kernel/backend.ts`, `real/lockd/backend.ts`); any other driver
  * runs on the generic machinery (real supervised owner processes, real disk images).
  */
 export type DriverFamily = 'ofd' | 'posix' | 'posix-naive' | 'lockd' | 'generic';

@@ -16,7 +16,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { lockError } from '../errors.ts';
+import { lockError } from '../../contract/errors.ts';
 import { SanlockConnection } from './connection.ts';
 import { isTransient, sanlockError, type SanlockOperation } from './result-codes.ts';
 import { withRetries, type RetryPolicy } from './retry.ts';

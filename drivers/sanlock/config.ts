@@ -22,9 +22,9 @@
  * libvirt's `user` and `group` (chown of lease files for an unprivileged daemon) are not
  * supported: the daemon here runs as the caller.
  */
-import { lockError } from '../errors.ts';
-import type { DriverConfig } from '../driver.ts';
-import { describe } from '../params.ts';
+import { lockError } from '../../contract/errors.ts';
+import type { DriverConfig } from '../../contract/driver.ts';
+import { describe } from '../../contract/params.ts';
 import { DEFAULT_DISK_LEASE_DIR } from './naming.ts';
 
 export const DEFAULT_SANLOCK_SOCKET = '/run/sanlock/sanlock.sock';

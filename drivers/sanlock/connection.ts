@@ -14,7 +14,7 @@
  */
 import { createConnection, type Socket } from 'node:net';
 import { constants } from 'node:os';
-import { lockError, type LockError } from '../errors.ts';
+import { lockError, type LockError } from '../../contract/errors.ts';
 import { ReplyReader } from './frame-reader.ts';
 import { checkReply, commandName, type CommandCode, type Reply } from './wire.ts';
 

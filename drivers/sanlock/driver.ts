@@ -30,8 +30,8 @@ import type {
   FailureSemantics,
   LockDriver,
   LockObjectInit,
-} from '../driver.ts';
-import { asLockError, isLockError, lockError, LockError, type LockErrorData } from '../errors.ts';
+} from '../../contract/driver.ts';
+import { asLockError, isLockError, lockError, LockError, type LockErrorData } from '../../contract/errors.ts';
 import {
   AcquireFlags,
   checkFlags,
@@ -41,9 +41,9 @@ import {
   NewFlags,
   ObjectType,
   type FailureActionValue,
-} from '../flags.ts';
-import type { DomainParams } from '../params.ts';
-import { resourceLabel, type ResourceSpec } from '../resources.ts';
+} from '../../contract/flags.ts';
+import type { DomainParams } from '../../contract/params.ts';
+import { resourceLabel, type ResourceSpec } from '../../contract/resources.ts';
 import { SanlockClient, type Registration } from './client.ts';
 import { parseSanlockConfig, type SanlockConfig } from './config.ts';
 import { ensureLeaseFile, ensureLockspaceFile, joinLockspace } from './lease-files.ts';

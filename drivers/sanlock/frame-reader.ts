@@ -7,7 +7,7 @@
  * to what a length word merely claims. After an error the reader is poisoned: a stream that lost
  * its framing cannot be resynchronised.
  */
-import type { LockError } from '../errors.ts';
+import type { LockError } from '../../contract/errors.ts';
 import { decodeReplyHeader, HEADER_BYTES, type Reply } from './wire.ts';
 
 const INITIAL_BODY_BYTES = 4096;

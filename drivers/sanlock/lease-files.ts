@@ -22,7 +22,7 @@
  */
 import { closeSync, constants, linkSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { lockError, type LockError } from '../errors.ts';
+import { lockError, type LockError } from '../../contract/errors.ts';
 import type { SanlockClient } from './client.ts';
 import { EEXIST, EINPROGRESS } from './result-codes.ts';
 import { LockspaceFlag, type SanlockDisk, type SanlockLockspace, type SanlockResource } from './wire.ts';

@@ -11,8 +11,8 @@
  * (edge case #19). Pure.
  */
 import { createHash } from 'node:crypto';
-import { lockError } from '../errors.ts';
-import type { ResourceSpec } from '../resources.ts';
+import { lockError } from '../../contract/errors.ts';
+import type { ResourceSpec } from '../../contract/resources.ts';
 import { NAME_LEN, PATH_LEN, ResourceFlag, type SanlockLockspace, type SanlockResource } from './wire.ts';
 
 /** `VIR_LOCK_MANAGER_SANLOCK_AUTO_DISK_LOCKSPACE`. */

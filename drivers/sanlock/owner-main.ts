@@ -16,11 +16,11 @@
  */
 import { appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { identity } from '../conformance/identity.ts';
-import { isLockError, toErrorData } from '../errors.ts';
+import { identity } from '../../conformance/identity.ts';
+import { isLockError, toErrorData } from '../../contract/errors.ts';
 import { AcquireFlags, FailureAction, flagsOfMode, LOCK_MANAGER_VERSION, NewFlags,
-  ObjectType, ResourceType, type LockMode } from '../flags.ts';
-import { validateResource } from '../resources.ts';
+  ObjectType, ResourceType, type LockMode } from '../../contract/flags.ts';
+import { validateResource } from '../../contract/resources.ts';
 import { createSanlockDriver, type SanlockObject } from './driver.ts';
 
 interface OwnerOptions {

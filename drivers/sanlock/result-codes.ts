@@ -9,7 +9,7 @@
  * not registered is OPERATION_INVALID, and a release of a lease the pid does not hold (-1) is
  * INTERNAL_ERROR ("the owner does not hold it").
  */
-import { LockError, type LockErrorCode, type LockErrorData } from '../errors.ts';
+import { LockError, type LockErrorCode, type LockErrorData } from '../../contract/errors.ts';
 
 /** `SANLK_*` result codes (`sanlock_rv.h`), with what they mean. */
 export const SANLK_CODES: Readonly<Record<number, readonly [string, string]>> = {

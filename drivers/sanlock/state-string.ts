@@ -8,7 +8,7 @@
  * one per held lease, separated by single spaces. Colons in a path are escaped with a backslash.
  * Pure; the parser is as strict as sanlock's and rejects what sanlock would.
  */
-import { lockError, type LockError } from '../errors.ts';
+import { lockError, type LockError } from '../../contract/errors.ts';
 import { MAX_DISKS, NAME_LEN, PATH_LEN, ResourceFlag, type SanlockResource } from './wire.ts';
 
 function escapePath(path: string): string {

@@ -8,7 +8,7 @@
  * NUL-terminated state string after the header and puts the lease count in `data2`; VERSION puts
  * the daemon's version in `data2`. REGISTER has no reply at all.
  */
-import { lockError, type LockError } from '../errors.ts';
+import { lockError, type LockError } from '../../contract/errors.ts';
 
 export const SM_MAGIC = 0x04282010;
 export const SM_PROTO = 1;

@@ -1,5 +1,5 @@
 /** Pure helpers behind the domain machine's assignments. */
-import type { ResourceSpec } from '../../drivers/resources.ts';
+import type { ResourceSpec } from '../../contract/resources.ts';
 
 export function withDisk(disks: readonly ResourceSpec[], disk: ResourceSpec | null): ResourceSpec[] {
   return disk === null ? [...disks] : [...disks, disk];

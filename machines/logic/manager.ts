@@ -1,6 +1,6 @@
 /** Pure helpers behind the manager machine's guards and assignments. */
-import { mayHaveAffected, type FailureOutcomeSet } from '../../drivers/outcomes.ts';
-import { missingParams, type DomainParams } from '../../drivers/params.ts';
+import { mayHaveAffected, type FailureOutcomeSet } from '../../contract/outcomes.ts';
+import { missingParams, type DomainParams } from '../../contract/params.ts';
 import type { ManagedResource } from '../manager.machine.ts';
 
 export function hasRequiredParams(params: DomainParams): boolean {

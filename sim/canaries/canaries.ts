@@ -10,7 +10,7 @@ import {
   walk,
   type LockdState,
 } from '../../drivers/model/lockd-model.ts';
-import { ok, type LockServiceModel } from '../../drivers/service.ts';
+import { ok, type LockServiceModel } from '../../contract/service.ts';
 
 export interface Canary {
   readonly name: string;

@@ -3,11 +3,11 @@
  * Verifies: every lock call that failed on its own (the service's own error, no failure
  * injected) affected a set of its resources that the driver's declared outcome set admits —
  * judged from the service's grants and registrations before and after the call, never from the
- * driver's account of it (`drivers/outcomes.ts`).
+ * driver's account of it (`contract/outcomes.ts`).
  * Does not verify: injected failures (the simulator chose their effect from the declared set);
  * whether a success did exactly what was asked (S1, S2 and the other checkers judge effects).
  */
-import { contractBreach } from '../../drivers/outcomes.ts';
+import { contractBreach } from '../../contract/outcomes.ts';
 import { effectSize } from '../world/lock-calls.ts';
 import { placeOf, type Checker } from './checker.ts';
 import { affectedBy } from './grants.ts';

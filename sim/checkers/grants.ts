@@ -1,5 +1,5 @@
 /** Grants mapped back to physical disks, computed once per distinct service state. */
-import type { Grant } from '../../drivers/service.ts';
+import type { Grant } from '../../contract/service.ts';
 import type { SimContext } from '../world/context.ts';
 import type { CallKind } from '../world/lock-calls.ts';
 import type { PendingCall } from '../world/types.ts';

@@ -5,7 +5,7 @@
  * through a `Session`, so `lockchart replay` checks it like any other.
  */
 import type { InvariantId, Violation } from '../checkers/index.ts';
-import type { SimDriver } from '../drivers/registry.ts';
+import type { SimDriver } from '../resolve-driver.ts';
 import type { FaultName } from '../faults/index.ts';
 import { traceHeader } from '../run/random.ts';
 import { Session } from '../run/session.ts';

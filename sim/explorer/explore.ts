@@ -16,7 +16,7 @@
 import { EXPLORING_STEP, markStep } from '../../drivers/registry/call-slot.ts';
 import { selectCheckers } from '../run/session.ts';
 import type { Checker, InvariantId, Violation } from '../checkers/index.ts';
-import type { SimDriver } from '../drivers/registry.ts';
+import type { SimDriver } from '../resolve-driver.ts';
 import type { FaultName } from '../faults/index.ts';
 import { isFault, type Step } from '../steps.ts';
 import { applyStep } from '../world/apply.ts';

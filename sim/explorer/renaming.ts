@@ -2,7 +2,7 @@
  * One symmetry as renaming tables: where each VM, host and disk goes, what a disk path becomes
  * (the same spelling of the image disk), and small integer codes for disk uses under it.
  */
-import type { LockMode } from '../../drivers/flags.ts';
+import type { LockMode } from '../../contract/flags.ts';
 import type { Storage } from '../world/storage.ts';
 import type { DiskUse } from '../world/types.ts';
 import type { Symmetry } from './symmetry.ts';

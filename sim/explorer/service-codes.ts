@@ -1,12 +1,12 @@
 /**
  * Lock service states as small integer codes, with owner pids numbered canonically and hosts
- * and disk paths renamed through the model's own `relabel` (drivers/service.ts).
+ * and disk paths renamed through the model's own `relabel` (contract/service.ts).
  *
  * The pids a service state mentions are found once per distinct state, by relabelling it with a
  * map that records what it is asked; a pid numbering and a renaming then give a signature, and
  * each signature is relabelled and encoded once.
  */
-import type { LockServiceModel } from '../../drivers/service.ts';
+import type { LockServiceModel } from '../../contract/service.ts';
 import { Interner } from './interner.ts';
 import type { Renaming } from './renaming.ts';
 

@@ -5,7 +5,7 @@
  * the checkers derive, the service codes of the canonical form — and lets the checkers' "the
  * service did not change" shortcut apply.
  */
-import type { LockServiceModel } from '../../drivers/service.ts';
+import type { LockServiceModel } from '../../contract/service.ts';
 import type { World } from '../world/types.ts';
 
 /** Beyond this many distinct states the table starts afresh (it only saves work). */

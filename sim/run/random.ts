@@ -11,7 +11,7 @@ import { chooseStep } from '../scheduler.ts';
 import { drawSwarm, type Swarm } from '../swarm.ts';
 import type { TraceHeader } from '../trace/format.ts';
 import type { TraceSink } from '../trace/writer.ts';
-import type { SimDriver } from '../drivers/registry.ts';
+import type { SimDriver } from '../resolve-driver.ts';
 import { createContext } from '../world/context.ts';
 import { enabledSteps } from '../steps/index.ts';
 import { createWorld } from '../world/setup.ts';

@@ -9,7 +9,7 @@ import { MODEL_VERSION } from '../model-version.ts';
 import type { Step } from '../steps.ts';
 import type { Trace, TraceHeader } from '../trace/format.ts';
 import type { TraceSink } from '../trace/writer.ts';
-import type { SimDriver } from '../drivers/registry.ts';
+import type { SimDriver } from '../resolve-driver.ts';
 import { createContext, type SimContext } from '../world/context.ts';
 import { digestWorld } from '../world/fields.ts';
 import { createWorld } from '../world/setup.ts';

@@ -7,7 +7,7 @@
 import type { Violation } from '../checkers/index.ts';
 import { isFault, type Step } from '../steps.ts';
 import type { TraceHeader } from '../trace/format.ts';
-import type { SimDriver } from '../drivers/registry.ts';
+import type { SimDriver } from '../resolve-driver.ts';
 import { replayLenient } from './replay.ts';
 
 export interface ShrinkResult {

@@ -26,8 +26,8 @@
  *
  * Every problem is reported as `file:line: what is wrong`.
  */
-import type { DriverConfig } from '../../drivers/driver.ts';
-import type { LockMode } from '../../drivers/flags.ts';
+import type { DriverConfig } from '../../contract/driver.ts';
+import type { LockMode } from '../../contract/flags.ts';
 import { INVARIANT_IDS, type InvariantId } from '../checkers/index.ts';
 import type { Step } from '../steps.ts';
 import { SHAPE_LIMITS } from '../trace/reader.ts';

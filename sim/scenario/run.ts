@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Violation } from '../checkers/index.ts';
 import {
   builtinDriver, DriverLoadError, resolveDriver, simDriverOf, type SimDriver,
-} from '../drivers/registry.ts';
+} from '../resolve-driver.ts';
 import { traceHeader } from '../run/random.ts';
 import { Session } from '../run/session.ts';
 import { describeStep } from '../steps/index.ts';

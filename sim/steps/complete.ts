@@ -4,7 +4,7 @@
  * `partial-acquire`) after the resources it names took effect, one of the outcomes the driver's
  * declared set admits (`sim/world/lock-calls.ts`).
  */
-import { allOf } from '../../drivers/outcomes.ts';
+import { allOf } from '../../contract/outcomes.ts';
 import { callAction } from '../real-actions.ts';
 import { affectedForm, affectedMask, describeAffected, type AffectedResources, type Outcome,
   type OutcomeFault, type Step } from '../steps.ts';

@@ -4,7 +4,7 @@
  * version); then one line per step with the world's digest after it; then the verdict.
  * A crash leaves a replayable prefix: every record is one complete line, written in one call.
  */
-import type { DriverConfig } from '../../drivers/driver.ts';
+import type { DriverConfig } from '../../contract/driver.ts';
 import type { FaultName } from '../faults/index.ts';
 import type { InvariantId, Violation } from '../checkers/checker.ts';
 import type { Step } from '../steps.ts';

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isFaultName } from '../faults/index.ts';
-import type { LockMode } from '../../drivers/flags.ts';
+import type { LockMode } from '../../contract/flags.ts';
 import { createStorage } from '../world/storage.ts';
 import type { DiskUse, VmDefinition } from '../world/types.ts';
 import type { Trace, TraceEnd, TraceHeader, TraceStep } from './format.ts';

@@ -5,7 +5,7 @@
  * process commands.
  */
 import type { EventObject } from 'xstate';
-import type { ResourceSpec } from '../../drivers/resources.ts';
+import type { ResourceSpec } from '../../contract/resources.ts';
 import type { DomainLockInput } from '../../machines/actors.ts';
 import type { DomainContext, ProcessCommand } from '../../machines/domain.machine.ts';
 import { interpretEffects, type Effect, type EffectHandler } from '../../machines/effects.ts';

@@ -3,8 +3,8 @@
  * interned machines. Interned machines are shared by every run in a process, so their memo
  * tables warm up once.
  */
-import type { DriverConfig, FailureSemantics } from '../../drivers/driver.ts';
-import type { LockServiceModel } from '../../drivers/service.ts';
+import type { DriverConfig, FailureSemantics } from '../../contract/driver.ts';
+import type { LockServiceModel } from '../../contract/service.ts';
 import { domainMachine } from '../../machines/domain.machine.ts';
 import { processMachine } from '../../machines/process.machine.ts';
 import { InternedMachine } from '../../machines/interned.ts';

@@ -4,7 +4,7 @@
  * serialising a payload on every step.
  */
 import type { EventObject } from 'xstate';
-import type { LockErrorData } from '../../drivers/errors.ts';
+import type { LockErrorData } from '../../contract/errors.ts';
 import { toSpec } from './actors.ts';
 import type { DiskUse } from './types.ts';
 

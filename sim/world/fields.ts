@@ -13,7 +13,7 @@
  * `test/house/world-fields.test.ts` changes each field of a world in turn and checks that each
  * encoding notices exactly the fields this description says it keeps.
  */
-import type { LockServiceModel } from '../../drivers/service.ts';
+import type { LockServiceModel } from '../../contract/service.ts';
 import { fnv1a } from '../../machines/interned.ts';
 import type { Symmetry } from '../explorer/symmetry.ts';
 import type { SimContext } from './context.ts';

@@ -7,15 +7,15 @@
  *
  * Failures are choice points. An injected failure names which of the call's resources took
  * effect before it failed; only the subsets the driver's declared outcome set admits are ever
- * chosen (`drivers/outcomes.ts`). A failure the service returns on its own is recorded with what
+ * chosen (`contract/outcomes.ts`). A failure the service returns on its own is recorded with what
  * it actually affected, for the failure-contract checker.
  */
 import { runOperation, type CallReply, type OperationKind } from '../../api/operation.ts';
-import { errorData, type LockErrorData } from '../../drivers/errors.ts';
-import { admissibleSubsets, allOf, selected, type FailureOutcomeSet } from '../../drivers/outcomes.ts';
-import type { DomainParams } from '../../drivers/params.ts';
-import type { ResourceSpec } from '../../drivers/resources.ts';
-import type { ServiceReply } from '../../drivers/service.ts';
+import { errorData, type LockErrorData } from '../../contract/errors.ts';
+import { admissibleSubsets, allOf, selected, type FailureOutcomeSet } from '../../contract/outcomes.ts';
+import type { DomainParams } from '../../contract/params.ts';
+import type { ResourceSpec } from '../../contract/resources.ts';
+import type { ServiceReply } from '../../contract/service.ts';
 import type { ManagedResource } from '../../machines/manager.machine.ts';
 import { affectedForm, affectedMask, type AffectedResources, type Outcome, type OutcomeFault } from '../steps.ts';
 import { commandProc, notifyDomain, toSpec } from './actors.ts';

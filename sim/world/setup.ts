@@ -1,5 +1,5 @@
 /** The initial world: every host up, every domain shut off, no process, an empty lock service. */
-import type { ResourceSpec } from '../../drivers/resources.ts';
+import type { ResourceSpec } from '../../contract/resources.ts';
 import { toSpec } from './actors.ts';
 import { DOMAIN, type SimContext } from './context.ts';
 import type { ActorState } from '../../machines/interned.ts';

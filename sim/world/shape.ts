@@ -3,7 +3,7 @@
  * from the seed (swarm testing: every seed gets its own mix of exclusive, shared and read-only
  * uses); scenarios and the explorer give them explicitly.
  */
-import type { LockMode } from '../../drivers/flags.ts';
+import type { LockMode } from '../../contract/flags.ts';
 import type { Prng } from '../prng.ts';
 import type { Storage } from './storage.ts';
 import type { DiskUse, VmDefinition } from './types.ts';

@@ -6,7 +6,7 @@
  * Steps never mutate a World; they build the next one, sharing what did not change. That lets
  * the explorer keep states, the shrinker replay prefixes, and checkers compare before/after.
  */
-import type { LockMode } from '../../drivers/flags.ts';
+import type { LockMode } from '../../contract/flags.ts';
 import type { ActorState } from '../../machines/interned.ts';
 
 /** One use of a physical disk by a VM: which disk, how, and how its path is spelled. */

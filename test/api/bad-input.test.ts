@@ -4,12 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LockManagerPlugin } from '../../api/plugin.ts';
-import { identity } from '../../drivers/conformance/identity.ts';
+import { identity } from '../../conformance/identity.ts';
 import {
   AcquireFlags, FailureAction, NewFlags, ObjectType, ParamType, ResourceFlags, ResourceType,
-} from '../../drivers/flags.ts';
+} from '../../contract/flags.ts';
 import { createModelDriver } from '../../drivers/model/driver.ts';
-import { toParamList, type LockParam } from '../../drivers/params.ts';
+import { toParamList, type LockParam } from '../../contract/params.ts';
 import { recording } from '../helpers/recording-driver.ts';
 import { rfcWorld } from '../helpers/rfc-world.ts';
 import { failure } from '../helpers/lock-error.ts';

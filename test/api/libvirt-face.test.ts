@@ -4,15 +4,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { assertDriver, LockManagerPlugin } from '../../api/plugin.ts';
-import { identity } from '../../drivers/conformance/identity.ts';
-import { DRIVER_METHODS } from '../../drivers/driver.ts';
-import { isLockError } from '../../drivers/errors.ts';
+import { identity } from '../../conformance/identity.ts';
+import { DRIVER_METHODS } from '../../contract/driver.ts';
+import { isLockError } from '../../contract/errors.ts';
 import {
   AcquireFlags, DriverFlags, FailureAction, LOCK_MANAGER_VERSION, NewFlags, ObjectType, ParamType,
   ResourceFlags, ResourceType,
-} from '../../drivers/flags.ts';
+} from '../../contract/flags.ts';
 import { createModelDriver } from '../../drivers/model/driver.ts';
-import { toParamList } from '../../drivers/params.ts';
+import { toParamList } from '../../contract/params.ts';
 import { recording } from '../helpers/recording-driver.ts';
 import { failure } from '../helpers/lock-error.ts';
 

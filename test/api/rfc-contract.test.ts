@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RfcLockManager } from '../../api/rfc.ts';
-import { isLockError, LockError } from '../../drivers/errors.ts';
-import { ResourceFlags, ResourceType } from '../../drivers/flags.ts';
+import { isLockError, LockError } from '../../contract/errors.ts';
+import { ResourceFlags, ResourceType } from '../../contract/flags.ts';
 import { createFailingDriver } from '../helpers/failing-model.ts';
 import { rfcWorld } from '../helpers/rfc-world.ts';
 

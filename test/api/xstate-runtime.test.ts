@@ -7,9 +7,9 @@ import { createActor, waitFor } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { driverActors, freshObjects } from '../../api/bind.ts';
 import { ManagedContext } from '../../api/context.ts';
-import { LOCK_MANAGER_VERSION } from '../../drivers/flags.ts';
+import { LOCK_MANAGER_VERSION } from '../../contract/flags.ts';
 import { createModelDriver } from '../../drivers/model/driver.ts';
-import type { ResourceSpec } from '../../drivers/resources.ts';
+import type { ResourceSpec } from '../../contract/resources.ts';
 import { managerMachine, type ManagerEvent } from '../../machines/manager.machine.ts';
 
 const params = { id: 1, uuid: '00000000-0000-4000-8000-000000000001', name: 'vm1', pid: 4242 };

@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LockManagerPlugin } from '../../api/plugin.ts';
 import { RfcLockManager, RfcPlugin } from '../../api/rfc.ts';
-import { DRIVER_METHOD_TABLE } from '../../drivers/driver.ts';
+import { DRIVER_METHOD_TABLE } from '../../contract/driver.ts';
 import {
   AcquireFlags, FailureAction, LOCK_MANAGER_VERSION, NewFlags, ResourceFlags, ResourceType,
-} from '../../drivers/flags.ts';
+} from '../../contract/flags.ts';
 import { lockdModel } from '../../drivers/model/lockd-model.ts';
 import { nopModel } from '../../drivers/nop/nop-model.ts';
 import { createLockdDriver } from '../../drivers/lockd/driver.ts';

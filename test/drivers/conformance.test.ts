@@ -4,9 +4,9 @@
  * a lock to exist, and must never pass an exclusion check.
  */
 import { describe, expect, it } from 'vitest';
-import { serviceHarness } from '../../drivers/conformance/model-harness.ts';
-import { CHECKS } from '../../drivers/conformance/checks.ts';
-import { formatResults, runCheck, runConformance } from '../../drivers/conformance/run.ts';
+import { serviceHarness } from '../../conformance/harnesses/model.ts';
+import { CHECKS } from '../../conformance/checks.ts';
+import { formatResults, runCheck, runConformance } from '../../conformance/run.ts';
 import { createModelDriver } from '../../drivers/model/driver.ts';
 import { createNopDriver } from '../../drivers/nop/driver.ts';
 import { createServiceDriver } from '../../drivers/service-driver.ts';

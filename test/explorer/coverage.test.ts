@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { stateNodes, statePath } from '../../machines/catalog.ts';
 import { domainMachine } from '../../machines/domain.machine.ts';
 import { processMachine } from '../../machines/process.machine.ts';
-import { resolveSimDriver } from '../../sim/drivers/registry.ts';
+import { resolveSimDriver } from '../../sim/resolve-driver.ts';
 import { inventory, type CoverageCount, type CoverageReport } from '../../sim/explorer/coverage.ts';
 import { explore } from '../../sim/explorer/explore.ts';
 import type { FaultName } from '../../sim/faults/index.ts';

@@ -5,11 +5,11 @@
  * where `prefix` offers only the prefixes.
  */
 import { describe, expect, it } from 'vitest';
-import { admissibleSubsets } from '../../drivers/outcomes.ts';
+import { admissibleSubsets } from '../../contract/outcomes.ts';
 import { lockdModel } from '../../drivers/model/lockd-model.ts';
-import type { LockServiceModel } from '../../drivers/service.ts';
+import type { LockServiceModel } from '../../contract/service.ts';
 import { diskGrants } from '../../sim/checkers/grants.ts';
-import type { SimDriver } from '../../sim/drivers/registry.ts';
+import type { SimDriver } from '../../sim/resolve-driver.ts';
 import { explore } from '../../sim/explorer/explore.ts';
 import { successorSteps } from '../../sim/explorer/successors.ts';
 import { applyStep } from '../../sim/world/apply.ts';

@@ -7,7 +7,7 @@ import type { EventObject } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import type { ActorState } from '../../machines/interned.ts';
 import { domainMachine } from '../../machines/domain.machine.ts';
-import { resolveSimDriver } from '../../sim/drivers/registry.ts';
+import { resolveSimDriver } from '../../sim/resolve-driver.ts';
 import { domainKey, DROPPED_DOMAIN_FIELDS } from '../../sim/explorer/domain-codes.ts';
 import { explore } from '../../sim/explorer/explore.ts';
 import { inventory } from '../../sim/explorer/coverage.ts';

@@ -5,7 +5,7 @@
  * states the explorer stored.
  */
 import { describe, expect, it } from 'vitest';
-import { resolveSimDriver } from '../../sim/drivers/registry.ts';
+import { resolveSimDriver } from '../../sim/resolve-driver.ts';
 import { Explorer, explore } from '../../sim/explorer/explore.ts';
 import { isWorkload } from '../../sim/steps/index.ts';
 import type { FaultName } from '../../sim/faults/index.ts';

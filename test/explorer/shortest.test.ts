@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { InvariantId } from '../../sim/checkers/index.ts';
-import { resolveSimDriver } from '../../sim/drivers/registry.ts';
+import { resolveSimDriver } from '../../sim/resolve-driver.ts';
 import { writeCounterexample } from '../../sim/explorer/counterexample.ts';
 import { Explorer, explore } from '../../sim/explorer/explore.ts';
 import { replayStrict } from '../../sim/run/replay.ts';

@@ -6,7 +6,7 @@
  * futures, or that left out something that matters, would lose worlds and fail here.
  */
 import { describe, expect, it } from 'vitest';
-import { resolveSimDriver } from '../../sim/drivers/registry.ts';
+import { resolveSimDriver } from '../../sim/resolve-driver.ts';
 import { Explorer } from '../../sim/explorer/explore.ts';
 import type { FaultName } from '../../sim/faults/index.ts';
 import { plainReachable } from './plain-bfs.ts';

@@ -5,7 +5,7 @@
  * count — close to the group's order, less where states are their own mirror image.
  */
 import { describe, expect, it } from 'vitest';
-import { resolveSimDriver } from '../../sim/drivers/registry.ts';
+import { resolveSimDriver } from '../../sim/resolve-driver.ts';
 import { Explorer, explore } from '../../sim/explorer/explore.ts';
 import { symmetryGroup } from '../../sim/explorer/symmetry.ts';
 import type { FaultName } from '../../sim/faults/index.ts';

@@ -4,8 +4,8 @@
  * Payload values are kept few on purpose, so that the walk stays small and finite.
  */
 import type { AnyEventObject, AnyMachineSnapshot, AnyStateMachine } from 'xstate';
-import { AcquireFlags, FailureAction } from '../../drivers/flags.ts';
-import type { ResourceSpec } from '../../drivers/resources.ts';
+import { AcquireFlags, FailureAction } from '../../contract/flags.ts';
+import type { ResourceSpec } from '../../contract/resources.ts';
 import { machineEvents, type CatalogEntry } from '../../machines/catalog.ts';
 import type { ManagerContext } from '../../machines/manager.machine.ts';
 import { stableKey } from './stable-key.ts';

@@ -3,10 +3,10 @@
  * release fails with a chosen error before taking effect. Used to show what the statecharts do
  * after a failed call, which the seed leaves undefined.
  */
-import { toErrorData, lockError, type LockErrorCode } from '../../drivers/errors.ts';
+import { toErrorData, lockError, type LockErrorCode } from '../../contract/errors.ts';
 import { lockdModel, type LockdState } from '../../drivers/model/lockd-model.ts';
 import { createServiceDriver, type ServiceDriver } from '../../drivers/service-driver.ts';
-import { fail, type LockServiceModel } from '../../drivers/service.ts';
+import { fail, type LockServiceModel } from '../../contract/service.ts';
 
 export type FailingOperation = 'register' | 'acquire' | 'release';
 

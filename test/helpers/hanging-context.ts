@@ -5,7 +5,7 @@
  */
 import type { AnyEventObject } from 'xstate';
 import { ManagedContext } from '../../api/context.ts';
-import type { Supervisor } from '../../drivers/supervisor-contract.ts';
+import type { Supervisor } from '../../contract/supervisor.ts';
 import { createNopDriver } from '../../drivers/nop/driver.ts';
 import { UNDEFINED_FAILURE, type ManagerEvent, type ManagerInput } from '../../machines/manager.machine.ts';
 

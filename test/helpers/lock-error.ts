@@ -1,5 +1,5 @@
 /** Asserting that a driver or API call fails with a typed LockError. */
-import { isLockError, type LockError } from '../../drivers/errors.ts';
+import { isLockError, type LockError } from '../../contract/errors.ts';
 
 /**
  * The LockError the call rejects with; throws (failing the test) when it succeeds or rejects

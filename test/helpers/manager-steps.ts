@@ -1,7 +1,7 @@
 /** Pure stepping of the manager machine for tests: named events, invoke results, one scope. */
 import { initialTransition, transition, type AnyEventObject, type SnapshotFrom } from 'xstate';
-import { AcquireFlags, FailureAction } from '../../drivers/flags.ts';
-import type { ResourceSpec } from '../../drivers/resources.ts';
+import { AcquireFlags, FailureAction } from '../../contract/flags.ts';
+import type { ResourceSpec } from '../../contract/resources.ts';
 import { managerMachine, type ManagerInput } from '../../machines/manager.machine.ts';
 import { DRIVER_FAILURE, UUID } from './alphabets.ts';
 

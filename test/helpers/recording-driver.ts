@@ -3,8 +3,8 @@
  * and inquire return state strings (like sanlock's), so tests see exactly what a driver is
  * handed and what the face gives back.
  */
-import type { AcquireOptions, LockDriver } from '../../drivers/driver.ts';
-import { DriverFlags } from '../../drivers/flags.ts';
+import type { AcquireOptions, LockDriver } from '../../contract/driver.ts';
+import { DriverFlags } from '../../contract/flags.ts';
 
 export interface RecordedCall {
   readonly method: string;

@@ -6,7 +6,7 @@
  * compile error too), and an encoder that forgets a kept field fails below.
  */
 import { describe, expect, it } from 'vitest';
-import { resolveSimDriver } from '../../sim/drivers/registry.ts';
+import { resolveSimDriver } from '../../sim/resolve-driver.ts';
 import { Canonicaliser } from '../../sim/explorer/canonical.ts';
 import { Prng } from '../../sim/prng.ts';
 import { applyStep } from '../../sim/world/apply.ts';

@@ -1,12 +1,12 @@
 /**
  * One `it` per conformance check for a kernel-lock driver, with real files and real owner
- * processes (`drivers/kernel/conformance-harness.ts`); each check also proves that none of the
+ * processes (`conformance/harnesses/kernel.ts`); each check also proves that none of the
  * processes it started is left behind.
  */
 import { describe, expect, it } from 'vitest';
-import { CHECKS } from '../../drivers/conformance/checks.ts';
-import { runCheck } from '../../drivers/conformance/run.ts';
-import { kernelHarness } from '../../drivers/kernel/conformance-harness.ts';
+import { CHECKS } from '../../conformance/checks.ts';
+import { runCheck } from '../../conformance/run.ts';
+import { kernelHarness } from '../../conformance/harnesses/kernel.ts';
 import { processCensus } from './helpers.ts';
 
 /** Kernel locks have no owner connection of their own to restrict. */

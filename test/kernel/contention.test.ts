@@ -5,10 +5,10 @@
  * and the kernel holds no lock on its files (`afterEach`).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isLockError } from '../../drivers/errors.ts';
+import { isLockError } from '../../contract/errors.ts';
 import { createOfdDriver, type OfdDriver } from '../../drivers/ofd/driver.ts';
 import { createPosixDriver } from '../../drivers/posix/driver.ts';
-import { identity } from '../../drivers/conformance/identity.ts';
+import { identity } from '../../conformance/identity.ts';
 import {
   ACQUIRE, eventually, loaded, objectFor, posixFixture,
 } from './helpers.ts';

@@ -5,17 +5,17 @@
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DriverConfig, LockDriver } from '../../drivers/driver.ts';
-import type { LockMode } from '../../drivers/flags.ts';
-import { LOCK_MANAGER_VERSION } from '../../drivers/flags.ts';
+import type { DriverConfig, LockDriver } from '../../contract/driver.ts';
+import type { LockMode } from '../../contract/flags.ts';
+import { LOCK_MANAGER_VERSION } from '../../contract/flags.ts';
 import { afterEach, beforeEach, expect } from 'vitest';
 import type { KernelDriver, KernelObject } from '../../drivers/kernel/kernel-driver.ts';
-import { locksOnFile, readProcLocks, type ProcLock } from '../../drivers/proc-locks.ts';
+import { locksOnFile, readProcLocks, type ProcLock } from '../../system/proc-locks.ts';
 import { createPosixDriver } from '../../drivers/posix/driver.ts';
-import { AgentDirectory } from '../../drivers/supervisor/agents.ts';
-import { trackPath } from '../../drivers/supervisor/cleanup.ts';
-import { realSupervisor, type RealSupervisor } from '../../drivers/supervisor/real-supervisor.ts';
-import { descendantsOf } from '../../drivers/supervisor/process-tree.ts';
+import { AgentDirectory } from '../../system/supervisor/agents.ts';
+import { trackPath } from '../../system/supervisor/cleanup.ts';
+import { realSupervisor, type RealSupervisor } from '../../system/supervisor/real-supervisor.ts';
+import { descendantsOf } from '../../system/supervisor/process-tree.ts';
 
 export interface Sandbox {
   readonly dir: string;

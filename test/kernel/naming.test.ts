@@ -10,10 +10,10 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LockMode } from '../../drivers/flags.ts';
+import type { LockMode } from '../../contract/flags.ts';
 import { sha256Hex } from '../../drivers/kernel/lock-target.ts';
 import { createOfdDriver, type OfdDriver } from '../../drivers/ofd/driver.ts';
-import { locksOnPath } from '../../drivers/proc-locks.ts';
+import { locksOnPath } from '../../system/proc-locks.ts';
 import { ACQUIRE, loaded, objectFor, sandbox, type Sandbox } from './helpers.ts';
 import { failure } from '../helpers/lock-error.ts';
 

@@ -6,14 +6,14 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RfcPlugin } from '../../api/rfc.ts';
-import type { ExitKind } from '../../drivers/supervisor-contract.ts';
-import type { LockDriver } from '../../drivers/driver.ts';
-import { ResourceFlags, ResourceType } from '../../drivers/flags.ts';
-import { identify } from '../../drivers/kernel/process-identity.ts';
+import type { ExitKind } from '../../contract/supervisor.ts';
+import type { LockDriver } from '../../contract/driver.ts';
+import { ResourceFlags, ResourceType } from '../../contract/flags.ts';
+import { identify } from '../../system/process-identity.ts';
 import { createOfdDriver } from '../../drivers/ofd/driver.ts';
 import { createPosixDriver } from '../../drivers/posix/driver.ts';
-import { AgentDirectory } from '../../drivers/supervisor/agents.ts';
-import { realSupervisor, type RealSupervisor } from '../../drivers/supervisor/real-supervisor.ts';
+import { AgentDirectory } from '../../system/supervisor/agents.ts';
+import { realSupervisor, type RealSupervisor } from '../../system/supervisor/real-supervisor.ts';
 import { processCensus, sandbox, type Sandbox } from './helpers.ts';
 
 let box: Sandbox;

@@ -7,16 +7,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ExitKind } from '../../drivers/supervisor-contract.ts';
-import { identity } from '../../drivers/conformance/identity.ts';
+import type { ExitKind } from '../../contract/supervisor.ts';
+import { identity } from '../../conformance/identity.ts';
 import type { KernelDriver } from '../../drivers/kernel/kernel-driver.ts';
-import { identify, parentOf } from '../../drivers/kernel/process-identity.ts';
+import { identify, parentOf } from '../../system/process-identity.ts';
 import { createPosixDriver } from '../../drivers/posix/driver.ts';
-import { AgentDirectory } from '../../drivers/supervisor/agents.ts';
+import { AgentDirectory } from '../../system/supervisor/agents.ts';
 import {
   realSupervisor, type RealSupervisor, type VmPlan,
-} from '../../drivers/supervisor/real-supervisor.ts';
-import { readRecords, writerRuns } from '../../drivers/supervisor/records.ts';
+} from '../../system/supervisor/real-supervisor.ts';
+import { readRecords, writerRuns } from '../../system/supervisor/records.ts';
 import {
   ACQUIRE, eventually, loaded, objectFor, processCensus, sandbox, type Sandbox,
 } from './helpers.ts';

@@ -1,6 +1,6 @@
 /** `lockchart conform` with the in-memory drivers, and its argument errors (no daemon needed). */
 import { describe, expect, it } from 'vitest';
-import { CHECKS } from '../../drivers/conformance/checks.ts';
+import { CHECKS } from '../../conformance/checks.ts';
 import { cli } from '../helpers/cli.ts';
 
 const run = (...argv: string[]) => cli('conform', ...argv);

@@ -6,8 +6,8 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it, onTestFinished } from 'vitest';
-import { isLockError } from '../../drivers/errors.ts';
-import { VirtlockdDaemon } from '../../drivers/lockd/daemon.ts';
+import { isLockError } from '../../contract/errors.ts';
+import { VirtlockdDaemon } from '../../daemons/virtlockd.ts';
 
 it('refuses a socket path longer than a UNIX socket address holds, and leaves nothing behind', async () => {
   const root = mkdtempSync(join(tmpdir(), 'lockchart-deep-'));

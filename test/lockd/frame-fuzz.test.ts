@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isLockError } from '../../drivers/errors.ts';
+import { isLockError } from '../../contract/errors.ts';
 import { FrameReader } from '../../drivers/lockd/frame-reader.ts';
 import {
   decodeCall,

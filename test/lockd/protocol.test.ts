@@ -3,7 +3,7 @@
  * `reference/virtlockd-protocol.md` §2, and every malformed input as a typed RPC error.
  */
 import { describe, expect, it } from 'vitest';
-import { isLockError } from '../../drivers/errors.ts';
+import { isLockError } from '../../contract/errors.ts';
 import { FrameReader } from '../../drivers/lockd/frame-reader.ts';
 import {
   decodeArgs,

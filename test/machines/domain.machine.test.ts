@@ -1,6 +1,6 @@
 import { initialTransition, transition, type AnyEventObject, type SnapshotFrom } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import type { ResourceSpec } from '../../drivers/resources.ts';
+import type { ResourceSpec } from '../../contract/resources.ts';
 import { domainMachine, type DomainInput } from '../../machines/domain.machine.ts';
 import { DRIVER_FAILURE } from '../helpers/alphabets.ts';
 import { delayed, named, spawned, spawnedIds } from '../helpers/actions.ts';

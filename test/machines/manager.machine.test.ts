@@ -1,6 +1,6 @@
 import { transition } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { AcquireFlags, ObjectType } from '../../drivers/flags.ts';
+import { AcquireFlags, ObjectType } from '../../contract/flags.ts';
 import { managerMachine } from '../../machines/manager.machine.ts';
 import { sent, spawned, spawnedIds, stopped } from '../helpers/actions.ts';
 import { DISK_A, DISK_B, ev, initial, PARAMS, run, runningRfc } from '../helpers/manager-steps.ts';

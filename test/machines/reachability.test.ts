@@ -7,7 +7,7 @@
 import { getInitialMicrosteps, type AnyMachineSnapshot, type AnyStateNode } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { describeState, rejection } from '../../api/rejection.ts';
-import { isLockError } from '../../drivers/errors.ts';
+import { isLockError } from '../../contract/errors.ts';
 import { CATALOG, externalEvents, stateNodes, statePath } from '../../machines/catalog.ts';
 import type { ManagerEvent } from '../../machines/manager.machine.ts';
 import { walkSpec } from '../helpers/alphabets.ts';

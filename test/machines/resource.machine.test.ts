@@ -1,6 +1,6 @@
 import { initialTransition, transition, type EventFrom, type SnapshotFrom } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import type { LockMode } from '../../drivers/flags.ts';
+import type { LockMode } from '../../contract/flags.ts';
 import { resourceMachine } from '../../machines/resource.machine.ts';
 
 type Snapshot = SnapshotFrom<typeof resourceMachine>;

@@ -5,7 +5,7 @@
  * a host crash. Each test proves that nothing it started is left: no process, no lock, no file.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { kernelBackend, type KernelBackend } from '../../real/kernel-backend.ts';
+import { kernelBackend, type KernelBackend } from '../../real/kernel/backend.ts';
 import type { RealReply } from '../../real/backend.ts';
 import { leftovers, use } from './kernel-support.ts';
 

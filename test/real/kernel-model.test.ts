@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { lockdModel, type LockdState } from '../../drivers/model/lockd-model.ts';
-import { resolveSimDriver } from '../../sim/drivers/registry.ts';
-import { KERNEL_CONFIG, KERNEL_REFERENCE } from '../../real/kernel-backend.ts';
+import { resolveSimDriver } from '../../sim/resolve-driver.ts';
+import { KERNEL_CONFIG, KERNEL_REFERENCE } from '../../real/kernel/backend.ts';
 
 const disk = { kind: 'disk', name: '/shared/disk0.img', mode: 'exclusive' } as const;
 const owner = { pid: 100, host: 0 };

@@ -13,9 +13,9 @@ import type { CommandIo } from '../../cli/command.ts';
 import type { RealBackend } from '../../real/backend.ts';
 import {
   kernelBackend, KERNEL_REFERENCE, type KernelDriverName,
-} from '../../real/kernel-backend.ts';
+} from '../../real/kernel/backend.ts';
 import { runReal } from '../../real/runner.ts';
-import { resolveSimDriver } from '../../sim/drivers/registry.ts';
+import { resolveSimDriver } from '../../sim/resolve-driver.ts';
 import type { FaultName } from '../../sim/faults/index.ts';
 import { runRandom } from '../../sim/run/random.ts';
 import { isFault } from '../../sim/steps.ts';

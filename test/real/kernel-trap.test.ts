@@ -8,7 +8,7 @@
  * supervisor) keep the lock, refuse the second VM, and show no finding.
  */
 import { describe, expect, it } from 'vitest';
-import { kernelBackend, type KernelDriverName } from '../../real/kernel-backend.ts';
+import { kernelBackend, type KernelDriverName } from '../../real/kernel/backend.ts';
 import { runReal } from '../../real/runner.ts';
 import type { Step } from '../../sim/steps.ts';
 import { header, leftovers, startSteps, use } from './kernel-support.ts';

@@ -6,7 +6,7 @@
 import { existsSync, lstatSync, realpathSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { normalisePath } from '../../drivers/model/naming.ts';
-import { createKernelWorld } from '../../real/kernel-world.ts';
+import { createKernelWorld } from '../../real/kernel/world.ts';
 import { ALIAS_SPELLINGS } from '../../sim/world/storage.ts';
 
 describe('the kernel world', () => {

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { lockdModel } from '../../drivers/model/lockd-model.ts';
-import type { LockServiceModel } from '../../drivers/service.ts';
+import type { LockServiceModel } from '../../contract/service.ts';
 import type { CallOptions, RealReply } from '../../real/backend.ts';
 import { compareReply } from '../../real/compare.ts';
-import { modelBackend } from '../../real/model-backend.ts';
+import { modelBackend } from '../../real/model/backend.ts';
 import { runReal } from '../../real/runner.ts';
 import type { Step } from '../../sim/steps.ts';
 import type { TraceHeader } from '../../sim/trace/format.ts';

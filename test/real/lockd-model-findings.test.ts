@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { lockdModel, type LockdState } from '../../drivers/model/lockd-model.ts';
-import type { ServiceReply } from '../../drivers/service.ts';
+import type { ServiceReply } from '../../contract/service.ts';
 
 const disk = { kind: 'disk', name: '/shared/disk2.img', mode: 'shared' } as const;
 const request = (pid: number, host: number) => ({ owner: { pid, host }, resources: [disk] });

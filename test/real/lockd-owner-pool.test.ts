@@ -6,10 +6,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { processEnded } from '../../drivers/lockd/process-state.ts';
+import { processEnded } from '../../system/process-state.ts';
 import type { OwnerProcess } from '../../drivers/lockd/owner.ts';
-import { bundleOwnerProgram } from '../../real/lockd-owner-entry.ts';
-import { OwnerPool, SpawnGate } from '../../real/lockd-owner-pool.ts';
+import { bundleOwnerProgram } from '../../real/lockd/owner-entry.ts';
+import { OwnerPool, SpawnGate } from '../../real/lockd/owner-pool.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lockchart-pool-test-'));
 const taken: OwnerProcess[] = [];

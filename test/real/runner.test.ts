@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { lockdModel } from '../../drivers/model/lockd-model.ts';
-import type { LockServiceModel } from '../../drivers/service.ts';
-import { modelBackend } from '../../real/model-backend.ts';
+import type { LockServiceModel } from '../../contract/service.ts';
+import { modelBackend } from '../../real/model/backend.ts';
 import { RealModeError, runReal } from '../../real/runner.ts';
 import { CANARIES } from '../../sim/canaries/canaries.ts';
 import { REALISABLE_FAULTS } from '../../sim/faults/index.ts';

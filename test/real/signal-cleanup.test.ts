@@ -1,5 +1,5 @@
 /**
- * A process with cleanups registered both directly (`drivers/exit-cleanup.ts`, as lockd's daemons
+ * A process with cleanups registered both directly (`system/exit-cleanup.ts`, as lockd's daemons
  * and owners are) and through the supervisor's `trackPath`, still dies of SIGINT and SIGTERM
  * after running them all. (There used to be two registries, each re-raising the signal only when
  * it was the one listener left: with both installed neither did, and the process lived on.)
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { identify } from '../../drivers/kernel/process-identity.ts';
+import { identify } from '../../system/process-identity.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/cleanups.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'lockchart-signal-test-'));

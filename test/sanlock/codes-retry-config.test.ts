@@ -12,7 +12,7 @@ import {
   SanlockError,
 } from '../../drivers/sanlock/result-codes.ts';
 import { backoffCeiling, withRetries, type RetryPolicy } from '../../drivers/sanlock/retry.ts';
-import { isLockError } from '../../drivers/errors.ts';
+import { isLockError } from '../../contract/errors.ts';
 
 describe('result codes', () => {
   it.each([

@@ -9,7 +9,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isLockError } from '../../drivers/errors.ts';
+import { isLockError } from '../../contract/errors.ts';
 import { SanlockConnection } from '../../drivers/sanlock/connection.ts';
 import { Command, encodeHeader, Requests } from '../../drivers/sanlock/wire.ts';
 

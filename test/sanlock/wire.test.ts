@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isLockError } from '../../drivers/errors.ts';
+import { isLockError } from '../../contract/errors.ts';
 import {
   checkReply,
   Command,

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CANARIES } from '../../sim/canaries/canaries.ts';
-import { resolveSimDriver } from '../../sim/drivers/registry.ts';
+import { resolveSimDriver } from '../../sim/resolve-driver.ts';
 import { runRandom } from '../../sim/run/random.ts';
 
 const SEEDS = 30;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveSimDriver } from '../../sim/drivers/registry.ts';
+import { resolveSimDriver } from '../../sim/resolve-driver.ts';
 import { FAULT_NAMES } from '../../sim/faults/index.ts';
 import { Prng } from '../../sim/prng.ts';
 import { applyStep } from '../../sim/world/apply.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveSimDriver } from '../../sim/drivers/registry.ts';
+import { resolveSimDriver } from '../../sim/resolve-driver.ts';
 import { runRandom } from '../../sim/run/random.ts';
 import { replayLenient } from '../../sim/run/replay.ts';
 import { shrinkSteps } from '../../sim/run/shrink.ts';

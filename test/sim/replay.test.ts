@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveSimDriver } from '../../sim/drivers/registry.ts';
+import { resolveSimDriver } from '../../sim/resolve-driver.ts';
 import { runRandom } from '../../sim/run/random.ts';
 import { ReplayError, replayStrict } from '../../sim/run/replay.ts';
 import { parseTrace, readTraceFile, TraceError } from '../../sim/trace/reader.ts';

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const ROOTS = ['machines', 'sim', 'drivers/model', 'drivers/nop', 'drivers/service.ts',
+const ROOTS = ['machines', 'sim', 'drivers/model', 'drivers/nop', 'contract/service.ts',
   'drivers/service-driver.ts'];
 
 const BANNED: ReadonlyArray<[RegExp, string]> = [

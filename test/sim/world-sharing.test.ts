@@ -3,7 +3,7 @@
  * it did not touch, and a lock service call made twice on one state object gives one reply.
  */
 import { describe, expect, it } from 'vitest';
-import { resolveSimDriver } from '../../sim/drivers/registry.ts';
+import { resolveSimDriver } from '../../sim/resolve-driver.ts';
 import { Prng } from '../../sim/prng.ts';
 import { applyStep } from '../../sim/world/apply.ts';
 import { createContext } from '../../sim/world/context.ts';

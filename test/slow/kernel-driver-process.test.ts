@@ -6,10 +6,10 @@
  */
 import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { identify } from '../../drivers/kernel/process-identity.ts';
-import { trackProcess } from '../../drivers/supervisor/cleanup.ts';
-import { tsNodeArgv } from '../../drivers/supervisor/launch.ts';
-import { readRecords } from '../../drivers/supervisor/records.ts';
+import { identify } from '../../system/process-identity.ts';
+import { trackProcess } from '../../system/supervisor/cleanup.ts';
+import { tsNodeArgv } from '../../system/supervisor/launch.ts';
+import { readRecords } from '../../system/supervisor/records.ts';
 import { eventually, processCensus, sandbox, type Sandbox } from '../kernel/helpers.ts';
 
 let box: Sandbox;

@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { processEnded } from '../../drivers/lockd/process-state.ts';
-import { locksOnPath } from '../../drivers/proc-locks.ts';
+import { processEnded } from '../../system/process-state.ts';
+import { locksOnPath } from '../../system/proc-locks.ts';
 import { describeVirtlockd } from './lockd-support.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/lockd-run.ts', import.meta.url));

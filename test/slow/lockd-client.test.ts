@@ -5,7 +5,7 @@
  */
 import { createConnection } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
-import { type LockError } from '../../drivers/errors.ts';
+import { type LockError } from '../../contract/errors.ts';
 import { LockdClient } from '../../drivers/lockd/client.ts';
 import { FrameReader } from '../../drivers/lockd/frame-reader.ts';
 import { neutralOwner } from '../../drivers/lockd/owners.ts';

@@ -5,10 +5,10 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CHECKS } from '../../drivers/conformance/checks.ts';
-import { runConformance } from '../../drivers/conformance/run.ts';
-import type { VirtlockdDaemon } from '../../drivers/lockd/daemon.ts';
-import { lockdHarness } from '../../drivers/lockd/harness.ts';
+import { CHECKS } from '../../conformance/checks.ts';
+import { runConformance } from '../../conformance/run.ts';
+import type { VirtlockdDaemon } from '../../daemons/virtlockd.ts';
+import { lockdHarness } from '../../conformance/harnesses/lockd.ts';
 import { cli } from '../helpers/cli.ts';
 import { describeVirtlockd, Scratch } from './lockd-support.ts';
 

@@ -16,14 +16,14 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { identity } from '../../drivers/conformance/identity.ts';
-import { type LockError } from '../../drivers/errors.ts';
+import { identity } from '../../conformance/identity.ts';
+import { type LockError } from '../../contract/errors.ts';
 import {
   AcquireFlags,
   LOCK_MANAGER_VERSION,
   ObjectType,
   ResourceType,
-} from '../../drivers/flags.ts';
+} from '../../contract/flags.ts';
 import {
   createLockdDriver,
   type LockdDriver,
@@ -32,9 +32,9 @@ import {
 import { LockdClient } from '../../drivers/lockd/client.ts';
 import { sha256Hex } from '../../drivers/lockd/naming.ts';
 import { neutralOwner, PID_MAX_LIMIT } from '../../drivers/lockd/owners.ts';
-import { locksOnPath } from '../../drivers/proc-locks.ts';
-import { validateResource, type ResourceSpec } from '../../drivers/resources.ts';
-import type { VirtlockdDaemon } from '../../drivers/lockd/daemon.ts';
+import { locksOnPath } from '../../system/proc-locks.ts';
+import { validateResource, type ResourceSpec } from '../../contract/resources.ts';
+import type { VirtlockdDaemon } from '../../daemons/virtlockd.ts';
 import { describeVirtlockd, Scratch } from './lockd-support.ts';
 import { failure } from '../helpers/lock-error.ts';
 

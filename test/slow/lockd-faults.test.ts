@@ -10,18 +10,18 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, expect, it } from 'vitest';
-import { identity } from '../../drivers/conformance/identity.ts';
-import { isLockError, type LockError } from '../../drivers/errors.ts';
-import { LOCK_MANAGER_VERSION, ObjectType, ResourceType } from '../../drivers/flags.ts';
+import { identity } from '../../conformance/identity.ts';
+import { isLockError, type LockError } from '../../contract/errors.ts';
+import { LOCK_MANAGER_VERSION, ObjectType, ResourceType } from '../../contract/flags.ts';
 import { LockdClient } from '../../drivers/lockd/client.ts';
-import type { VirtlockdDaemon } from '../../drivers/lockd/daemon.ts';
+import type { VirtlockdDaemon } from '../../daemons/virtlockd.ts';
 import { createLockdDriver, type LockdDriver } from '../../drivers/lockd/driver.ts';
-import { settle } from '../../drivers/lockd/harness.ts';
-import { checkAliasing, checkUnregisteredReexec } from '../../drivers/lockd/hazards.ts';
+import { settle } from '../../conformance/harnesses/lockd.ts';
+import { checkAliasing, checkUnregisteredReexec } from '../../conformance/hazards/lockd.ts';
 import { OwnerProcess } from '../../drivers/lockd/owner.ts';
 import { neutralOwner } from '../../drivers/lockd/owners.ts';
-import { locksOnPath } from '../../drivers/proc-locks.ts';
-import { validateResource } from '../../drivers/resources.ts';
+import { locksOnPath } from '../../system/proc-locks.ts';
+import { validateResource } from '../../contract/resources.ts';
 import { describeVirtlockd, Scratch, waitUntil } from './lockd-support.ts';
 
 const scratch = new Scratch();

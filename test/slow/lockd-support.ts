@@ -14,7 +14,7 @@ import {
   VIRTLOCKD_BINARY,
   VirtlockdDaemon,
   type VirtlockdOptions,
-} from '../../drivers/lockd/daemon.ts';
+} from '../../daemons/virtlockd.ts';
 
 function missingComponent(): string | null {
   if (!existsSync(VIRTLOCKD_BINARY)) return `${VIRTLOCKD_BINARY} is not installed (libvirt-daemon)`;

@@ -1,7 +1,7 @@
 /**
  * Nothing outlives a real-mode run killed with SIGKILL, when none of its own handlers can run:
  * no supervisor, no VM stand-in, no temporary directory. What the run registered for cleanup,
- * its reaper (`drivers/reaper.ts`) kills and removes once the run is gone.
+ * its reaper (`system/reaper.ts`) kills and removes once the run is gone.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, expect, it } from 'vitest';
 import { neutralOwner } from '../../drivers/lockd/owners.ts';
 import { encodeCall } from '../../drivers/lockd/protocol.ts';
-import { lockdBackend } from '../../real/lockd-backend.ts';
+import { lockdBackend } from '../../real/lockd/backend.ts';
 import { runReal } from '../../real/runner.ts';
 import { readTraceFile } from '../../sim/trace/reader.ts';
 import { FileSink } from '../../sim/trace/writer.ts';

@@ -2,8 +2,8 @@
  * Shared pieces of the lockd real-mode tests: a backend that is always torn down, hand-written
  * traces (a header and the steps that start a VM and let it run), and the kernel's locks.
  */
-import type { LockdBackendOptions } from '../../real/lockd-backend.ts';
-import { lockdBackend } from '../../real/lockd-backend.ts';
+import type { LockdBackendOptions } from '../../real/lockd/backend.ts';
+import { lockdBackend } from '../../real/lockd/backend.ts';
 import type { Step } from '../../sim/steps.ts';
 import type { TraceHeader } from '../../sim/trace/format.ts';
 import type { WorldShape } from '../../sim/world/shape.ts';

@@ -5,16 +5,16 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { identity } from '../../drivers/conformance/identity.ts';
+import { identity } from '../../conformance/identity.ts';
 import { AcquireFlags, FailureAction, LOCK_MANAGER_VERSION, NewFlags, ObjectType, ResourceType }
-  from '../../drivers/flags.ts';
+  from '../../contract/flags.ts';
 import type { OwnerProcess } from '../../drivers/lockd/owner.ts';
-import { validateResource } from '../../drivers/resources.ts';
+import { validateResource } from '../../contract/resources.ts';
 import { SanlockClient } from '../../drivers/sanlock/client.ts';
 import { createSanlockDriver, type SanlockDriver } from '../../drivers/sanlock/driver.ts';
-import { waitUnregistered } from '../../drivers/sanlock/harness.ts';
+import { waitUnregistered } from '../../conformance/harnesses/sanlock.ts';
 import { joinHost, lockFor, ownerOn, restrictedCommandHazard, type SanlockHost }
-  from '../../drivers/sanlock/hazards.ts';
+  from '../../conformance/hazards/sanlock.ts';
 import { ensureLeaseFile } from '../../drivers/sanlock/lease-files.ts';
 import { autoDiskLockspace, leaseOf } from '../../drivers/sanlock/naming.ts';
 import { parseState } from '../../drivers/sanlock/state-string.ts';

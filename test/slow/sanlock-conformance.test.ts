@@ -5,10 +5,10 @@
  * same lease directory, another host_id), whose leases must exclude the first host's.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CHECKS } from '../../drivers/conformance/checks.ts';
-import { runConformance } from '../../drivers/conformance/run.ts';
-import type { SanlockDaemon } from '../../drivers/sanlock/daemon.ts';
-import { sanlockHarness } from '../../drivers/sanlock/harness.ts';
+import { CHECKS } from '../../conformance/checks.ts';
+import { runConformance } from '../../conformance/run.ts';
+import type { SanlockDaemon } from '../../daemons/sanlock.ts';
+import { sanlockHarness } from '../../conformance/harnesses/sanlock.ts';
 import { describeSanlock, SanlockScratch } from './sanlock-support.ts';
 
 const scratch = new SanlockScratch();

@@ -10,8 +10,8 @@ import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { processEnded } from '../../drivers/lockd/process-state.ts';
-import { SanlockDaemon } from '../../drivers/sanlock/daemon.ts';
+import { processEnded } from '../../system/process-state.ts';
+import { SanlockDaemon } from '../../daemons/sanlock.ts';
 import { childrenOf, describeSanlock, SanlockScratch } from './sanlock-support.ts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/sanlock-run.ts', import.meta.url));

@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OwnerProcess } from '../../drivers/lockd/owner.ts';
 import { buildStorageFaultShim, StorageFault } from '../../drivers/sanlock/faults/storage-fault.ts';
-import { spawnSanlockOwner, waitUnregistered } from '../../drivers/sanlock/harness.ts';
+import { spawnSanlockOwner, waitUnregistered } from '../../conformance/harnesses/sanlock.ts';
 import {
   describeSplitBrain,
   joinHost,
@@ -22,7 +22,7 @@ import {
   ownerOn,
   reproduceSplitBrain,
   type SanlockHost,
-} from '../../drivers/sanlock/hazards.ts';
+} from '../../conformance/hazards/sanlock.ts';
 import { autoDiskLockspace } from '../../drivers/sanlock/naming.ts';
 import { describeSanlock, SanlockScratch } from './sanlock-support.ts';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe } from 'vitest';
 import { SANLOCK_BINARY, SanlockDaemon, SETPRIV, type SanlockDaemonOptions }
-  from '../../drivers/sanlock/daemon.ts';
+  from '../../daemons/sanlock.ts';
 
 function missingComponent(): string | null {
   if (!existsSync(SANLOCK_BINARY)) return `${SANLOCK_BINARY} is not installed (package sanlock)`;

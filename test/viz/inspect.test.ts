@@ -14,12 +14,12 @@ import { createActor } from 'xstate';
 import { LockManagerPlugin } from '../../api/plugin.ts';
 import { RfcPlugin } from '../../api/rfc.ts';
 import { modelSupervisor } from '../../api/supervisor.ts';
-import { identity } from '../../drivers/conformance/identity.ts';
+import { identity } from '../../conformance/identity.ts';
 import {
   AcquireFlags, FailureAction, ObjectType, ResourceType, RfcObjectType,
-} from '../../drivers/flags.ts';
+} from '../../contract/flags.ts';
 import { createModelDriver } from '../../drivers/model/driver.ts';
-import { toParamList } from '../../drivers/params.ts';
+import { toParamList } from '../../contract/params.ts';
 import { processMachine } from '../../machines/process.machine.ts';
 import { replayStrict } from '../../sim/run/replay.ts';
 import { readTraceFile } from '../../sim/trace/reader.ts';

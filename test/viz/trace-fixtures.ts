@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runRandom } from '../../sim/run/random.ts';
-import { resolveSimDriver, type SimDriver } from '../../sim/drivers/registry.ts';
+import { resolveSimDriver, type SimDriver } from '../../sim/resolve-driver.ts';
 import type { FaultName } from '../../sim/faults/index.ts';
 import { parseTrace, type ReadTrace } from '../../sim/trace/reader.ts';
 import { FileSink } from '../../sim/trace/writer.ts';

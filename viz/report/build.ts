@@ -1,5 +1,5 @@
 /** Trace in, HTML out: the whole report pipeline (no file I/O beyond the page's own assets). */
-import type { SimDriver } from '../../sim/drivers/registry.ts';
+import type { SimDriver } from '../../sim/resolve-driver.ts';
 import type { ReadTrace } from '../../sim/trace/reader.ts';
 import { reportAssets } from './assets.ts';
 import { reportCharts } from './charts.ts';

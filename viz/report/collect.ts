@@ -4,7 +4,7 @@
  * the simulator really had after each step. A trace cut short by a crash is the prefix it is.
  */
 import { contextFor, ReplayError, replayStrict } from '../../sim/run/replay.ts';
-import type { SimDriver } from '../../sim/drivers/registry.ts';
+import type { SimDriver } from '../../sim/resolve-driver.ts';
 import type { Violation } from '../../sim/checkers/checker.ts';
 import type { ReadTrace } from '../../sim/trace/reader.ts';
 import type { ReportData, ReportVerdict } from './model.ts';

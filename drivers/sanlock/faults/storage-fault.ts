@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, 
   from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lockError } from '../../errors.ts';
+import { lockError } from '../../../contract/errors.ts';
 
 const SOURCE = fileURLToPath(new URL('./storage-fault-shim.c', import.meta.url));
 /** Build output lives with the other tool caches of the checkout, not in a temp dir. */
