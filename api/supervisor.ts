@@ -1,7 +1,7 @@
 /**
  * `modelSupervisor` is the in-memory supervisor (`Supervisor`, `contract/supervisor.ts`):
  * a process table with pids and liveness and no OS process, for the model and nop drivers (the
- * real supervisor program that forks a VM stand-in lives in `system/supervisor/`). When a modelled process dies, the service behind a
+ * real supervisor program that forks a VM stand-in lives in `drivers/kernel/supervisor/`). When a modelled process dies, the service behind a
  * service-backed driver sees its connection close, exactly as virtlockd sees EOF.
  */
 import { lockError } from '../contract/errors.ts';

@@ -23,9 +23,9 @@ import { LOCK_MANAGER_VERSION } from '../contract/flags.ts';
 import type { KernelObject } from '../drivers/kernel/kernel-driver.ts';
 import { createOfdDriver } from '../drivers/ofd/driver.ts';
 import { createPosixDriver } from '../drivers/posix/driver.ts';
-import { AgentDirectory } from '../system/supervisor/agents.ts';
-import { trackPath } from '../system/supervisor/cleanup.ts';
-import { realSupervisor } from '../system/supervisor/real-supervisor.ts';
+import { AgentDirectory } from '../drivers/kernel/supervisor/agents.ts';
+import { trackPath } from '../drivers/kernel/supervisor/cleanup.ts';
+import { realSupervisor } from '../drivers/kernel/supervisor/real-supervisor.ts';
 import { atLeast, rate, type BenchFigure } from './harness.ts';
 import { ipcRoundTrips } from './round-trip-ceiling.ts';
 

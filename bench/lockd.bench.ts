@@ -13,7 +13,7 @@ import { VirtlockdDaemon } from '../daemons/virtlockd.ts';
 import { createLockdDriver } from '../drivers/lockd/driver.ts';
 import { neutralOwner, PID_MAX_LIMIT } from '../drivers/lockd/owners.ts';
 import type { ProcedureCall } from '../drivers/lockd/protocol.ts';
-import { identity } from '../conformance/identity.ts';
+import { identity } from '../contract/identity.ts';
 import { validateResource } from '../contract/resources.ts';
 import { atLeast, type BenchFigure } from './harness.ts';
 import { socketRoundTrips } from './round-trip-ceiling.ts';

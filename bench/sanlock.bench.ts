@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { identity } from '../conformance/identity.ts';
+import { identity } from '../contract/identity.ts';
 import { cleanupOnExit } from '../system/exit-cleanup.ts';
 import { ObjectType, ResourceType } from '../contract/flags.ts';
 import { validateResource } from '../contract/resources.ts';

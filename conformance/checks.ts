@@ -10,7 +10,7 @@ import { ObjectType, ResourceFlags, ResourceType, AcquireFlags, type LockMode } 
 import { contractBreach } from '../contract/outcomes.ts';
 import { toParamList } from '../contract/params.ts';
 import type { ConformanceHarness, OwnerHandle } from './harness.ts';
-import { identity } from './identity.ts';
+import { identity } from '../contract/identity.ts';
 
 export type CheckCategory = 'exclusion' | 'lifecycle' | 'hygiene' | 'failure-semantics';
 

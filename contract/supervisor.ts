@@ -2,7 +2,7 @@
  * The supervisor of the seed's RFC: the program libvirt execs (its argv comes from
  * `getSupervisorArgs`), which takes the locks, runs the VM and dies with it. A `Supervisor`
  * starts and kills supervised processes and reports their deaths; the RFC face drives one, the
- * in-memory one (`api/supervisor.ts`) and the real one (`system/supervisor/`) implement it.
+ * in-memory one (`api/supervisor.ts`) and the real one (`drivers/kernel/supervisor/`) implement it.
  */
 import type { DomainParams } from './params.ts';
 

@@ -36,7 +36,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { lockError, type LockError } from '../contract/errors.ts';
 import { cleanupOnExit, killQuietly } from '../system/exit-cleanup.ts';
 import { identify, isAlive, type ProcessIdentity } from '../system/process-identity.ts';
-import type { ExitStatus } from './virtlockd.ts';
+import type { ExitStatus } from '../system/process-state.ts';
 import { raceTimeout } from '../system/race-timeout.ts';
 import { SanlockClient, socketIn } from '../drivers/sanlock/client.ts';
 

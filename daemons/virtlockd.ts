@@ -33,6 +33,7 @@ import { ensureReaper, reapIfOrphaned } from '../system/reaper.ts';
 import { neutralOwner } from '../drivers/lockd/owners.ts';
 import { raceTimeout } from '../system/race-timeout.ts';
 import { watchStateFileConsumed, withReexecLock } from './virtlockd-reexec-lock.ts';
+import type { ExitStatus } from '../system/process-state.ts';
 
 /** Debian's virtlockd (libvirt-daemon). */
 export const VIRTLOCKD_BINARY = '/usr/sbin/virtlockd';
@@ -55,11 +56,6 @@ export interface VirtlockdOptions {
   readonly parentDir?: string;
 }
 
-/** How a process ended: its exit code, or the signal that ended it. */
-export interface ExitStatus {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-}
 
 /**
  * One private virtlockd (see the module comment).

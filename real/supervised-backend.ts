@@ -15,7 +15,7 @@
 import type { DriverConfig, FailureSemantics } from '../contract/driver.ts';
 import type { ResourceSpec } from '../contract/resources.ts';
 import type { LockServiceModel } from '../contract/service.ts';
-import { readRecords } from '../system/supervisor/records.ts';
+import { readRecords } from '../drivers/kernel/supervisor/records.ts';
 import type { FaultName } from '../sim/faults/index.ts';
 import type { WorldShape } from '../sim/world/shape.ts';
 import type { DiskUse } from '../sim/world/types.ts';

@@ -3,7 +3,7 @@
  * supervisors and temp dirs a run started must not outlive it, even when the run ends by SIGINT,
  * SIGTERM or SIGHUP instead of its own `finally` blocks, and — through the reaper
  * (`reaper.ts`), for registrations that say what they leave — even by SIGKILL. Each cleanup is synchronous (kill by
- * pid, rmSync) because `exit` handlers cannot await. `system/supervisor/cleanup.ts` registers
+ * pid, rmSync) because `exit` handlers cannot await. `drivers/kernel/supervisor/cleanup.ts` registers
  * processes (by identity, so a reused pid is never hit) and paths through it.
  */
 

@@ -5,6 +5,12 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** How a process ended: its exit code, or the signal that ended it. */
+export interface ExitStatus {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
 /** Whether `pid` is gone or a zombie (ended, not yet reaped by its parent). */
 export function hasEnded(pid: number): boolean {
   let stat: string;

@@ -15,10 +15,10 @@ import type { DriverConfig, LockDriver } from '../../contract/driver.ts';
 import { AcquireFlags, ObjectType, ResourceType } from '../../contract/flags.ts';
 import { identify } from '../../system/process-identity.ts';
 import { toParamList } from '../../contract/params.ts';
-import { trackPath, trackProcess } from '../../system/supervisor/cleanup.ts';
-import { VmProcess } from '../../system/supervisor/vm-process.ts';
+import { trackPath, trackProcess } from '../../drivers/kernel/supervisor/cleanup.ts';
+import { VmProcess } from '../../drivers/kernel/supervisor/vm-process.ts';
 import type { ConformanceHarness, HarnessFactory, OwnerHandle } from '../harness.ts';
-import { identity } from '../identity.ts';
+import { identity } from '../../contract/identity.ts';
 
 interface Owner {
   readonly pid: number;

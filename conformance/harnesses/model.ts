@@ -5,7 +5,7 @@ import { AcquireFlags, ObjectType, ResourceType } from '../../contract/flags.ts'
 import type { DriverConfig } from '../../contract/driver.ts';
 import type { ServiceDriver } from '../../drivers/service-driver.ts';
 import type { ConformanceHarness, HarnessFactory } from '../harness.ts';
-import { identity } from '../identity.ts';
+import { identity } from '../../contract/identity.ts';
 
 export function serviceHarness(
   makeDriver: () => ServiceDriver,

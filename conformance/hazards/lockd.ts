@@ -13,7 +13,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { identity } from '../identity.ts';
+import { identity } from '../../contract/identity.ts';
 import { isLockError } from '../../contract/errors.ts';
 import { LOCK_MANAGER_VERSION, ObjectType, ResourceType } from '../../contract/flags.ts';
 import { locksOnPath } from '../../system/proc-locks.ts';

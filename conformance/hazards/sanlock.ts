@@ -13,7 +13,7 @@
  * "Hosts" are private daemons on one lease directory, each joined with its own host_id.
  */
 import { LOCK_MANAGER_VERSION, ObjectType, ResourceType, flagsOfMode, type LockMode } from '../../contract/flags.ts';
-import { identity } from '../identity.ts';
+import { identity } from '../../contract/identity.ts';
 import { isLockError, lockError } from '../../contract/errors.ts';
 import type { OwnerProcess } from '../../drivers/lockd/owner.ts';
 import { validateResource } from '../../contract/resources.ts';

@@ -15,12 +15,12 @@
  */
 import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { identity } from '../../conformance/identity.ts';
+import { identity } from '../../contract/identity.ts';
 import { isLockError, toErrorData } from '../../contract/errors.ts';
 import { AcquireFlags, FailureAction, flagsOfMode, LOCK_MANAGER_VERSION, NewFlags,
   ObjectType, ResourceType, type LockMode } from '../../contract/flags.ts';
 import { validateResource } from '../../contract/resources.ts';
-import { formatRecord, RECORD_OFFSET } from '../../system/supervisor/records.ts';
+import { formatRecord, RECORD_OFFSET } from '../kernel/supervisor/records.ts';
 import { createLockdDriver, type LockdObject } from './driver.ts';
 
 interface RegisterRequest {

@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { LockError, lockError, type LockErrorData } from '../../contract/errors.ts';
 import type { LockMode } from '../../contract/flags.ts';
-import type { ExitStatus } from '../../daemons/virtlockd.ts';
+import type { ExitStatus } from '../../system/process-state.ts';
 import { cleanupOnExit, killQuietly } from '../../system/exit-cleanup.ts';
 import { identify } from '../../system/process-identity.ts';
 import { raceTimeout } from '../../system/race-timeout.ts';

@@ -4,7 +4,7 @@
  * supervisor process**.
  *
  * "Acquire on behalf of pid P" means: ask P's supervisor (P *is* the supervisor, see
- * `system/supervisor/`) to take the lock in its own process. That is the POSIX-correct owner:
+ * `drivers/kernel/supervisor/`) to take the lock in its own process. That is the POSIX-correct owner:
  * the kernel drops the locks the instant P dies, however it dies, with no one having to notice;
  * and the only descriptors of the file in P are the ones its lock table opened, so no stray
  * open/close can drop them (the trap that `naive.ts` walks into). The driver's process holds no
@@ -25,8 +25,8 @@ import {
 } from '../kernel/kernel-driver.ts';
 import { notHeld } from '../kernel/lock-table.ts';
 import type { LockTarget } from '../kernel/lock-target.ts';
-import type { SupervisorAgent } from '../../system/supervisor/agent.ts';
-import { defaultAgents, type AgentDirectory } from '../../system/supervisor/agents.ts';
+import type { SupervisorAgent } from '../kernel/supervisor/agent.ts';
+import { defaultAgents, type AgentDirectory } from '../kernel/supervisor/agents.ts';
 import { POSIX_FAILURE } from './failure.ts';
 
 export { POSIX_FAILURE } from './failure.ts';

@@ -51,7 +51,7 @@ export const BUILTIN_OFFERS: readonly DriverOffer[] = [
     async () => (await import('../ofd/driver.ts')).createOfdDriver()),
   real('posix', "process-owned POSIX locks, held by each VM's supervisor", 'posix', MODEL_KERNEL,
     async () => {
-      const { AgentDirectory } = await import('../../system/supervisor/agents.ts');
+      const { AgentDirectory } = await import('../kernel/supervisor/agents.ts');
       return (await import('../posix/driver.ts')).createPosixDriver({ agents: new AgentDirectory() });
     }),
   real('posix-naive', "POSIX locks in libvirtd's own process (shows the POSIX trap)",

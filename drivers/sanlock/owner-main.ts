@@ -16,7 +16,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { identity } from '../../conformance/identity.ts';
+import { identity } from '../../contract/identity.ts';
 import { isLockError, toErrorData } from '../../contract/errors.ts';
 import { AcquireFlags, FailureAction, flagsOfMode, LOCK_MANAGER_VERSION, NewFlags,
   ObjectType, ResourceType, type LockMode } from '../../contract/flags.ts';

@@ -7,7 +7,7 @@ import type { LockDriver } from '../../contract/driver.ts';
 import { isLockError } from '../../contract/errors.ts';
 import { AcquireFlags, FailureAction, NewFlags, ObjectType } from '../../contract/flags.ts';
 import type { ResourceSpec } from '../../contract/resources.ts';
-import { identity } from '../../conformance/identity.ts';
+import { identity } from '../../contract/identity.ts';
 import type { RealReply } from '../backend.ts';
 
 /** `register` is the child's acquire(REGISTER_ONLY | RESTRICT) before exec. */

@@ -8,8 +8,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { identify, type ProcessIdentity } from '../../system/process-identity.ts';
-import { killIdentified, trackProcess } from '../../system/supervisor/cleanup.ts';
-import { tsNodeArgv } from '../../system/supervisor/launch.ts';
+import { killIdentified, trackProcess } from '../../drivers/kernel/supervisor/cleanup.ts';
+import { tsNodeArgv } from '../../drivers/kernel/supervisor/launch.ts';
 import type { RealReply } from '../backend.ts';
 import type { HostRequest } from './host-main.ts';
 import type { HostLocks } from './hosts.ts';

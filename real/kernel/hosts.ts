@@ -18,7 +18,7 @@ import { LOCK_MANAGER_VERSION } from '../../contract/flags.ts';
 import type { ResourceSpec } from '../../contract/resources.ts';
 import { createOfdDriver, type OfdDriver } from '../../drivers/ofd/driver.ts';
 import { createPosixDriver } from '../../drivers/posix/driver.ts';
-import { AgentDirectory } from '../../system/supervisor/agents.ts';
+import { AgentDirectory } from '../../drivers/kernel/supervisor/agents.ts';
 import type { RealReply } from '../backend.ts';
 import { driverCall, type DriverCallKind } from './call.ts';
 import { readImageHeader } from './image.ts';

@@ -9,10 +9,10 @@
  * and `close()` kills those still idle or starting. Processes handed out belong to the caller.
  */
 import { availableParallelism } from 'node:os';
-import { identity } from '../../conformance/identity.ts';
-import type { SupervisorAgent } from '../../system/supervisor/agent.ts';
-import { AgentDirectory } from '../../system/supervisor/agents.ts';
-import { realSupervisor, type RealSupervisor } from '../../system/supervisor/real-supervisor.ts';
+import { identity } from '../../contract/identity.ts';
+import type { SupervisorAgent } from '../../drivers/kernel/supervisor/agent.ts';
+import { AgentDirectory } from '../../drivers/kernel/supervisor/agents.ts';
+import { realSupervisor, type RealSupervisor } from '../../drivers/kernel/supervisor/real-supervisor.ts';
 
 /** Enough to hide start latency where there are cores to start processes on; bounded in memory. */
 export const DEFAULT_POOL_SIZE = Math.min(8, Math.max(3, availableParallelism()));

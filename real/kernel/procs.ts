@@ -4,14 +4,14 @@
  * VM stand-in (what QEMU is: it opens the disks and writes them). Both are taken warm from the
  * pool; the stand-in opens the VM's disks at launch and a hotplugged disk at its first write.
  *
- * Ending a process follows the supervisor's lifetime chain (`system/supervisor/`): SIGTERM to
+ * Ending a process follows the supervisor's lifetime chain (`drivers/kernel/supervisor/`): SIGTERM to
  * the supervisor (it kills its stand-in and exits), SIGKILL to the supervisor (the stand-in is
  * killed after it), or SIGSEGV to the stand-in (the VM crashed; its supervisor exits after it).
  * Either way `end` resolves once both are reaped, when the kernel has dropped the supervisor's
  * POSIX locks.
  */
 import { identify, waitGone, type ProcessIdentity } from '../../system/process-identity.ts';
-import type { SupervisorAgent } from '../../system/supervisor/agent.ts';
+import type { SupervisorAgent } from '../../drivers/kernel/supervisor/agent.ts';
 import type { DiskUse } from '../../sim/world/types.ts';
 import type { SupervisorPool } from './pool.ts';
 import type { KernelWorld } from './world.ts';

@@ -15,7 +15,7 @@
  * here means a guest can take or drop a lock behind libvirt's back.
  */
 import type { ProcLock } from '../../system/proc-locks.ts';
-import type { SupervisorAgent } from '../../system/supervisor/agent.ts';
+import type { SupervisorAgent } from '../../drivers/kernel/supervisor/agent.ts';
 import type { RealReply } from '../backend.ts';
 import { describeKernelLocks, diskLocksNow } from './observe.ts';
 import type { DiskIdentity } from './world.ts';

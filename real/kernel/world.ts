@@ -2,7 +2,7 @@
  * The disks of a real-mode world for the kernel-lock drivers (`disk-images.ts`), with each
  * image's (device, inode): the kernel-lock backends read `/proc/locks` by them.
  */
-import { RECORD_OFFSET } from '../../system/supervisor/records.ts';
+import { RECORD_OFFSET } from '../../drivers/kernel/supervisor/records.ts';
 import { createDiskWorld, type DiskWorld } from '../disk-images.ts';
 
 /** A disk as the kernel names it in `/proc/locks`. */

@@ -21,7 +21,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { LockdClient } from '../../drivers/lockd/client.ts';
-import { RECORD_OFFSET } from '../../system/supervisor/records.ts';
+import { RECORD_OFFSET } from '../../drivers/kernel/supervisor/records.ts';
 import type { LockdHost } from './host.ts';
 
 export interface LockdFaultOptions {

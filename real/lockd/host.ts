@@ -4,7 +4,7 @@
  * impersonates the owner pid — a warm pool of owner processes configured for this daemon, and
  * a probe connection to tell when the daemon has handled everything that happened before.
  */
-import { identity } from '../../conformance/identity.ts';
+import { identity } from '../../contract/identity.ts';
 import { isLockError, lockError } from '../../contract/errors.ts';
 import { flagsOfMode, LOCK_MANAGER_VERSION, ObjectType, ResourceType, type LockMode }
   from '../../contract/flags.ts';

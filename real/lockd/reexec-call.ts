@@ -11,7 +11,7 @@
  * connection is fresh and registered in its first write, so it is never the unregistered
  * connection that makes a re-exec fail, and closing it afterwards releases nothing.
  */
-import { identity } from '../../conformance/identity.ts';
+import { identity } from '../../contract/identity.ts';
 import { flagsOfMode, ResourceType } from '../../contract/flags.ts';
 import { LockdClient } from '../../drivers/lockd/client.ts';
 import { resolveTarget, type LockdTarget } from '../../drivers/lockd/naming.ts';

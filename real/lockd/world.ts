@@ -5,7 +5,7 @@
  */
 import { tmpdir } from 'node:os';
 import { readProcLocks } from '../../system/proc-locks.ts';
-import { readRecords, RECORD_OFFSET } from '../../system/supervisor/records.ts';
+import { readRecords, RECORD_OFFSET } from '../../drivers/kernel/supervisor/records.ts';
 import type { ObservedLock, RealWrite } from '../backend.ts';
 import { createDiskWorld, type DiskWorld } from '../disk-images.ts';
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LockManagerPlugin } from '../../api/plugin.ts';
-import { identity } from '../../conformance/identity.ts';
+import { identity } from '../../contract/identity.ts';
 import {
   AcquireFlags, FailureAction, NewFlags, ObjectType, ParamType, ResourceFlags, ResourceType,
 } from '../../contract/flags.ts';

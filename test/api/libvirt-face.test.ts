@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { assertDriver, LockManagerPlugin } from '../../api/plugin.ts';
-import { identity } from '../../conformance/identity.ts';
+import { identity } from '../../contract/identity.ts';
 import { DRIVER_METHODS } from '../../contract/driver.ts';
 import { isLockError } from '../../contract/errors.ts';
 import {

@@ -1,7 +1,7 @@
 /** The RFC face over one in-memory service: a plugin, its model supervisor, and managers. */
 import { RfcPlugin, type RfcLockManager } from '../../api/rfc.ts';
 import { modelSupervisor } from '../../api/supervisor.ts';
-import { identity } from '../../conformance/identity.ts';
+import { identity } from '../../contract/identity.ts';
 import { createModelDriver } from '../../drivers/model/driver.ts';
 import type { ServiceDriver } from '../../drivers/service-driver.ts';
 

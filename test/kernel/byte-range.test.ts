@@ -7,7 +7,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { identity } from '../../conformance/identity.ts';
+import { identity } from '../../contract/identity.ts';
 import { createOfdDriver } from '../../drivers/ofd/driver.ts';
 import { ACQUIRE, loaded, objectFor, posixFixture } from './helpers.ts';
 

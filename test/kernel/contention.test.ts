@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLockError } from '../../contract/errors.ts';
 import { createOfdDriver, type OfdDriver } from '../../drivers/ofd/driver.ts';
 import { createPosixDriver } from '../../drivers/posix/driver.ts';
-import { identity } from '../../conformance/identity.ts';
+import { identity } from '../../contract/identity.ts';
 import {
   ACQUIRE, eventually, loaded, objectFor, posixFixture,
 } from './helpers.ts';

@@ -12,10 +12,10 @@ import { afterEach, beforeEach, expect } from 'vitest';
 import type { KernelDriver, KernelObject } from '../../drivers/kernel/kernel-driver.ts';
 import { locksOnFile, readProcLocks, type ProcLock } from '../../system/proc-locks.ts';
 import { createPosixDriver } from '../../drivers/posix/driver.ts';
-import { AgentDirectory } from '../../system/supervisor/agents.ts';
-import { trackPath } from '../../system/supervisor/cleanup.ts';
-import { realSupervisor, type RealSupervisor } from '../../system/supervisor/real-supervisor.ts';
-import { descendantsOf } from '../../system/supervisor/process-tree.ts';
+import { AgentDirectory } from '../../drivers/kernel/supervisor/agents.ts';
+import { trackPath } from '../../drivers/kernel/supervisor/cleanup.ts';
+import { realSupervisor, type RealSupervisor } from '../../drivers/kernel/supervisor/real-supervisor.ts';
+import { descendantsOf } from '../../drivers/kernel/supervisor/process-tree.ts';
 
 export interface Sandbox {
   readonly dir: string;

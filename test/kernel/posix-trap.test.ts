@@ -9,7 +9,7 @@
  */
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { identity } from '../../conformance/identity.ts';
+import { identity } from '../../contract/identity.ts';
 import { createOfdDriver } from '../../drivers/ofd/driver.ts';
 import { createNaivePosixDriver } from '../../drivers/posix/naive.ts';
 import { ACQUIRE, loaded, objectFor, posixFixture } from './helpers.ts';

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { parseKernelConfig } from '../../drivers/kernel/config.ts';
 import { diskTarget, sha256Hex } from '../../drivers/kernel/lock-target.ts';
 import { identify, isAlive, parseStat } from '../../system/process-identity.ts';
-import { exitKind } from '../../system/supervisor/real-supervisor.ts';
-import { parseRecords, writerRuns } from '../../system/supervisor/records.ts';
+import { exitKind } from '../../drivers/kernel/supervisor/real-supervisor.ts';
+import { parseRecords, writerRuns } from '../../drivers/kernel/supervisor/records.ts';
 
 describe('lock targets', () => {
   const disk = { kind: 'disk', name: '/img/a.img', mode: 'shared' } as const;

@@ -12,8 +12,8 @@ import { ResourceFlags, ResourceType } from '../../contract/flags.ts';
 import { identify } from '../../system/process-identity.ts';
 import { createOfdDriver } from '../../drivers/ofd/driver.ts';
 import { createPosixDriver } from '../../drivers/posix/driver.ts';
-import { AgentDirectory } from '../../system/supervisor/agents.ts';
-import { realSupervisor, type RealSupervisor } from '../../system/supervisor/real-supervisor.ts';
+import { AgentDirectory } from '../../drivers/kernel/supervisor/agents.ts';
+import { realSupervisor, type RealSupervisor } from '../../drivers/kernel/supervisor/real-supervisor.ts';
 import { processCensus, sandbox, type Sandbox } from './helpers.ts';
 
 let box: Sandbox;

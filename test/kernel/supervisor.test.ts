@@ -8,15 +8,15 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ExitKind } from '../../contract/supervisor.ts';
-import { identity } from '../../conformance/identity.ts';
+import { identity } from '../../contract/identity.ts';
 import type { KernelDriver } from '../../drivers/kernel/kernel-driver.ts';
 import { identify, parentOf } from '../../system/process-identity.ts';
 import { createPosixDriver } from '../../drivers/posix/driver.ts';
-import { AgentDirectory } from '../../system/supervisor/agents.ts';
+import { AgentDirectory } from '../../drivers/kernel/supervisor/agents.ts';
 import {
   realSupervisor, type RealSupervisor, type VmPlan,
-} from '../../system/supervisor/real-supervisor.ts';
-import { readRecords, writerRuns } from '../../system/supervisor/records.ts';
+} from '../../drivers/kernel/supervisor/real-supervisor.ts';
+import { readRecords, writerRuns } from '../../drivers/kernel/supervisor/records.ts';
 import {
   ACQUIRE, eventually, loaded, objectFor, processCensus, sandbox, type Sandbox,
 } from './helpers.ts';

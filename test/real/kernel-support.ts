@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { expect } from 'vitest';
 import { readProcLocks, type ProcLock } from '../../system/proc-locks.ts';
-import { descendantsOf } from '../../system/supervisor/process-tree.ts';
+import { descendantsOf } from '../../drivers/kernel/supervisor/process-tree.ts';
 import { KERNEL_CONFIG, KERNEL_REFERENCE, type KernelBackend } from '../../real/kernel/backend.ts';
 import type { DiskIdentity } from '../../real/kernel/world.ts';
 import type { FaultName } from '../../sim/faults/index.ts';

@@ -5,7 +5,7 @@
  */
 import { appendFileSync, existsSync, lstatSync, realpathSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatRecord, parseRecords } from '../../system/supervisor/records.ts';
+import { formatRecord, parseRecords } from '../../drivers/kernel/supervisor/records.ts';
 import { createLockdWorld, type LockdWorld } from '../../real/lockd/world.ts';
 import { ALIAS_SPELLINGS } from '../../sim/world/storage.ts';
 

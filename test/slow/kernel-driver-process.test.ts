@@ -7,9 +7,9 @@
 import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { identify } from '../../system/process-identity.ts';
-import { trackProcess } from '../../system/supervisor/cleanup.ts';
-import { tsNodeArgv } from '../../system/supervisor/launch.ts';
-import { readRecords } from '../../system/supervisor/records.ts';
+import { trackProcess } from '../../drivers/kernel/supervisor/cleanup.ts';
+import { tsNodeArgv } from '../../drivers/kernel/supervisor/launch.ts';
+import { readRecords } from '../../drivers/kernel/supervisor/records.ts';
 import { eventually, processCensus, sandbox, type Sandbox } from '../kernel/helpers.ts';
 
 let box: Sandbox;

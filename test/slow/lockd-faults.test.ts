@@ -10,7 +10,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, expect, it } from 'vitest';
-import { identity } from '../../conformance/identity.ts';
+import { identity } from '../../contract/identity.ts';
 import { isLockError, type LockError } from '../../contract/errors.ts';
 import { LOCK_MANAGER_VERSION, ObjectType, ResourceType } from '../../contract/flags.ts';
 import { LockdClient } from '../../drivers/lockd/client.ts';

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { identity } from '../../conformance/identity.ts';
+import { identity } from '../../contract/identity.ts';
 import { AcquireFlags, FailureAction, LOCK_MANAGER_VERSION, NewFlags, ObjectType, ResourceType }
   from '../../contract/flags.ts';
 import type { OwnerProcess } from '../../drivers/lockd/owner.ts';

@@ -14,7 +14,7 @@ import { createActor } from 'xstate';
 import { LockManagerPlugin } from '../../api/plugin.ts';
 import { RfcPlugin } from '../../api/rfc.ts';
 import { modelSupervisor } from '../../api/supervisor.ts';
-import { identity } from '../../conformance/identity.ts';
+import { identity } from '../../contract/identity.ts';
 import {
   AcquireFlags, FailureAction, ObjectType, ResourceType, RfcObjectType,
 } from '../../contract/flags.ts';

@@ -10,10 +10,10 @@
  * `exit` for status 0). Every process started is also registered with `cleanup.ts`.
  */
 import { spawn } from 'node:child_process';
-import { lockError } from '../../contract/errors.ts';
-import type { DomainParams } from '../../contract/params.ts';
-import { supervisorArgv, type ExitKind, type Supervisor } from '../../contract/supervisor.ts';
-import { identify } from '../process-identity.ts';
+import { lockError } from '../../../contract/errors.ts';
+import type { DomainParams } from '../../../contract/params.ts';
+import { supervisorArgv, type ExitKind, type Supervisor } from '../../../contract/supervisor.ts';
+import { identify } from '../../../system/process-identity.ts';
 import { SupervisorAgent, type ExitInfo } from './agent.ts';
 import { AgentDirectory, defaultAgents } from './agents.ts';
 import { supervisorCommand } from './launch.ts';

@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { lockError } from '../../contract/errors.ts';
+import { lockError } from '../../../contract/errors.ts';
 
 const STAND_IN = fileURLToPath(new URL('./stand-in.mjs', import.meta.url));
 

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { trackPath } from './cleanup.ts';
-import { ensureReaper } from '../reaper.ts';
+import { ensureReaper } from '../../../system/reaper.ts';
 
 const require = createRequire(import.meta.url);
 const SUPERVISOR_MAIN = fileURLToPath(new URL('./supervisor-main.ts', import.meta.url));

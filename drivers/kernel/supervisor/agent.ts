@@ -5,10 +5,10 @@
  * process, kill -9). One supervisor is one lock owner: its pid is the owner pid.
  */
 import type { ChildProcess } from 'node:child_process';
-import { lockError, LockError } from '../../contract/errors.ts';
-import type { HeldLock } from '../../drivers/kernel/lock-table.ts';
-import type { LockTarget } from '../../drivers/kernel/lock-target.ts';
-import { identify, waitGone, type ProcessIdentity } from '../process-identity.ts';
+import { lockError, LockError } from '../../../contract/errors.ts';
+import type { HeldLock } from '../lock-table.ts';
+import type { LockTarget } from '../lock-target.ts';
+import { identify, waitGone, type ProcessIdentity } from '../../../system/process-identity.ts';
 import { killIdentified, trackProcess } from './cleanup.ts';
 import {
   isEvent,

@@ -11,10 +11,10 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import { constants as os } from 'node:os';
-import { lockError, toErrorData } from '../../contract/errors.ts';
-import { LockTable } from '../../drivers/kernel/lock-table.ts';
-import { posixPrimitive } from '../../drivers/kernel/primitives.ts';
-import { systemError } from '../../drivers/kernel/system-error.ts';
+import { lockError, toErrorData } from '../../../contract/errors.ts';
+import { LockTable } from '../lock-table.ts';
+import { posixPrimitive } from '../primitives.ts';
+import { systemError } from '../system-error.ts';
 import type { ReplyMessage, RequestMessage, SupervisorRequest, VmCommand } from './protocol.ts';
 import { VmProcess } from './vm-process.ts';
 

@@ -6,8 +6,8 @@
  * and the path removed. Callers unregister what they cleaned up themselves.
  */
 import { rmSync } from 'node:fs';
-import { cleanupOnExit, killQuietly } from '../exit-cleanup.ts';
-import { identify, type ProcessIdentity } from '../process-identity.ts';
+import { cleanupOnExit, killQuietly } from '../../../system/exit-cleanup.ts';
+import { identify, type ProcessIdentity } from '../../../system/process-identity.ts';
 
 /** Registers a process to kill at exit; returns the function that unregisters it. */
 export function trackProcess(identity: ProcessIdentity): () => void {

@@ -3,7 +3,7 @@
  * outlives them, and how the simulator's real mode lists what a run has running.
  */
 import { readdirSync } from 'node:fs';
-import { parentOf } from '../process-identity.ts';
+import { parentOf } from '../../../system/process-identity.ts';
 
 /** Every live descendant of `root` (children, grandchildren …), in no particular order. */
 export function descendantsOf(root: number = process.pid): number[] {

@@ -6,9 +6,9 @@
  * them the instant it dies. Lock requests name the owner pid anyway and are refused when it is
  * not the supervisor's own, so a mis-routed request can never take a lock for someone else.
  */
-import type { LockErrorData } from '../../contract/errors.ts';
-import type { HeldLock } from '../../drivers/kernel/lock-table.ts';
-import type { LockTarget } from '../../drivers/kernel/lock-target.ts';
+import type { LockErrorData } from '../../../contract/errors.ts';
+import type { HeldLock } from '../lock-table.ts';
+import type { LockTarget } from '../lock-target.ts';
 
 /** A command for the VM stand-in (see `stand-in.mjs`). */
 export type VmCommand =
