@@ -9,7 +9,8 @@
  * INTERNAL_ERROR naming the driver and the call, as `lock_manager.c` does.
  */
 import { fromPromise } from 'xstate';
-import { asLockError, lockError } from '../contract/errors.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { asLockError, isLockError, lockError } from '../contract/errors.ts';
 import type { LockDriver } from '../contract/driver.ts';
 import { AcquireFlags, ObjectType } from '../contract/flags.ts';
 import type { DomainParams } from '../contract/params.ts';
@@ -23,6 +24,10 @@ export interface BoundObject {
 }
 
 export type ObjectSource = (input: LockCallInput) => Promise<BoundObject>;
+
+/** How long a waiting acquire lets a busy resource be before it asks again, at first and at most. */
+const WAIT_FIRST_MS = 5;
+const WAIT_MAX_MS = 200;
 
 /** A fresh driver object per call, declaring exactly the resources the call is about. */
 export function freshObjects(driver: LockDriver): ObjectSource {
@@ -59,9 +64,20 @@ export function driverEffects(driver: LockDriver, source: ObjectSource, supervis
       throw asLockError(error, { operation, driver: driver.name });
     }
   }
-  const acquire = (input: LockCallInput, flags: number): Promise<AcquireOutput> =>
+  const once = (input: LockCallInput, flags: number): Promise<AcquireOutput> =>
     withObject(input, 'acquire', (object) =>
       driver.acquire(object, { state: input.lockState, flags, action: input.action as 0 }));
+  /** A waiting acquire (the RFC's AcquireResource) tries again while the resource is busy. */
+  const acquire = async (input: LockCallInput, flags: number): Promise<AcquireOutput> => {
+    for (let pause = WAIT_FIRST_MS; ; pause = Math.min(pause * 2, WAIT_MAX_MS)) {
+      try {
+        return await once(input, flags);
+      } catch (error) {
+        if (!input.wait || !isLockError(error) || error.code !== 'RESOURCE_BUSY') throw error;
+      }
+      await sleep(pause);
+    }
+  };
 
   return {
     registerOwner: (input: LockCallInput) => acquire(input, input.flags),

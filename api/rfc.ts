@@ -89,7 +89,7 @@ export class RfcLockManager {
   private stopWatching: (() => void) | null = null;
 
   constructor(
-    driver: LockDriver,
+    private readonly driver: LockDriver,
     private readonly supervisor: Supervisor,
     observer?: Inspect,
   ) {
@@ -115,15 +115,17 @@ export class RfcLockManager {
     return this.snapshot.context.supervises ? this.params.pid : undefined;
   }
 
-  /** `virLockManagerSetParameter`: only before the supervised process is started. */
+  /**
+   * `virLockManagerSetParameter`: only before the supervised process is started. id, uuid,
+   * name and uri, and the keys the driver declares (`LockDriver.parameters`).
+   */
   async setParameter(key: string, value: ParamValue): Promise<void> {
-    const checked = validateParam(key, value, 'setParameter');
+    const checked = validateParam(key, value, 'setParameter', this.driver.parameters);
     if (key === 'pid') {
       throw lockError('INVALID_ARG', "parameter 'pid' is set by start(), not by the caller",
         { operation: 'setParameter' });
     }
-    await this.context.call({ type: 'parameter.set', key: key as 'id', value: checked },
-      'setParameter');
+    await this.context.call({ type: 'parameter.set', key, value: checked }, 'setParameter');
   }
 
   /** `virLockManagerGetSupervisorArgs`: the argv libvirt would exec. */

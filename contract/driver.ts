@@ -24,7 +24,7 @@
  */
 import type { FailureActionValue } from './flags.ts';
 import type { FailureOutcomeSet } from './outcomes.ts';
-import type { DomainParams } from './params.ts';
+import type { DomainParams, PluginParamTypes } from './params.ts';
 import type { ResourceSpec } from './resources.ts';
 
 export type { FailureOutcomeSet } from './outcomes.ts';
@@ -83,6 +83,12 @@ export interface LockDriver<TObject = unknown> {
   /** `DriverFlags`: USES_STATE when release/inquire return meaningful state strings. */
   readonly flags: number;
   readonly failure: FailureSemantics;
+  /**
+   * Parameters specific to this driver that the RFC face's `setParameter` accepts beyond id,
+   * uuid, name, pid and uri (the seed: "other parameters specific to the lock manager plugin"),
+   * with their libvirt types. The driver reads them from `params.plugin`.
+   */
+  readonly parameters?: PluginParamTypes;
 
   /**
    * `drvInit`. Called by libvirtd once per hypervisor driver that loads the plugin; may be called

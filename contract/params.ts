@@ -21,9 +21,12 @@ export interface DomainParams {
   readonly name?: string;
   readonly pid?: number;
   readonly uri?: string;
+  /** Parameters specific to the driver (the seed: "other parameters specific to the lock
+   * manager plugin"), by the keys the driver declares (`LockDriver.parameters`). */
+  readonly plugin?: Readonly<Record<string, ParamValue>>;
 }
 
-export type DomainParamKey = keyof DomainParams;
+export type DomainParamKey = Exclude<keyof DomainParams, 'plugin'>;
 
 /** Each known key with the libvirt type it must carry. */
 export const DOMAIN_PARAM_TYPES: Readonly<Record<DomainParamKey, ParamTypeValue>> = {
@@ -44,16 +47,22 @@ export function isDomainParamKey(key: string): key is DomainParamKey {
   return Object.hasOwn(DOMAIN_PARAM_TYPES, key);
 }
 
+/** Parameter keys a driver accepts beyond the standard ones, with their types. */
+export type PluginParamTypes = Readonly<Record<string, ParamTypeValue>>;
+
 /**
- * Validates one parameter and returns its normalised value. Unknown keys, values of the wrong
- * JavaScript type, malformed UUIDs and out-of-range integers are INVALID_ARG errors.
+ * Validates one parameter and returns its normalised value. Keys that are neither standard nor
+ * declared by the driver (`declared`), values of the wrong JavaScript type, malformed UUIDs and
+ * out-of-range integers are INVALID_ARG errors.
  */
-export function validateParam(key: string, value: unknown, operation: string): ParamValue {
-  if (!isDomainParamKey(key)) {
-    const known = Object.keys(DOMAIN_PARAM_TYPES).join(', ');
+export function validateParam(key: string, value: unknown, operation: string,
+  declared: PluginParamTypes = {}): ParamValue {
+  const type = isDomainParamKey(key) ? DOMAIN_PARAM_TYPES[key]
+    : Object.hasOwn(declared, key) ? declared[key] : undefined;
+  if (type === undefined) {
+    const known = [...Object.keys(DOMAIN_PARAM_TYPES), ...Object.keys(declared)].join(', ');
     throw lockError('INVALID_ARG', `unknown parameter '${key}' (known: ${known})`, { operation });
   }
-  const type = DOMAIN_PARAM_TYPES[key];
   if (type === ParamType.UINT) {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > UINT_MAX) {
       throw lockError('INVALID_ARG', `parameter '${key}' must be an unsigned 32-bit integer, ` +

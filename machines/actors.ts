@@ -19,6 +19,12 @@ export interface LockCallInput {
   readonly lockState: string | null;
   readonly flags: number;
   readonly action: number;
+  /**
+   * The call waits while a resource is busy instead of failing (the RFC's AcquireResource: "If
+   * no flags are given" it blocks until the lock is free; the seed left out the non-blocking
+   * probe).
+   */
+  readonly wait?: boolean;
 }
 
 /** What an acquire returns: the descriptor leaked into the process, if any. */

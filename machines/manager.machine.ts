@@ -14,6 +14,7 @@
  */
 import { and, assign, enqueueActions, or, setup, stateIn } from 'xstate';
 import { toErrorData, type LockErrorData } from '../contract/errors.ts';
+import { isDomainParamKey } from '../contract/params.ts';
 import { AcquireFlags, FailureAction, ObjectType } from '../contract/flags.ts';
 import type { FailureOutcomeSet } from '../contract/outcomes.ts';
 import type { DomainParamKey, DomainParams, ParamValue } from '../contract/params.ts';
@@ -78,7 +79,7 @@ export interface ManagerInput {
 export const UNDEFINED_FAILURE: ManagerFailure = { acquire: 'any-subset', release: 'any-subset' };
 
 export type ManagerEvent =
-  | { type: 'parameter.set'; key: DomainParamKey; value: ParamValue }
+  | { type: 'parameter.set'; key: DomainParamKey | string; value: ParamValue }
   | { type: 'resource.add'; resource: ResourceSpec }
   | { type: 'start' }
   | { type: 'acquire'; lockState: string | null; flags: number; action: number }
@@ -88,7 +89,9 @@ export type ManagerEvent =
   | { type: 'resource.release'; name: string }
   | { type: 'shutdown' }
   | { type: 'free' }
-  | { type: 'process.exited'; how: 'exit' | 'crash' | 'kill' };
+  | { type: 'process.exited'; how: 'exit' | 'crash' | 'kill' }
+  /** The RFC's NEW_ATTACH: libvirtd re-attaches to a supervisor that survived it, holding all. */
+  | { type: 'attach' };
 
 export interface ManagerOutput {
   readonly lockState: string | null;
@@ -158,12 +161,15 @@ export const managerMachine = setup({
       event.type === 'resource.release' &&
       context.resources.some((r) => r.spec.name === event.name && r.belief !== 'released'),
     hotplugIdle: stateIn('#manager.started.hotplug.idle'),
+    /** A supervised process that died can take no more resources (its owner is gone). */
+    processLives: ({ context }) => !context.supervises || context.processAlive,
     locksSettled: or([stateIn('#manager.started.locks.paused'), stateIn('#manager.started.locks.running')]),
   },
   actions: {
     setParameter: assign({
-      params: ({ context, event }) =>
-        event.type === 'parameter.set' ? { ...context.params, [event.key]: event.value } : context.params,
+      params: ({ context, event }) => (event.type !== 'parameter.set' ? context.params
+        : isDomainParamKey(event.key) ? { ...context.params, [event.key]: event.value }
+          : { ...context.params, plugin: { ...context.params.plugin, [event.key]: event.value } }),
     }),
     declareResource: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'resource.add' && event.type !== 'resource.acquire') return;
@@ -234,8 +240,27 @@ export const managerMachine = setup({
     }),
     processGone: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'process.exited') return;
-      if (context.supervises && context.processAlive) enqueue.sendTo('process', { type: `process.${event.how}` });
-      enqueue.assign({ processAlive: false });
+      if (!context.supervises || !context.processAlive) return;
+      enqueue.sendTo('process', { type: `process.${event.how}` });
+      // Its connection closed with it, and the lock service released what it held (the
+      // contract: a lock ends with a release or when its process exits).
+      const lost = heldOrUnknown(context.resources);
+      for (const id of lost) enqueue.sendTo(id, { type: 'resource.lost' });
+      enqueue.assign({ processAlive: false,
+        resources: withBelief(context.resources, lost, 'released') });
+    }),
+    attached: enqueueActions(({ context, enqueue }) => {
+      // The supervised process lives on, running: libvirtd picks it up where it was.
+      enqueue.spawnChild('process', { id: 'process' });
+      for (const type of ['process.start', 'process.exec', 'process.cont']) {
+        enqueue.sendTo('process', { type });
+      }
+      for (const r of context.resources) {
+        enqueue.sendTo(r.id, { type: 'resource.acquire' });
+        enqueue.sendTo(r.id, { type: 'resource.acquired' });
+      }
+      enqueue.assign({ supervises: true, processAlive: true,
+        resources: withBelief(context.resources, resourceIds(context.resources), 'held') });
     }),
     processKilled: enqueueActions(({ enqueue }) => {
       enqueue.sendTo('process', { type: 'process.kill' });
@@ -279,6 +304,7 @@ export const managerMachine = setup({
         ],
         release: { target: '#manager.started.locks.releasing', actions: 'callAll' },
         inquire: { target: '#manager.started.query.inquiring', actions: 'callAll' },
+        attach: { target: '#manager.started.locks.running', actions: 'attached' },
         free: 'freed',
       },
     },
@@ -294,6 +320,7 @@ export const managerMachine = setup({
         ],
         release: { target: '#manager.started.locks.releasing', actions: 'callAll' },
         inquire: { target: '#manager.started.query.inquiring', actions: 'callAll' },
+        attach: { target: '#manager.started.locks.running', actions: 'attached' },
         free: 'freed',
       },
     },
@@ -376,7 +403,8 @@ export const managerMachine = setup({
           states: {
             idle: {
               on: {
-                'resource.acquire': { guard: 'locksSettled', target: 'attaching', actions: 'declareResource' },
+                'resource.acquire': { guard: and(['locksSettled', 'processLives']), target: 'attaching',
+                  actions: 'declareResource' },
                 'resource.release': { guard: and(['isDeclared', 'locksSettled']), target: 'detaching', actions: 'callNamed' },
               },
             },
@@ -385,7 +413,7 @@ export const managerMachine = setup({
               invoke: {
                 id: 'acquireResource',
                 src: 'acquireResources',
-                input: inputOf,
+                input: ({ context }) => ({ ...callInput(context), wait: true }),
                 onDone: {
                   target: 'idle',
                   actions: [ACQUIRED, 'clearError'],

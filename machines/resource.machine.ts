@@ -28,7 +28,9 @@ export type ResourceEvent =
   | { type: 'resource.releaseFailed' }
   | { type: 'resource.resolve'; held: boolean }
   /** The call failed without touching this resource: back to what was believed before it. */
-  | { type: 'resource.restore'; belief: 'declared' | 'held' | 'released' | 'unknown' };
+  | { type: 'resource.restore'; belief: 'declared' | 'held' | 'released' | 'unknown' }
+  /** The owner process died: the lock service released the resource with its connection. */
+  | { type: 'resource.lost' };
 
 /** A failed call that did not touch the resource leaves what was believed before it. */
 const restore = [
@@ -75,7 +77,7 @@ export const resourceMachine = setup({
     },
     held: {
       initial: 'exclusive',
-      on: { 'resource.release': 'releasing' },
+      on: { 'resource.release': 'releasing', 'resource.lost': 'released' },
       states: {
         exclusive: { description: 'exclusive read-write: no other grant may exist' },
         shared: { description: 'shared read-write: only other shared grants may exist' },
@@ -87,6 +89,7 @@ export const resourceMachine = setup({
         'resource.released': 'released',
         'resource.releaseFailed': 'unknown.afterRelease',
         'resource.restore': restore,
+        'resource.lost': 'released',
       },
     },
     released: {
@@ -98,6 +101,7 @@ export const resourceMachine = setup({
       on: {
         'resource.acquire': 'acquiring',
         'resource.release': 'releasing',
+        'resource.lost': 'released',
         'resource.resolve': [
           { guard: and(['resolvedHeld', 'isExclusive']), target: '#resource.held.exclusive' },
           { guard: and(['resolvedHeld', 'isShared']), target: '#resource.held.shared' },

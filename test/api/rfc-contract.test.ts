@@ -5,7 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import type { RfcLockManager } from '../../api/rfc.ts';
 import { isLockError, LockError } from '../../contract/errors.ts';
-import { ResourceFlags, ResourceType } from '../../contract/flags.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ParamType, ResourceFlags, ResourceType } from '../../contract/flags.ts';
+import { createModelDriver } from '../../drivers/model/driver.ts';
 import { createFailingDriver } from '../helpers/failing-model.ts';
 import { rfcWorld } from '../helpers/rfc-world.ts';
 
@@ -59,6 +61,23 @@ describe('SetParameter', () => {
     expect(after).not.toEqual(before);
   });
 
+  it('"other parameters specific to the lock manager plugin": the keys the driver declares',
+    async () => {
+      const driver = Object.assign(createModelDriver(), { parameters: { lease_dir: ParamType.STRING } });
+      const world = await rfcWorld(driver);
+      const manager = await world.configured();
+      await manager.setParameter('lease_dir', '/var/lib/leases');
+      expect(manager.params.plugin).toEqual({ lease_dir: '/var/lib/leases' });
+      const unknown = await rejection(manager.setParameter('lease_dri', '/x'));
+      expect(unknown.code).toBe('INVALID_ARG');
+      expect(unknown.message).toBe("unknown parameter 'lease_dri' (known: id, uuid, name, pid, " +
+        'uri, lease_dir)');
+      const typed = await rejection(manager.setParameter('lease_dir', 7));
+      expect(typed.code).toBe('INVALID_ARG');
+      const plain = await (await rfcWorld()).configured();
+      expect((await rejection(plain.setParameter('lease_dir', '/x'))).code).toBe('INVALID_ARG');
+    });
+
   it('"Returns 0 on success, -1 on failure": resolves, or rejects with one LockError', async () => {
     const world = await rfcWorld();
     const manager = await world.plugin.newManager();
@@ -96,10 +115,30 @@ describe('AcquireResource', () => {
       const [first, second] = [await world.started(), await world.started()];
       await first.acquireResource(DISK, A, 0);
       expect(world.grantsOf(first.pid)).toMatchObject([{ resource: A, mode: 'exclusive' }]);
-      const error = await rejection(second.acquireResource(DISK, A, 0));
-      expect(error.code).toBe('RESOURCE_BUSY');
+      // Flags 0 block until the lock is free (the seed left out the non-blocking probe).
+      let acquired = false;
+      const waiting = second.acquireResource(DISK, A, 0).then(() => { acquired = true; });
+      await sleep(60);
+      expect(acquired).toBe(false);
       expect(world.grantsOf(second.pid)).toEqual([]);
+      await first.releaseResource(DISK, A, 0);
+      await waiting;
+      expect(world.grantsOf(second.pid)).toMatchObject([{ resource: A, mode: 'exclusive' }]);
     });
+
+  it('"flags==0" blocks "to wait for the lock": the caller learns nothing until it is free, ' +
+    'and no other call is taken meanwhile', async () => {
+    const world = await rfcWorld();
+    const [holder, waiter] = [await world.started(), await world.started()];
+    await holder.acquireResource(DISK, A, 0);
+    const waiting = waiter.acquireResource(DISK, A, 0);
+    const error = await rejection(waiter.acquireResource(DISK, B, 0));
+    expect(error.code).toBe('OPERATION_INVALID');
+    expect(error.message).toContain('another call on this lock manager is still in progress');
+    await holder.free();
+    await waiting;
+    expect(world.grantsOf(waiter.pid).map((grant) => grant.resource)).toEqual([A]);
+  });
 
   it('"Access can be relaxed to readonly": a reader coexists with the writer', async () => {
     const world = await rfcWorld();
@@ -117,7 +156,13 @@ describe('AcquireResource', () => {
     await one.acquireResource(DISK, A, ResourceFlags.SHARED);
     await two.acquireResource(DISK, A, ResourceFlags.SHARED);
     expect(world.grants().map((grant) => grant.mode)).toEqual(['shared', 'shared']);
-    expect((await rejection(writer.acquireResource(DISK, A, 0))).code).toBe('RESOURCE_BUSY');
+    const waiting = writer.acquireResource(DISK, A, 0);
+    await sleep(40);
+    expect(world.grantsOf(writer.pid)).toEqual([]);
+    await one.releaseResource(DISK, A, ResourceFlags.SHARED);
+    await two.releaseResource(DISK, A, ResourceFlags.SHARED);
+    await waiting;
+    expect(world.grantsOf(writer.pid)).toMatchObject([{ resource: A, mode: 'exclusive' }]);
   });
 
   it('"Does this guarantee that lock is not obtained on failure? ... leave it undefined": ' +
@@ -177,6 +222,32 @@ describe('ReleaseResource', () => {
     expect(resource?.belief).toBe('unknown');
     expect(resourceState(manager, resource!.id)).toEqual({ unknown: 'afterRelease' });
     expect(world.grantsOf(manager.pid)).toHaveLength(1);
+  });
+});
+
+describe('A supervised process that died', () => {
+  it('lost its locks with it: Shutdown and Free succeed and release nothing more', async () => {
+    const world = await rfcWorld();
+    const manager = await world.started();
+    await manager.acquireResource(DISK, A, 0);
+    world.supervisor.exit(manager.pid!, 'crash');
+    expect(world.grants()).toEqual([]);
+    expect(manager.snapshot.context.resources.map((r) => r.belief)).toEqual(['released']);
+    await manager.shutdown();
+    expect(manager.snapshot.value).toBe('shutDown');
+    expect(manager.snapshot.context.lastError).toBeNull();
+    await manager.free();
+    expect(manager.snapshot.status).toBe('done');
+    expect(manager.snapshot.context.lastError).toBeNull();
+  });
+
+  it('can take no more resources: AcquireResource is refused, no lock for a dead pid', async () => {
+    const world = await rfcWorld();
+    const manager = await world.started();
+    world.supervisor.exit(manager.pid!, 'exit');
+    const error = await rejection(manager.acquireResource(DISK, A, 0));
+    expect(error.code).toBe('OPERATION_INVALID');
+    expect(world.grants()).toEqual([]);
   });
 });
 

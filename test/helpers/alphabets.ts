@@ -43,6 +43,7 @@ const MANAGER_EVENTS: AnyEventObject[] = [
   { type: 'shutdown' },
   { type: 'free' },
   { type: 'process.exited', how: 'crash' },
+  { type: 'attach' },
 ];
 
 /** The manager's context without its id counters: configurations equal up to renaming. */
@@ -90,6 +91,7 @@ const RESOURCE_EVENTS: AnyEventObject[] = [
   { type: 'resource.resolve', held: false },
   ...(['declared', 'held', 'released', 'unknown'] as const)
     .map((belief) => ({ type: 'resource.restore', belief })),
+  { type: 'resource.lost' },
 ];
 
 const PROCESS_EVENTS: AnyEventObject[] = ['start', 'exec', 'cont', 'stop', 'exit', 'crash', 'kill']

@@ -135,7 +135,7 @@ describe('the manager machine: hotplug', () => {
     expect(spawned(actions).map((s) => [s.id, s.input])).toEqual([
       ['resource.1', { name: DISK_B.name, mode: 'shared' }],
       ['acquireResource',
-        { params: PARAMS, resources: [DISK_B], lockState: null, flags: 0, action: 0 }],
+        { params: PARAMS, resources: [DISK_B], lockState: null, flags: 0, action: 0, wait: true }],
     ]);
   });
 
@@ -186,12 +186,21 @@ describe('the manager machine: shutdown and free', () => {
     expect(run(releasing, ev.done('freeRelease')).snapshot.value).toEqual({ freeing: 'killing' });
   });
 
-  it('does not kill a process that already died', () => {
+  it('does not kill a process that already died, and believes its locks gone with it', () => {
     const crashed = run(runningRfc(), ev.exited('crash'));
     expect(crashed.snapshot.context.processAlive).toBe(false);
-    expect(sent(crashed.actions)).toEqual(['process ← process.crash']);
+    expect(sent(crashed.actions)).toEqual(['process ← process.crash', 'resource.0 ← resource.lost']);
+    expect(crashed.snapshot.context.resources.map((r) => r.belief)).toEqual(['released']);
     const shutDown = run(crashed.snapshot, ev.shutdown, ev.done('shutdown')).snapshot;
     expect(run(shutDown, ev.free).snapshot.value).toBe('freed');
+  });
+
+  it("re-attaches (the RFC's NEW_ATTACH) to a supervisor that survived libvirtd", () => {
+    const declared = run(initial(), ev.add()).snapshot;
+    const { snapshot } = run(declared, { type: 'attach' });
+    expect(snapshot.matches({ started: { locks: 'running' } })).toBe(true);
+    expect(snapshot.context.supervises).toBe(true);
+    expect(snapshot.context.resources.map((r) => r.belief)).toEqual(['held']);
   });
 
   it('outputs the last state string and error when freed', () => {
