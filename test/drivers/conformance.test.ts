@@ -1,5 +1,5 @@
 /**
- * The conformance suite (drivers/conformance) on the built-in drivers: `model` passes every
+ * The conformance suite (conformance/) on the built-in drivers: `model` passes every
  * check, with direct leases and with a file lockspace; `nop` fails exactly the checks that need
  * a lock to exist, and must never pass an exclusion check.
  */

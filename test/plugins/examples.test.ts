@@ -88,7 +88,7 @@ describe('the LockDriver example (lease-file), written from the docs', () => {
     // The same driver with its conflict check removed: it grants what the model refuses.
     const broken = join(dir, 'broken-lease.ts');
     writeFileSync(broken, readFileSync(join(REPO, DRIVER), 'utf8')
-      .replaceAll("'../drivers/", `'${REPO}drivers/`)
+      .replaceAll("'../", `'${REPO}`)
       .replace('if (lease !== null && !(lease.shared && shared)) {', 'if (lease === undefined) {'));
     const run = await cli('sim', '--real', '--driver', broken, '--seed', '1', '--steps', '300');
     expect(run.out).toMatch(/the model answers RESOURCE_BUSY, the real driver success/);

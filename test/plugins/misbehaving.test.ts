@@ -82,7 +82,7 @@ export function createDriver() {
   it('throws something that is not a LockError', async () => {
     const run = await cli('sim', '--real', '--driver',
       driver('throws-driver', "async () => { throw new RangeError('off by one'); }"), '--steps', '300');
-    expect(run.err).toMatch(/^lockchart: driver module '.*throws-driver\.ts': 'acquire' threw RangeError: off by one \(a driver reports a failure as a LockError, drivers\/errors\.ts\) at step \d+ \(/);
+    expect(run.err).toMatch(/^lockchart: driver module '.*throws-driver\.ts': 'acquire' threw RangeError: off by one \(a driver reports a failure as a LockError, contract\/errors\.ts\) at step \d+ \(/);
     expect(oneLine(run.err)).toBe(true);
     expect(run.code).toBe(2);
   }, 60_000);

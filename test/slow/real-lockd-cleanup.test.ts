@@ -44,6 +44,14 @@ function census(parent: string, seen = new Set<number>()) {
   return { processes: pids.length, daemons: daemons.length, sockets, locks, dirs };
 }
 
+/** Names what is left, so a failure says which process or directory outlived the run. */
+function leftovers(parent: string): string[] {
+  const pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => cmdline(pid).includes(parent));
+  return [...pids.map((pid) => `pid ${pid}: ${cmdline(pid).replaceAll('\0', ' ')}`),
+    ...readdirSync(parent).filter((name) => !isToolCache(name)).map((name) => `dir ${name}`)];
+}
+
 const nothing = { processes: 0, daemons: 0, sockets: 0, locks: 0, dirs: 0 };
 
 function privateParent(): string {
@@ -92,7 +100,8 @@ describeVirtlockd('lockd real mode leaves nothing behind', () => {
       child.kill('SIGINT');
       expect(await exited).toBe('SIGINT');
       const after = census(parent, seen);
-      console.log('lockchart sim --real, before SIGINT:', during, 'after:', after);
+      console.log('lockchart sim --real, before SIGINT:', during, 'after:', after,
+        leftovers(parent));
       expect(after).toEqual(nothing);
     } finally {
       child.kill('SIGKILL');
