@@ -70,21 +70,25 @@ function isRunning(pid: number): boolean {
   return identify(pid) !== null;
 }
 
+/** The end of this process: every cleanup runs, then the reaper (reaper.ts), with nothing left
+ * to do, is stopped too, so that nothing of the run outlives it. */
+function cleanUpForGood(): void {
+  runCleanups();
+  const reaperPid = closeReaperJournal();
+  if (reaperPid !== null) waitForDeaths([reaperPid], DEATH_WAIT_MS);
+}
+
 function install(): void {
   if (installed) return;
   installed = true;
-  process.on('exit', () => {
-    runCleanups();
-    // Everything is cleaned up: the reaper (reaper.ts) finds nothing left to do.
-    closeReaperJournal();
-  });
+  process.on('exit', cleanUpForGood);
   for (const signal of SIGNALS) {
     const handler = (): void => {
       // Someone else handles the signal (a command that stops gracefully on Ctrl-C): it ends
       // the run in order, and the cleanups run at its exit. Killing everything now would pull
       // the processes and files out from under that orderly end.
       if (!onlyCleanupsListen(signal)) return;
-      runCleanups();
+      cleanUpForGood();
       // With only cleanups listening we replaced the default action (exit): restore, re-raise.
       process.removeListener(signal, handler);
       process.kill(process.pid, signal);

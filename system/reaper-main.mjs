@@ -5,7 +5,7 @@
 //
 // usage: node reaper-main.mjs JOURNAL — the journal's lines are `+ID process PID STARTTIME`,
 // `+ID path PATH` and `-ID` (forgotten: the parent cleaned it up itself).
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 
 const journal = process.argv[2];
 // Ctrl-C in a terminal reaches the whole foreground group: the parent handles it and cleans
@@ -54,6 +54,17 @@ function reap() {
     if (kind === 'path') rmSync(value, { recursive: true, force: true });
   }
   rmSync(journal, { force: true });
+  rmSync(`${journal}.pid`, { force: true });
+}
+
+// Who this reaper is, for the parent's normal exit, which stops it (reaper.ts): written to a
+// temporary name and renamed, so the parent never reads half a line.
+const self = `${process.pid} ${startTime(process.pid)}\n`;
+try {
+  writeFileSync(`${journal}.pid.tmp`, self);
+  renameSync(`${journal}.pid.tmp`, `${journal}.pid`);
+} catch {
+  // The parent then waits for this reaper's end of file like any other end.
 }
 
 process.stdin.on('data', () => {});

@@ -14,7 +14,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,13 +110,57 @@ export function reapIfOrphaned(leftover: Leftover): () => void {
   };
 }
 
-/** At a normal exit nothing is left: the journal goes now (the reaper then finds none). */
-export function closeReaperJournal(): void {
-  if (!reaper) return;
+/** How long a normal exit waits for a reaper still starting to say who it is. */
+const REAPER_START_WAIT_MS = 1000;
+
+/**
+ * At a normal exit nothing is left: the journal goes now, and the reaper with it. It would see
+ * end of file a moment after this process is gone and find nothing to do, but that moment is a
+ * process outliving the run; so the reaper is stopped now. Returns its pid (SIGKILLed: the
+ * caller waits for its death), or null when no reaper ran.
+ */
+export function closeReaperJournal(): number | null {
+  if (!reaper) return null;
   try {
     closeSync(reaper.fd);
   } catch {
     // Already closed.
   }
   rmSync(reaper.journal, { force: true });
+  const pid = reaperPid(reaper.journal);
+  rmSync(`${reaper.journal}.pid`, { force: true });
+  reaper = null;
+  if (pid === null) return null;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    return null; // Already gone.
+  }
+  return pid;
+}
+
+/** The reaper's pid from the file it writes as it starts (waiting, boundedly, for it). */
+function reaperPid(journal: string): number | null {
+  const deadline = Date.now() + REAPER_START_WAIT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      const [pid, start] = readFileSync(`${journal}.pid`, 'utf8').trim().split(' ');
+      // Only if the pid still names the reaper: it may have ended and its pid been reused.
+      return startTimeOf(Number(pid)) === start ? Number(pid) : null;
+    } catch {
+      if (Date.now() > deadline) return null;
+      Atomics.wait(pause, 0, 0, 5);
+    }
+  }
+}
+
+/** Field 22 of /proc/PID/stat (the start time), or null when there is no such process. */
+function startTimeOf(pid: number): string | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
 }
