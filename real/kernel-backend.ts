@@ -35,7 +35,7 @@ export type { KernelDriverName } from './kernel-hosts.ts';
 
 /** The simulator driver these backends are checked against, and its configuration. */
 export const KERNEL_REFERENCE = 'model-kernel';
-export const KERNEL_CONFIG = { canonical_paths: true, watch_owners: true } as const;
+export const KERNEL_CONFIG = { alias_locks: true, inode_locks: true, watch_owners: true } as const;
 
 const SHARED_FAULTS: readonly FaultName[] = ['process-crash', 'process-kill', 'libvirtd-restart',
   'acquire-fails', 'release-fails', 'partial-acquire', 'host-crash', 'external-resume',

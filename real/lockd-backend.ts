@@ -40,7 +40,7 @@ import { createLockdWorld, type LockdWorld } from './lockd-world.ts';
 export const LOCKD_REFERENCE = {
   name: 'model-lockd',
   model: lockdModel as LockServiceModel<unknown>,
-  config: { canonical_paths: true },
+  config: { alias_locks: true },
 } as const;
 
 /** How a lockd real-mode world is set up. */

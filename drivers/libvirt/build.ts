@@ -103,3 +103,11 @@ export function ensureHelper(): string {
   }
   return path;
 }
+
+/**
+ * A command prefix that makes a program die with this process, even by SIGKILL: the helper
+ * sets PR_SET_PDEATHSIG and execs the program in place (the signal survives exec).
+ */
+export function parentDeathWrapper(): string[] {
+  return [ensureHelper(), 'exec-pdeath', String(process.pid), '--'];
+}

@@ -193,6 +193,14 @@ export class LibvirtHelper {
     await this.request(`signal ${index} ${constants.signals[signal]}`);
   }
 
+  /**
+   * A round trip. The helper reports a VM's exit before it answers a request that came after
+   * it reaped that VM, so after a ping every such exit has been seen here.
+   */
+  async ping(): Promise<void> {
+    await this.request('ping');
+  }
+
   /** Ends the helper: stdin closes, it SIGKILLs its VMs and exits; SIGKILL after `graceMs`. */
   async close(graceMs = 5_000): Promise<void> {
     if (!this.alive) return;

@@ -3,21 +3,11 @@
  * of its disks on the connection lockd.so leaked into it, named as lockd.so names it. After
  * RESTRICT virtlockd must deny it (OPERATION_DENIED) and change nothing.
  */
-import { sha256Hex } from '../lockd/naming.ts';
-import { AcquireResourceFlags, encodeCall } from '../lockd/protocol.ts';
+import { libvirtTarget } from '../lockd/naming.ts';
+import { encodeCall } from '../lockd/protocol.ts';
 import { decodeReply, toLockError } from '../lockd/remote-error.ts';
 import type { LockMode } from '../flags.ts';
 import type { HelperVm } from './helper-process.ts';
-
-/** The lock lockd.so takes for a disk path as written (lock_driver_lockd.c, AddResource). */
-export function libvirtDiskLock(path: string, mode: LockMode, lockspaceDir: string | null):
-  { lockspace: string; name: string; flags: number } {
-  const shared = mode === 'shared' ? AcquireResourceFlags.SHARED : 0;
-  return lockspaceDir === null
-    ? { lockspace: '', name: path, flags: shared }
-    : { lockspace: lockspaceDir, name: sha256Hex(path),
-      flags: shared | AcquireResourceFlags.AUTOCREATE };
-}
 
 /** Serial numbers past lockd.so's own (it used 0 and 1 for REGISTER and RESTRICT). */
 let serial = 100;
@@ -27,7 +17,8 @@ let serial = 100;
  */
 export async function ownLockCall(vm: HelperVm, operation: 'acquire' | 'release', path: string,
   mode: LockMode, lockspaceDir: string | null): Promise<void> {
-  const lock = libvirtDiskLock(path, mode, lockspaceDir);
+  // lockd.so's own name for the disk (lock_driver_lockd.c, AddResource): the path as written.
+  const lock = libvirtTarget({ kind: 'disk', name: path, mode }, lockspaceDir)!;
   const frame = encodeCall(serial++, operation === 'acquire'
     ? { procedure: 'ACQUIRE_RESOURCE', path: lock.lockspace, name: lock.name, flags: lock.flags }
     : { procedure: 'RELEASE_RESOURCE', path: lock.lockspace, name: lock.name, flags: 0 });

@@ -51,6 +51,12 @@ export interface VirtlockdOptions {
   readonly readyTimeoutMs?: number;
   /** Where the private temp dir is made. */
   readonly parentDir?: string;
+  /**
+   * A command prefix the activator is run under, e.g. the libvirt helper's `exec-pdeath PID --`,
+   * so the daemon dies with this process even when it is SIGKILLed (the prefix execs in place:
+   * the daemon's pid is unchanged).
+   */
+  readonly wrapper?: readonly string[];
 }
 
 /** How a process ended: its exit code, or the signal that ended it. */
@@ -210,11 +216,11 @@ export class VirtlockdDaemon {
     if (existsSync(this.socketPath)) unlinkSync(this.socketPath); // left by a killed daemon
     const log = openSync(join(this.dir, 'activator.log'), 'a');
     const idle = this.options.idleTimeoutS ?? 120;
-    const child = spawn(this.options.activator ?? SOCKET_ACTIVATOR, [
+    const command = [...(this.options.wrapper ?? []), this.options.activator ?? SOCKET_ACTIVATOR,
       '-l', this.socketPath, '--fdname=virtlockd.socket',
       this.options.binary ?? VIRTLOCKD_BINARY, '-p', this.pidFile, '-f', this.confFile,
-      ...(idle > 0 ? ['-t', String(idle)] : []),
-    ], { stdio: ['ignore', log, log] });
+      ...(idle > 0 ? ['-t', String(idle)] : [])];
+    const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', log, log] });
     closeSync(log);
     this.child = child;
     this.lastExit = null;

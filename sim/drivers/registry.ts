@@ -31,11 +31,12 @@ const NAMED: readonly SimDriver[] = [
   ...BUILTIN_DRIVERS,
   asSim(lockdModel as LockServiceModel<never>,
     { file_lockspace_dir: '/var/lib/libvirt/lockd/files' }, 'model-indirect'),
-  // The model of the kernel-lock drivers (ofd, posix): they canonicalise paths and watch owners.
-  asSim(lockdModel as LockServiceModel<never>, { canonical_paths: true, watch_owners: true },
-    'model-kernel'),
-  // The model of the real lockd driver: virtlockd's semantics, paths canonicalised (realpath).
-  asSim(lockdModel as LockServiceModel<never>, { canonical_paths: true }, 'model-lockd'),
+  // The model of the kernel-lock drivers (ofd, posix): libvirt's names plus alias locks, direct
+  // locks on the file itself, and owners watched.
+  asSim(lockdModel as LockServiceModel<never>,
+    { alias_locks: true, inode_locks: true, watch_owners: true }, 'model-kernel'),
+  // The model of the real lockd driver: virtlockd's semantics, libvirt's names plus alias locks.
+  asSim(lockdModel as LockServiceModel<never>, { alias_locks: true }, 'model-lockd'),
   ...CANARIES.map((canary) => asSim(canary.model as LockServiceModel<never>)),
 ];
 
