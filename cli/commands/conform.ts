@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs';
 import { formatResults, runConformance, type CheckResult } from '../../drivers/conformance/run.ts';
 import { serviceHarness } from '../../drivers/conformance/model-harness.ts';
 import type { HarnessFactory } from '../../drivers/conformance/harness.ts';
+import { libvirtSupport } from '../../drivers/libvirt/build.ts';
+import { libvirtHarness } from '../../drivers/libvirt/harness.ts';
 import { lockdHarness, settle } from '../../drivers/lockd/harness.ts';
 import {
   checkAliasing,
@@ -18,7 +20,7 @@ import { createNopDriver } from '../../drivers/nop/driver.ts';
 import { integerOption, parse } from '../args.ts';
 import { CliError, type Command, type CommandIo } from '../command.ts';
 
-const DRIVERS = ['lockd', 'model', 'nop'] as const;
+const DRIVERS = ['lockd', 'libvirt-lockd', 'model', 'nop'] as const;
 type DriverName = (typeof DRIVERS)[number];
 
 interface Target {
@@ -37,15 +39,16 @@ function targetOf(values: Record<string, string | boolean | undefined>): Target 
   const driver = given as DriverName;
   const socket = values['socket'] as string | undefined;
   const lockspace = values['lockspace'] as string | undefined;
-  if (driver !== 'lockd') {
-    for (const flag of ['socket', 'lockspace', 'destructive', 'daemon-pid', 'timeout-ms']) {
-      if (values[flag] !== undefined) {
-        throw new CliError(`conform: --${flag} only applies to --driver lockd`);
-      }
+  const daemonDriver = driver === 'lockd' || driver === 'libvirt-lockd';
+  const lockdOnly = driver === 'libvirt-lockd' ? ['destructive', 'daemon-pid', 'timeout-ms']
+    : daemonDriver ? [] : ['socket', 'lockspace', 'destructive', 'daemon-pid', 'timeout-ms'];
+  for (const flag of lockdOnly) {
+    if (values[flag] !== undefined) {
+      throw new CliError(`conform: --${flag} only applies to --driver lockd`);
     }
-    return { driver };
   }
-  if (socket === undefined) throw new CliError('conform: --driver lockd needs --socket PATH');
+  if (!daemonDriver) return { driver };
+  if (socket === undefined) throw new CliError(`conform: --driver ${driver} needs --socket PATH`);
   for (const [flag, path] of [['socket', socket], ['lockspace', lockspace]] as const) {
     if (path !== undefined && !path.startsWith('/')) {
       throw new CliError(`conform: --${flag} must be an absolute path, got '${path}'`);
@@ -60,6 +63,12 @@ function targetOf(values: Record<string, string | boolean | undefined>): Target 
 function factoryOf(target: Target): HarnessFactory {
   if (target.driver === 'model') return serviceHarness(() => createModelDriver());
   if (target.driver === 'nop') return serviceHarness(() => createNopDriver());
+  if (target.driver === 'libvirt-lockd') {
+    const missing = libvirtSupport('lockd');
+    if (missing !== null) throw new CliError(`conform: cannot run libvirt's lockd.so here: ${missing}`);
+    return libvirtHarness({ socket: target.socket!,
+      ...(target.lockspace ? { lockspaceDir: target.lockspace } : {}) });
+  }
   return lockdHarness({ socket: target.socket!,
     ...(target.lockspace ? { lockspaceDir: target.lockspace } : {}),
     ...(target.timeoutMs ? { timeoutMs: target.timeoutMs } : {}) });
@@ -129,13 +138,17 @@ export const conformCommand: Command = {
   usage: [
     'usage: lockchart conform --driver lockd --socket PATH [--lockspace DIR] [--json]',
     '                         [--destructive [--daemon-pid PID]] [--timeout-ms N]',
+    '       lockchart conform --driver libvirt-lockd --socket PATH [--lockspace DIR] [--json]',
     '       lockchart conform --driver model|nop [--json]',
     '',
     'Runs every conformance check through the libvirt face and prints a verdict per check.',
     'lockd: against a live virtlockd on PATH, with real owner processes and temp files; direct',
     'leases, or indirect ones in lockspace DIR. Also checks the known hazards: path aliasing,',
     'and (only with --destructive: it makes virtlockd 9.0.0 exit, dropping every lock) SIGUSR1',
-    'with an unregistered connection. model and nop run in memory. Exit 0 only if nothing fails.',
+    'with an unregistered connection. libvirt-lockd: libvirt\'s own lockd.so (libvirt.so.0, run',
+    'by the libvirt helper in a private /run whose virtlockd-sock is PATH), owners registered',
+    'between fork and exec by libvirt\'s code. model and nop run in memory. Exit 0 only if nothing',
+    'fails.',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parse(argv, {

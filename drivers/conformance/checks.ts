@@ -18,6 +18,8 @@ export interface ConformanceCheck {
   readonly category: CheckCategory;
   /** The property, as one sentence. */
   readonly title: string;
+  /** Why the check may not apply (when `run` returns 'n/a'). */
+  readonly notApplicable?: string;
   /** Throws (an assertion) on failure; returns 'n/a' when the driver cannot express it. */
   run(h: CheckKit): Promise<void | 'n/a'>;
 }
@@ -159,6 +161,21 @@ export const CHECKS: readonly ConformanceCheck[] = [
     },
   },
   {
+    id: 'alias-spellings-exclude',
+    category: 'exclusion',
+    title: 'two spellings of one disk (a symlink to it) exclude each other',
+    notApplicable: 'the harness has no real files to spell another way',
+    async run(k) {
+      if (!k.harness.alias) return 'n/a';
+      const disk = await k.disk('x');
+      const alias = await k.harness.alias(disk);
+      const [a, b] = [await k.owner(), await k.owner()];
+      await k.succeeds(k.acquire(a, [[disk, 'exclusive']]), 'A exclusive as written');
+      await k.rejects(k.acquire(b, [[alias, 'exclusive']]), BUSY,
+        'B exclusive through a symlink while A holds it');
+    },
+  },
+  {
     id: 'release-by-non-owner',
     category: 'exclusion',
     title: 'a release by an owner that does not hold the lock fails and changes nothing',
@@ -233,6 +250,7 @@ export const CHECKS: readonly ConformanceCheck[] = [
   {
     id: 'restricted-connection-changes-nothing',
     category: 'hygiene',
+    notApplicable: 'the driver has no owner connection to restrict',
     title: "after RESTRICT, calls through the owner's own connection are denied and change nothing",
     async run(k) {
       const disk = await k.disk('x');

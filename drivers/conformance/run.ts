@@ -20,7 +20,7 @@ export async function runCheck(factory: HarnessFactory, check: ConformanceCheck)
     const kit = await CheckKit.open(harness);
     const outcome = await check.run(kit);
     return outcome === 'n/a'
-      ? { ...base, verdict: 'n/a', detail: 'the driver has no owner connection to restrict' }
+      ? { ...base, verdict: 'n/a', detail: check.notApplicable ?? 'not applicable' }
       : { ...base, verdict: 'pass' };
   } catch (error) {
     return { ...base, verdict: 'fail', detail: error instanceof Error ? error.message : String(error) };

@@ -5,7 +5,7 @@
  * Free), as qemuProcessHook registers QEMU. An owner's `exit` SIGKILLs its stand-in, waits until
  * it is reaped and then until virtlockd has handled the close (`settle`).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConformanceHarness, HarnessFactory, OwnerHandle } from '../conformance/harness.ts';
@@ -63,6 +63,13 @@ export function libvirtHarness(options: LibvirtHarnessOptions): HarnessFactory {
         const path = join(dir, `${name}.img`);
         await writeFile(path, '', { flag: 'a' });
         return path;
+      },
+      async alias(path) {
+        const link = `${path}.link`;
+        await symlink(path, link).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'EEXIST') throw error;
+        });
+        return link;
       },
       async spawnOwner() {
         const vm = await driver.spawnVm();
