@@ -86,10 +86,6 @@ function inContext(error: unknown, context: Context): LockError {
   return asLockError(error, { operation: context.operation ?? 'lockd', driver: 'lockd' });
 }
 
-async function register(client: LockdClient, owner: LockOwner): Promise<void> {
-  await client.call({ procedure: 'REGISTER', owner, flags: 0 });
-}
-
 function acquireCall(target: LockdTarget): ProcedureCall {
   return { procedure: 'ACQUIRE_RESOURCE', path: target.lockspace, name: target.name,
     flags: target.flags };
@@ -292,7 +288,7 @@ class LockdDriverImpl implements LockdDriver {
   private impersonating(session: Session, object: LockdObject, owner: LockOwner,
     operation: 'acquire' | 'release'): Promise<void> {
     return session.link.run(async (client) => {
-      await register(client, owner);
+      await session.link.registerAs(client, owner);
       await each(client, object.resources, operation);
     });
   }

@@ -22,6 +22,8 @@
  *        after exec:   the stand-in's commands (stand-in.c)
  *   ID signal V SIGNO                            kill(2) the VM                    -> ok
  *   ID ping                                                                      -> ok PID
+ *   ID bench P N params resources   N x (one domain acquire, one domain release), timed here,
+ *        without the line protocol in the way: libvirt's own speed              -> ok NANOSECONDS
  *
  * params = N then N x (sKEY TYPE VALUE); resources = N then N x (TYPE FLAGS sNAME params).
  * Errors: "ID err STAGE CODE DOMAIN LEVEL INT1 sMESSAGE" with libvirt's own error fields.
@@ -39,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helper.h"
@@ -205,6 +208,63 @@ static void do_domain(const char *id, lc_tokens *t)
     params_free(&params);
     resources_free(&resources);
     free(state);
+}
+
+static long long now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* One domain_lock.c operation, as do_domain makes it; 0 or -1 (libvirt's error left set). */
+static int domain_once(void *plugin, int acquire, lc_params *params, lc_resources *resources)
+{
+    void *manager = lv_new(lv_plugin_driver(plugin), 0, params, 0);
+    if (!manager)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < resources->n; i++)
+        rc = lv_add(manager, &resources->items[i]);
+    char *state = NULL;
+    if (rc == 0)
+        rc = acquire ? lv_acquire(manager, NULL, 0, 0, NULL) : lv_release(manager, &state, 0);
+    free(state);
+    lv_free(manager);
+    return rc;
+}
+
+static void do_bench(const char *id, lc_tokens *t)
+{
+    void *plugin = plugin_at(t);
+    long long n = take_int(t);
+    lc_params params;
+    lc_resources resources;
+    if (take_params(t, &params) < 0 || take_resources(t, &resources) < 0 || t->bad || n <= 0) {
+        if (!t->bad)
+            resources_free(&resources);
+        params_free(&params);
+        out_line(id, "err proto 8 0 2 -1 sbad%20bench%20request");
+        return;
+    }
+    long long start = now_ns();
+    int failed = 0;
+    for (long long i = 0; !failed && i < n; i++) {
+        if (domain_once(plugin, 1, &params, &resources) < 0) {
+            reply_error(id, "acquire");
+            failed = 1;
+        } else if (domain_once(plugin, 0, &params, &resources) < 0) {
+            reply_error(id, "release");
+            failed = 1;
+        }
+    }
+    if (!failed) {
+        char body[64];
+        snprintf(body, sizeof(body), "ok %lld", now_ns() - start);
+        out_line(id, body);
+    }
+    params_free(&params);
+    resources_free(&resources);
 }
 
 static void do_new(const char *id, lc_tokens *t)
@@ -510,6 +570,8 @@ static void handle(char *request)
         do_manager_call(id, command, &t);
     } else if (strcmp(command, "plugin") == 0) {
         do_plugin(id, &t);
+    } else if (strcmp(command, "bench") == 0) {
+        do_bench(id, &t);
     } else if (strcmp(command, "ping") == 0) {
         char body[32];
         snprintf(body, sizeof(body), "ok %d", (int)getpid());

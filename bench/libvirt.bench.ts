@@ -1,0 +1,131 @@
+/**
+ * `npm run bench libvirt`: acquire+release pairs per second through **libvirt's own lockd.so**
+ * (libvirt.so.0, run by the libvirt helper) and through **lockchart's lockd driver**, on the same
+ * private virtlockd in the same run, for direct and indirect leases. Each pair is what libvirtd
+ * does for a resume and a pause: a fresh lock-manager object per call (New, AddResource, one
+ * call, Free), on behalf of a VM pid.
+ *
+ * libvirt's figure is timed inside the helper (no line protocol in the way: libvirt's code
+ * alone); lockd.so connects, REGISTERs, sends the call and closes for every call. lockchart's
+ * driver keeps one registered management connection, and takes an alias lock besides libvirt's
+ * name (two RPCs a call where libvirt sends one). Target: lockchart at least as fast (ratio ≥ 1).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { identity } from '../drivers/conformance/identity.ts';
+import { LOCK_MANAGER_VERSION, ObjectType, ResourceType } from '../drivers/flags.ts';
+import { libvirtSupport, parentDeathWrapper } from '../drivers/libvirt/build.ts';
+import { LOCKD_RUN_SOCKET, lockdConfText } from '../drivers/libvirt/config.ts';
+import { LibvirtHelper } from '../drivers/libvirt/helper-process.ts';
+import { VirtlockdDaemon } from '../drivers/lockd/daemon.ts';
+import { createLockdDriver } from '../drivers/lockd/driver.ts';
+import { PID_MAX_LIMIT } from '../drivers/lockd/owners.ts';
+import { validateResource } from '../drivers/resources.ts';
+import { atLeast, type BenchFigure } from './harness.ts';
+
+const RUN_MS = 2_000;
+const PID = PID_MAX_LIMIT + 31;
+const PARAMS = { ...identity(PID), pid: PID };
+
+type Mode = 'direct' | 'indirect';
+
+/** libvirt's lockd.so timed inside the helper: pairs per second. */
+async function libvirtInProcess(helper: LibvirtHelper, plugin: number, disk: string):
+  Promise<number> {
+  const resources = [validateResource(ResourceType.DISK, disk, 0)];
+  const probe = 300;
+  const seconds = await helper.bench(plugin, probe, PARAMS, resources);
+  const pairs = Math.max(probe, Math.round(probe * (RUN_MS / 1000) / seconds));
+  return pairs / await helper.bench(plugin, pairs, PARAMS, resources);
+}
+
+/** The same pairs driven from here through the helper's line protocol (end to end). */
+async function libvirtThroughHelper(helper: LibvirtHelper, plugin: number, disk: string):
+  Promise<number> {
+  const resources = [validateResource(ResourceType.DISK, disk, 0)];
+  let pairs = 0;
+  const start = performance.now();
+  let now = start;
+  while (now - start < RUN_MS) {
+    await helper.domain({ plugin, call: 'acquire', params: PARAMS, resources });
+    await helper.domain({ plugin, call: 'release', params: PARAMS, resources });
+    pairs++;
+    now = performance.now();
+  }
+  return pairs / ((now - start) / 1000);
+}
+
+/** lockchart's lockd driver, a fresh object per call as libvirtd makes them. */
+async function lockchartDriver(socket: string, lockspaceDir: string | null, disk: string):
+  Promise<number> {
+  const driver = createLockdDriver();
+  await driver.init(LOCK_MANAGER_VERSION, { socket,
+    ...(lockspaceDir ? { file_lockspace_dir: lockspaceDir } : {}) }, 0);
+  const call = async (kind: 'acquire' | 'release') => {
+    const object = await driver.create({ type: ObjectType.DOMAIN, params: PARAMS, flags: 0 });
+    await driver.addResource(object, validateResource(ResourceType.DISK, disk, 0));
+    if (kind === 'acquire') await driver.acquire(object, { state: null, flags: 0, action: 0 });
+    else await driver.release(object, 0);
+    await driver.free(object);
+  };
+  try {
+    for (let i = 0; i < 300; i++) {
+      await call('acquire');
+      await call('release');
+    }
+    let pairs = 0;
+    const start = performance.now();
+    let now = start;
+    while (now - start < RUN_MS) {
+      await call('acquire');
+      await call('release');
+      pairs++;
+      now = performance.now();
+    }
+    return pairs / ((now - start) / 1000);
+  } finally {
+    await driver.deinit();
+  }
+}
+
+async function measure(daemon: VirtlockdDaemon, mode: Mode): Promise<BenchFigure[]> {
+  const dir = join(daemon.dir, `bench-${mode}`);
+  mkdirSync(dir);
+  const disk = join(dir, 'disk.img');
+  writeFileSync(disk, '');
+  const lockspaceDir = mode === 'indirect' ? join(dir, 'lockspace') : null;
+  writeFileSync(join(dir, 'qemu-lockd.conf'), lockdConfText({ socket: daemon.socketPath,
+    lockspaceDir, timeoutMs: 30_000 }));
+  const helper = await LibvirtHelper.start({ links: [[LOCKD_RUN_SOCKET, daemon.socketPath]] });
+  let libvirt: number;
+  let endToEnd: number;
+  try {
+    const plugin = await helper.plugin('lockd', 'qemu', dir);
+    libvirt = await libvirtInProcess(helper, plugin, disk);
+    endToEnd = await libvirtThroughHelper(helper, plugin, disk);
+  } finally {
+    await helper.close();
+  }
+  const ours = await lockchartDriver(daemon.socketPath, lockspaceDir, disk);
+  return [
+    { name: `${mode}: libvirt lockd.so pairs/s (in the helper)`, value: libvirt, unit: 'pairs/s' },
+    { name: `${mode}: libvirt lockd.so pairs/s (driven through the helper)`, value: endToEnd,
+      unit: 'pairs/s' },
+    { name: `${mode}: lockchart lockd driver pairs/s`, value: ours, unit: 'pairs/s' },
+    atLeast(`${mode}: lockchart / libvirt (same daemon, same run)`, ours / libvirt, 'x', 1),
+  ];
+}
+
+export default async function libvirtBench(): Promise<BenchFigure[]> {
+  const missing = libvirtSupport('lockd');
+  if (missing !== null) {
+    console.log(`  skipped: ${missing}`);
+    return [];
+  }
+  const daemon = await VirtlockdDaemon.start({ wrapper: parentDeathWrapper() });
+  try {
+    return [...await measure(daemon, 'direct'), ...await measure(daemon, 'indirect')];
+  } finally {
+    await daemon.stop();
+  }
+}
