@@ -17,7 +17,7 @@
  *   ID vm V LINE...                              LINE to VM V; its answer comes back as the reply
  *        before exec:  register P NEWFLAGS FLAGS ACTION params resources   (qemuProcessHook:
  *                      New, AddResource..., Acquire(NULL, FLAGS, ACTION, &fd), Free; then exec
- *                      the stand-in keeping fd)                             -> ok FD
+ *                      the stand-in keeping fd, which prints the answer)   -> ok FD
  *                      exec                    (no registration)            -> ok -1
  *        after exec:   the stand-in's commands (stand-in.c)
  *   ID signal V SIGNO                            kill(2) the VM                    -> ok
@@ -382,10 +382,12 @@ static void do_plugin(const char *id, lc_tokens *t)
 
 /* ---- the forked child, before exec ------------------------------------------------------ */
 
+/* The child's answer, handed to the stand-in to print as its first line. */
+static char pending_reply[LINE_MAX_OUT];
+
 static void child_reply(const char *body)
 {
-    write_all(STDOUT_FILENO, body, strlen(body));
-    write_all(STDOUT_FILENO, "\n", 1);
+    snprintf(pending_reply, sizeof(pending_reply), "%s", body);
 }
 
 /* qemuProcessHook's lock step: libvirt's registration in the child, then exec the stand-in. */
@@ -439,10 +441,15 @@ static void child_main(void)
     } else {
         child_reply("err proto 8 0 2 -1 sbefore%20exec%20a%20VM%20takes%20register%20or%20exec");
     }
-    /* QEMU would be exec'd now, even a failed registration's reply is what libvirtd acts on. */
+    /*
+     * QEMU is exec'd now, after a failed registration too (its reply is what libvirtd acts on).
+     * The reply is the stand-in's first line, so it proves the exec happened and no request for
+     * the stand-in can be read (and lost) by this image before it.
+     */
     char fdtext[16];
     snprintf(fdtext, sizeof(fdtext), "%d", fd);
-    execl("/proc/self/exe", "lockchart-libvirt-stand-in", "stand-in", fdtext, (char *)NULL);
+    execl("/proc/self/exe", "lockchart-libvirt-stand-in", "stand-in", fdtext, pending_reply,
+          (char *)NULL);
     _exit(127);
 }
 

@@ -4,9 +4,10 @@
  *   host PARENT_PID [--link /run/X=TARGET]...
  *       One simulated host's libvirtd side: a private /run (isolate.c) with the host's daemon
  *       sockets linked in, libvirt.so.0 loaded, then the request loop (host.c).
- *   stand-in FD
+ *   stand-in FD [FIRST-LINE]
  *       A VM stand-in (stand-in.c), exec'd by the host in each forked child after libvirt's
- *       registration; FD is the descriptor lockd.so leaked into it (-1: none).
+ *       registration; FD is the descriptor lockd.so leaked into it (-1: none), FIRST-LINE the
+ *       registration's answer, printed first.
  *   exec-pdeath PARENT_PID -- PROGRAM ARGS...
  *       Runs PROGRAM (e.g. virtlockd through its socket activator) so that it is SIGKILLed when
  *       PARENT_PID dies: the parent-death signal survives exec.
@@ -64,8 +65,13 @@ int main(int argc, char **argv)
     const char *role = argc > 1 ? argv[1] : "";
     if (strcmp(role, "host") == 0)
         return main_host(argc, argv);
-    if (strcmp(role, "stand-in") == 0 && argc == 3)
+    if (strcmp(role, "stand-in") == 0 && (argc == 3 || argc == 4)) {
+        if (argc == 4) {
+            write_all(STDOUT_FILENO, argv[3], strlen(argv[3]));
+            write_all(STDOUT_FILENO, "\n", 1);
+        }
         return stand_in_main(atoi(argv[2]));
+    }
     if (strcmp(role, "exec-pdeath") == 0 && argc > 4 && strcmp(argv[3], "--") == 0) {
         pid_t parent = parse_pid(argv[2]);
         if (parent < 0 || die_with_parent(parent) < 0) {
@@ -76,7 +82,7 @@ int main(int argc, char **argv)
         perror(argv[4]);
         return 127;
     }
-    fprintf(stderr, "usage: %s host PARENT_PID [--link /run/X=TARGET]... | stand-in FD | "
+    fprintf(stderr, "usage: %s host PARENT_PID [--link /run/X=TARGET]... | stand-in FD [LINE] | "
             "exec-pdeath PARENT_PID -- PROGRAM ARGS...\n", argc > 0 ? argv[0] : "helper");
     return 2;
 }
