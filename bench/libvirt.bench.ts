@@ -14,7 +14,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { identity } from '../drivers/conformance/identity.ts';
 import { LOCK_MANAGER_VERSION, ObjectType, ResourceType } from '../drivers/flags.ts';
-import { libvirtSupport, parentDeathWrapper } from '../drivers/libvirt/build.ts';
+import { libvirtSupport } from '../drivers/libvirt/build.ts';
+import { isolatedDaemon } from '../drivers/libvirt/isolated-daemon.ts';
 import { LOCKD_RUN_SOCKET, lockdConfText } from '../drivers/libvirt/config.ts';
 import { LibvirtHelper } from '../drivers/libvirt/helper-process.ts';
 import { VirtlockdDaemon } from '../drivers/lockd/daemon.ts';
@@ -122,7 +123,7 @@ export default async function libvirtBench(): Promise<BenchFigure[]> {
     console.log(`  skipped: ${missing}`);
     return [];
   }
-  const daemon = await VirtlockdDaemon.start({ wrapper: parentDeathWrapper() });
+  const daemon = await VirtlockdDaemon.start(isolatedDaemon());
   try {
     return [...await measure(daemon, 'direct'), ...await measure(daemon, 'indirect')];
   } finally {

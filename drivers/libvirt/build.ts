@@ -106,8 +106,11 @@ export function ensureHelper(): string {
 
 /**
  * A command prefix that makes a program die with this process, even by SIGKILL: the helper
- * sets PR_SET_PDEATHSIG and execs the program in place (the signal survives exec).
+ * sets PR_SET_PDEATHSIG and execs the program in place (the signal survives exec). With
+ * `privateRun` the program also gets a private /run (a virtlockd's re-exec state and fallback
+ * sockets stay out of the machine's /run: `drivers/lockd/daemon.ts`, `privateRun`).
  */
-export function parentDeathWrapper(): string[] {
-  return [ensureHelper(), 'exec-pdeath', String(process.pid), '--'];
+export function parentDeathWrapper(options: { privateRun?: boolean } = {}): string[] {
+  return [ensureHelper(), 'exec-pdeath', String(process.pid),
+    ...(options.privateRun ? ['--private-run'] : []), '--'];
 }

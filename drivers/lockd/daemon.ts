@@ -30,7 +30,7 @@ import { LockdClient } from './client.ts';
 import { cleanupOnExit, killQuietly } from '../exit-cleanup.ts';
 import { neutralOwner } from './owners.ts';
 import { raceTimeout } from './race-timeout.ts';
-import { watchStateFileConsumed, withReexecLock } from './reexec-lock.ts';
+import { REEXEC_STATE_FILE, watchStateFileConsumed, withReexecLock } from './reexec-lock.ts';
 
 /** Debian's virtlockd (libvirt-daemon). */
 export const VIRTLOCKD_BINARY = '/usr/sbin/virtlockd';
@@ -57,6 +57,17 @@ export interface VirtlockdOptions {
    * the daemon's pid is unchanged).
    */
   readonly wrapper?: readonly string[];
+  /**
+   * The wrapper gives the daemon a private /run (the libvirt helper's `exec-pdeath
+   * --private-run`). virtlockd keeps its re-exec state at the fixed path
+   * `/run/virtlockd-restart-exec.json`, and every virtlockd that *starts* anywhere on the
+   * machine reads and unlinks that file: one starting while another re-execs steals its state,
+   * and the re-exec'd daemon comes back empty — every lock lost — and binds its default sockets
+   * in the machine's `/run/libvirt` (seen in real mode while other test runs started daemons).
+   * With a private /run the state file is the daemon's alone: re-execs need no machine-wide
+   * lock, and nothing can land in the machine's /run.
+   */
+  readonly privateRun?: boolean;
 }
 
 /** How a process ended: its exit code, or the signal that ended it. */
@@ -158,10 +169,14 @@ export class VirtlockdDaemon {
    * @throws OPERATION_FAILED when the daemon exits instead (see {@link lastExit}).
    */
   async reexec(options: { readonly beforeSignal?: () => void } = {}): Promise<void> {
-    await withReexecLock(async () => {
+    const serialised = this.options.privateRun ? <T>(body: () => Promise<T>) => body()
+      : withReexecLock;
+    await serialised(async () => {
       const pid = this.pid;
       const timeoutMs = this.options.readyTimeoutMs ?? 15_000;
-      const state = watchStateFileConsumed();
+      // A private /run is reached through the daemon's own root (its mount namespace).
+      const state = watchStateFileConsumed(this.options.privateRun
+        ? `/proc/${pid}/root${REEXEC_STATE_FILE}` : REEXEC_STATE_FILE);
       try {
         options.beforeSignal?.();
         process.kill(pid, 'SIGUSR1');
@@ -207,7 +222,18 @@ export class VirtlockdDaemon {
     this.disposeCleanup();
   }
 
+  /**
+   * Starts the daemon process and waits until it answers. A virtlockd that starts reads and
+   * unlinks the machine's re-exec state file, so with a shared /run a start is serialised with
+   * every re-exec lockchart makes (the re-exec lock), or it could steal a re-exec'ing daemon's
+   * state (see `privateRun`).
+   */
   private async launch(): Promise<void> {
+    if (this.options.privateRun) return this.launchNow();
+    return withReexecLock(() => this.launchNow());
+  }
+
+  private async launchNow(): Promise<void> {
     if (Buffer.byteLength(this.socketPath) > SOCKET_PATH_MAX) {
       throw lockError('CONFIG_UNSUPPORTED', `virtlockd's socket path ${this.socketPath} is ` +
         `${Buffer.byteLength(this.socketPath)} bytes, over the ${SOCKET_PATH_MAX} a UNIX socket ` +

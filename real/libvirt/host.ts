@@ -16,7 +16,7 @@ import { isLockError } from '../../drivers/errors.ts';
 import { flagsOfMode, ResourceType, type LockMode } from '../../drivers/flags.ts';
 import { VirtlockdDaemon } from '../../drivers/lockd/daemon.ts';
 import { settle } from '../../drivers/lockd/harness.ts';
-import { parentDeathWrapper } from '../../drivers/libvirt/build.ts';
+import { isolatedDaemon } from '../../drivers/libvirt/isolated-daemon.ts';
 import { LOCKD_RUN_SOCKET, lockdConfText } from '../../drivers/libvirt/config.ts';
 import { LibvirtHelper } from '../../drivers/libvirt/helper-process.ts';
 import { validateResource, type ResourceSpec } from '../../drivers/resources.ts';
@@ -71,8 +71,8 @@ export class LibvirtHost {
   ) {}
 
   static async start(index: number, options: HostOptions): Promise<LibvirtHost> {
-    const daemon = await VirtlockdDaemon.start({ parentDir: options.parentDir,
-      idleTimeoutS: 120, wrapper: parentDeathWrapper() });
+    const daemon = await VirtlockdDaemon.start(isolatedDaemon({
+      parentDir: options.parentDir, idleTimeoutS: 120 }));
     const started: LibvirtHelper[] = [];
     try {
       const configDir = join(options.parentDir, `libvirt-h${index}`);

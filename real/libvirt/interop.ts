@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanupOnExit } from '../../drivers/exit-cleanup.ts';
-import { parentDeathWrapper } from '../../drivers/libvirt/build.ts';
+import { isolatedDaemon } from '../../drivers/libvirt/isolated-daemon.ts';
 import { VirtlockdDaemon } from '../../drivers/lockd/daemon.ts';
 import {
   interopCases,
@@ -66,7 +66,7 @@ export async function runInterop(options: InteropOptions): Promise<InteropResult
     symlinkSync(spell(root, name, 'as written'), spell(root, name, 'symlink'));
     return name;
   };
-  const daemon = await VirtlockdDaemon.start({ parentDir: root, wrapper: parentDeathWrapper() });
+  const daemon = await VirtlockdDaemon.start(isolatedDaemon({ parentDir: root }));
   const results: InteropResult[] = [];
   try {
     for (const mode of options.modes) {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CHECKS } from '../../drivers/conformance/checks.ts';
 import { runConformance } from '../../drivers/conformance/run.ts';
-import { parentDeathWrapper } from '../../drivers/libvirt/build.ts';
+import { isolatedDaemon } from '../../drivers/libvirt/isolated-daemon.ts';
 import { libvirtHarness } from '../../drivers/libvirt/harness.ts';
 import type { VirtlockdDaemon } from '../../drivers/lockd/daemon.ts';
 import { cli } from '../helpers/cli.ts';
@@ -18,7 +18,7 @@ import { Scratch } from './lockd-support.ts';
 const scratch = new Scratch();
 let daemon: VirtlockdDaemon;
 beforeAll(async () => {
-  daemon = await scratch.daemon({ wrapper: parentDeathWrapper() });
+  daemon = await scratch.daemon(isolatedDaemon());
 });
 afterAll(() => scratch.release());
 

@@ -14,7 +14,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { parentDeathWrapper } from '../../drivers/libvirt/build.ts';
+import { isolatedDaemon } from '../../drivers/libvirt/isolated-daemon.ts';
 import { LOCKD_RUN_SOCKET, lockdConfText } from '../../drivers/libvirt/config.ts';
 import { LibvirtHelper } from '../../drivers/libvirt/helper-process.ts';
 import type { VirtlockdDaemon } from '../../drivers/lockd/daemon.ts';
@@ -55,7 +55,7 @@ async function replayScenario(name: string):
 
 /** A host: a private virtlockd and a libvirt helper (lockd.so, direct leases). */
 async function libvirtHost(timeoutMs = 10_000) {
-  const daemon = await scratch.daemon({ wrapper: parentDeathWrapper() });
+  const daemon = await scratch.daemon(isolatedDaemon());
   writeFileSync(join(daemon.dir, 'qemu-lockd.conf'), lockdConfText({ socket: daemon.socketPath,
     lockspaceDir: null, timeoutMs }));
   return { daemon, ...await libvirtd(daemon, timeoutMs) };

@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { AcquireFlags, NewFlags, ResourceType } from '../../drivers/flags.ts';
-import { parentDeathWrapper } from '../../drivers/libvirt/build.ts';
+import { isolatedDaemon } from '../../drivers/libvirt/isolated-daemon.ts';
 import { LOCKD_RUN_SOCKET, lockdConfText } from '../../drivers/libvirt/config.ts';
 import { LibvirtHelper } from '../../drivers/libvirt/helper-process.ts';
 import { ownLockCall } from '../../drivers/libvirt/own-call.ts';
@@ -31,7 +31,7 @@ afterAll(() => scratch.release());
 const FIXTURE = fileURLToPath(new URL('./fixtures/libvirt-holder.ts', import.meta.url));
 
 async function host() {
-  const daemon = await scratch.daemon({ wrapper: parentDeathWrapper() });
+  const daemon = await scratch.daemon(isolatedDaemon());
   writeFileSync(join(daemon.dir, 'qemu-lockd.conf'), lockdConfText({ socket: daemon.socketPath,
     lockspaceDir: null, timeoutMs: 10_000 }));
   const helper = await LibvirtHelper.start({ links: [[LOCKD_RUN_SOCKET, daemon.socketPath]] });

@@ -8,9 +8,13 @@
  *       A VM stand-in (stand-in.c), exec'd by the host in each forked child after libvirt's
  *       registration; FD is the descriptor lockd.so leaked into it (-1: none), FIRST-LINE the
  *       registration's answer, printed first.
- *   exec-pdeath PARENT_PID -- PROGRAM ARGS...
+ *   exec-pdeath PARENT_PID [--private-run] -- PROGRAM ARGS...
  *       Runs PROGRAM (e.g. virtlockd through its socket activator) so that it is SIGKILLed when
- *       PARENT_PID dies: the parent-death signal survives exec.
+ *       PARENT_PID dies: the parent-death signal survives exec. With --private-run it gets a
+ *       private /run too: virtlockd keeps its re-exec state at the fixed path
+ *       /run/virtlockd-restart-exec.json, which any other virtlockd starting on the machine
+ *       reads and unlinks (then the re-exec'd daemon comes back empty and binds its default
+ *       sockets in the machine's /run/libvirt); a private /run keeps both to itself.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,17 +76,28 @@ int main(int argc, char **argv)
         }
         return stand_in_main(atoi(argv[2]));
     }
-    if (strcmp(role, "exec-pdeath") == 0 && argc > 4 && strcmp(argv[3], "--") == 0) {
+    if (strcmp(role, "exec-pdeath") == 0 && argc > 4) {
+        int private_run = strcmp(argv[3], "--private-run") == 0;
+        int program = private_run ? 5 : 4;
+        if (program >= argc || strcmp(argv[program - 1], "--") != 0) {
+            fprintf(stderr, "exec-pdeath: usage: exec-pdeath PARENT_PID [--private-run] -- PROGRAM\n");
+            return 2;
+        }
         pid_t parent = parse_pid(argv[2]);
         if (parent < 0 || die_with_parent(parent) < 0) {
             fprintf(stderr, "exec-pdeath: bad parent pid, or the parent is already gone\n");
             return 2;
         }
-        execvp(argv[4], argv + 4);
-        perror(argv[4]);
+        char why[1024];
+        if (private_run && isolate_run(NULL, 0, why, sizeof(why)) < 0) {
+            fprintf(stderr, "exec-pdeath: %s\n", why);
+            return 2;
+        }
+        execvp(argv[program], argv + program);
+        perror(argv[program]);
         return 127;
     }
     fprintf(stderr, "usage: %s host PARENT_PID [--link /run/X=TARGET]... | stand-in FD [LINE] | "
-            "exec-pdeath PARENT_PID -- PROGRAM ARGS...\n", argc > 0 ? argv[0] : "helper");
+            "exec-pdeath PARENT_PID [--private-run] -- PROGRAM ARGS...\n", argc > 0 ? argv[0] : "helper");
     return 2;
 }
