@@ -6,7 +6,7 @@
  *
  *   write sPATH   append one record to the disk image (records.ts: "LCREC {...}\n" past byte
  *                 4096, one write(2) on an O_APPEND descriptor)      -> ok SEQ
- *   drop          close the leaked descriptor (QEMU closing it)      -> ok 1|0
+ *   drop          close the leaked descriptor (QEMU closing it), then -> ok 1|0
  *   rpc HEX       send raw bytes on the leaked descriptor and read one reply frame back (a
  *                 guest's own lock call, which RESTRICT must deny)   -> ok HEX
  *   ping                                                             -> ok PID
@@ -234,10 +234,15 @@ int stand_in_main(int lock_fd)
         if (strcmp(command, "write") == 0) {
             do_write(&t);
         } else if (strcmp(command, "drop") == 0) {
-            reply(lock_fd >= 0 ? "ok 1" : "ok 0");
-            if (lock_fd >= 0)
+            /*
+             * Close first, answer after: whoever hears the answer must find the close already
+             * pending at virtlockd (which may SIGTERM us for it before we answer at all).
+             */
+            int had = lock_fd >= 0;
+            if (had)
                 close(lock_fd);
             lock_fd = -1;
+            reply(had ? "ok 1" : "ok 0");
         } else if (strcmp(command, "rpc") == 0) {
             do_rpc(&t, lock_fd);
         } else if (strcmp(command, "ping") == 0) {
