@@ -17,8 +17,9 @@
  * - A crashed daemon restarts empty; a re-exec keeps everything.
  *
  * Names (`naming.ts`): libvirt's own, byte for byte (`model`); with `alias_locks` also
- * lockchart's alias lock by canonical path, taken first within each resource and released last,
- * all-or-nothing per resource (`model-lockd`, `model-kernel`); with `inode_locks` direct locks
+ * lockchart's alias lock by canonical path, taken first within each resource (all-or-nothing)
+ * and released last (all of them, the first failure reported) (`model-lockd`, `model-kernel`);
+ * with `inode_locks` direct locks
  * are on the file itself (the kernel-lock drivers, `model-kernel`).
  *
  * `watch_owners: true` is the variant for lockchart's kernel-lock drivers (`model-kernel`),
@@ -168,8 +169,8 @@ function releaseKey(state: LockdState, owner: Owner, resource: ResourceSpec, key
 }
 
 /**
- * Releases one resource for the owner — its locks in reverse order of taking, stopping at the
- * first that fails (what was released stays released) — or says why not.
+ * Releases one resource for the owner — every one of its locks, in reverse order of taking —
+ * and reports the first that failed (what was released stays released), or says why not.
  */
 export function releaseOne(
   state: LockdState,
@@ -178,12 +179,14 @@ export function releaseOne(
 ): StepResult {
   if (resource.mode === 'readonly') return { state };
   let current = state;
+  let first: LockErrorData | null = null;
   for (const key of lockKeys(resource, state).reverse()) {
     const result = releaseKey(current, owner, resource, key);
-    if ('error' in result) return current === state ? result : { error: result.error, partial: current };
-    current = result.state;
+    if ('error' in result) first ??= result.error;
+    else current = result.state;
   }
-  return { state: current };
+  if (first === null) return { state: current };
+  return current === state ? { error: first } : { error: first, partial: current };
 }
 
 type StepOne = typeof acquireOne;
