@@ -8,7 +8,7 @@
  * libvirt's figure is timed inside the helper (no line protocol in the way: libvirt's code
  * alone); lockd.so connects, REGISTERs, sends the call and closes for every call. lockchart's
  * driver keeps one registered management connection, and takes an alias lock besides libvirt's
- * name (two RPCs an acquire where libvirt sends one; a release's two go in one write). The two
+ * name (two RPCs a call where libvirt sends one, on a connection it already has). The two
  * run in alternating slices, so the load of the shared machine weighs on both alike. Target:
  * lockchart at least as fast (ratio ≥ 1).
  */

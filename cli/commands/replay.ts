@@ -13,7 +13,8 @@ export const replayCommand: Command = {
   usage: [
     'usage: lockchart replay FILE [--driver PATH] [--timeline] [--inspect FILE|ws://HOST:PORT]',
     '                             [--json]',
-    '       lockchart replay --real ofd|posix|posix-naive|lockd FILE [--trace OUT] [--keep-going]',
+    '       lockchart replay --real ofd|posix|posix-naive|lockd|libvirt-lockd FILE [--trace OUT]',
+    '                             [--keep-going]',
     '',
     'Rebuilds the world the trace describes, applies every step again and compares the world',
     'digest after each one. A trace recorded with another model version is refused. A trace',
@@ -24,7 +25,8 @@ export const replayCommand: Command = {
     '             faults and the violation are marked (fits 100 columns)',
     ...inspectUsage(13),
     '  --real     replay the steps against a real driver (real mode): a trace of the driver\'s',
-    '             reference model (model-kernel for ofd and posix) or of an earlier real run;',
+    '             reference model (model-kernel for ofd and posix, model-lockd for lockd,',
+    '             model for libvirt-lockd) or of an earlier real run;',
     '             divergences are findings (exit 3). --trace writes the real run\'s own trace',
   ].join('\n'),
   async run(argv, io) {

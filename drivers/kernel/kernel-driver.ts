@@ -9,8 +9,8 @@
  * - `acquire(REGISTER_ONLY)` registers the owner pid and locks nothing; plain `acquire` takes
  *   every resource in declaration order and stops at the first failure with no rollback across
  *   resources (libvirt's prefix semantics); within one resource its locks are all-or-nothing.
- *   `release` walks the resources the same way, each one's locks all in reverse order (the
- *   first failure reported). After
+ *   `release` walks the resources the same way, each one's locks in reverse order, stopping at
+ *   the first failure. After
  *   RESTRICT the object refuses further calls.
  * - `inquire` returns null: kernel locks keep no state string.
  */
@@ -112,25 +112,15 @@ function acquireResource(locks: readonly LockTarget[], owner: number, acquire: S
 }
 
 /**
- * Releases every lock of one resource, in reverse order, and then reports the first failure
- * (`failed`): one lock that is not held must not keep the others.
+ * Releases one resource's locks in reverse order, stopping at the first failure: a name the
+ * owner does not hold (another spelling) must leave the alias lease of the one it does hold.
  */
 function releaseResource(locks: readonly LockTarget[], owner: number, release: Step,
-  from = locks.length - 1, failed: { error: unknown } | null = null): void | Promise<void> {
+  from = locks.length - 1): void | Promise<void> {
   for (let at = from; at >= 0; at--) {
-    let pending: void | Promise<void>;
-    try {
-      pending = release(owner, locks[at]!);
-    } catch (error) {
-      failed ??= { error };
-      continue;
-    }
-    if (pending) {
-      return pending.then(() => releaseResource(locks, owner, release, at - 1, failed),
-        (error: unknown) => releaseResource(locks, owner, release, at - 1, failed ?? { error }));
-    }
+    const pending = release(owner, locks[at]!);
+    if (pending) return pending.then(() => releaseResource(locks, owner, release, at - 1));
   }
-  if (failed) throw failed.error;
 }
 
 type ResourceStep = (locks: readonly LockTarget[], owner: number) => void | Promise<void>;

@@ -15,8 +15,8 @@
  *   pid while it holds locks makes virtlockd release them and kill the caller.
  *
  * Names are libvirt's, byte for byte, plus lockchart's alias lock taken first within each
- * resource (`naming.ts`): a resource's locks are taken all-or-nothing, released all (in
- * reverse, the first failure reported); across
+ * resource (`naming.ts`): a resource's locks are taken all-or-nothing and released in reverse,
+ * stopping at the first failure; across
  * resources a failure stops the walk with no rollback, as in libvirt. Inquire returns null (no
  * state strings).
  */
@@ -111,13 +111,12 @@ async function acquireResource(client: LockdClient, locks: readonly LockdTarget[
 }
 
 /**
- * One resource's locks, every one of them, in reverse order: pipelined in one write (a failed
- * release cannot make a later one unsafe), the first failure reported.
+ * One resource's locks in reverse order — libvirt's name, then the alias lock — stopping at the
+ * first failure: a name this owner does not hold (another spelling, say) must leave the alias
+ * lock that guards the spelling it does hold.
  */
 async function releaseResource(client: LockdClient, locks: readonly LockdTarget[]): Promise<void> {
-  const settled = await Promise.allSettled(client.callMany(locks.slice().reverse().map(releaseCall)));
-  const failed = settled.find((outcome) => outcome.status === 'rejected');
-  if (failed) throw failed.reason;
+  for (let at = locks.length - 1; at >= 0; at--) await client.call(releaseCall(locks[at]!));
 }
 
 /** Resource by resource, in order, stopping at the first failure (no rollback across them). */

@@ -18,7 +18,7 @@
  *
  * Names (`naming.ts`): libvirt's own, byte for byte (`model`); with `alias_locks` also
  * lockchart's alias lock by canonical path, taken first within each resource (all-or-nothing)
- * and released last (all of them, the first failure reported) (`model-lockd`, `model-kernel`);
+ * and released last (stopping at the first failure) (`model-lockd`, `model-kernel`);
  * with `inode_locks` direct locks
  * are on the file itself (the kernel-lock drivers, `model-kernel`).
  *
@@ -169,8 +169,9 @@ function releaseKey(state: LockdState, owner: Owner, resource: ResourceSpec, key
 }
 
 /**
- * Releases one resource for the owner — every one of its locks, in reverse order of taking —
- * and reports the first that failed (what was released stays released), or says why not.
+ * Releases one resource for the owner — its locks in reverse order of taking, libvirt's name
+ * first, stopping at the first that fails (what was released stays released) — or says why
+ * not. A name the owner does not hold (another spelling) leaves the alias lock alone.
  */
 export function releaseOne(
   state: LockdState,
@@ -179,14 +180,12 @@ export function releaseOne(
 ): StepResult {
   if (resource.mode === 'readonly') return { state };
   let current = state;
-  let first: LockErrorData | null = null;
   for (const key of lockKeys(resource, state).reverse()) {
     const result = releaseKey(current, owner, resource, key);
-    if ('error' in result) first ??= result.error;
-    else current = result.state;
+    if ('error' in result) return current === state ? result : { error: result.error, partial: current };
+    current = result.state;
   }
-  if (first === null) return { state: current };
-  return current === state ? { error: first } : { error: first, partial: current };
+  return { state: current };
 }
 
 type StepOne = typeof acquireOne;
