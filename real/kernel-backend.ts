@@ -11,8 +11,9 @@
  * - What the kernel holds is read from `/proc/locks` (`kernel-observe.ts`); what the stand-ins
  *   wrote, from the disks (`records.ts`).
  *
- * The reference is `model-kernel`: virtlockd's semantics with canonical paths, since these
- * drivers canonicalise with realpath. Fault classes are made real where they mean something
+ * The reference is `model-kernel`: virtlockd's semantics with these drivers' names (libvirt's,
+ * locked on the file itself in direct mode, alias leases in indirect mode), owners watched.
+ * Fault classes are made real where they mean something
  * without a lock daemon (see `KERNEL_FAULTS`); `docs/real-mode.md` says how each one strikes.
  */
 import { lockdModel } from '../drivers/model/lockd-model.ts';

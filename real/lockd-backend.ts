@@ -11,8 +11,9 @@
  * - libvirtd's lock calls go through the real `lockd` driver of that host, impersonating the
  *   owner's pid on its management connection.
  *
- * The reference model is `model-lockd`: virtlockd's semantics with the driver's realpath
- * canonicalisation. Every fault class has a real meaning here; see `docs/real-mode.md`.
+ * The reference model is `model-lockd`: virtlockd's semantics with the driver's names (libvirt's,
+ * plus an alias lock by real path). Every fault class has a real meaning here; see
+ * `docs/real-mode.md`.
  */
 import { lockdModel } from '../drivers/model/lockd-model.ts';
 import type { LockServiceModel } from '../drivers/service.ts';
@@ -33,7 +34,7 @@ import { createLockdWorld, type LockdWorld } from './lockd-world.ts';
 
 /**
  * `model-lockd` (`sim/drivers/registry.ts`): the model the real lockd driver answers to —
- * virtlockd's semantics with paths canonicalised, as the driver does with realpath. (Not
+ * virtlockd's semantics with the driver's names, libvirt's plus an alias lock. (Not
  * `model-kernel`, which also watches owners, as the kernel-lock drivers do and virtlockd
  * does not: an unregistered owner's death releases nothing there.)
  */

@@ -121,7 +121,7 @@ export async function checkAliasing(socket: string, scratchParent = tmpdir()):
       title: 'two spellings of one path are one lock',
       verdict: ok ? 'pass' : 'fail',
       detail: `${daemon}; through the lockd driver the second acquire ${ok
-        ? 'was busy (canonicalised)' : `gave ${driverSecond}`}`,
+        ? 'was busy (alias lock)' : `gave ${driverSecond}`}`,
       facts: { ...raw, driverSecondAcquire: driverSecond },
     };
   } finally {

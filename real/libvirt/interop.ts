@@ -66,6 +66,12 @@ export async function runInterop(options: InteropOptions): Promise<InteropResult
     symlinkSync(spell(root, name, 'as written'), spell(root, name, 'symlink'));
     return name;
   };
+  const run = (c: InteropCase, lockchart: Party, libvirt: Party, disk: string): Promise<Outcome> => {
+    const [ours, theirs] = spellingsOf(c).map((spelling) => spell(root, disk, spelling)) as
+      [string, string];
+    return c.direction === 'lockchart first' ? contest(lockchart, ours, libvirt, theirs)
+      : contest(libvirt, theirs, lockchart, ours);
+  };
   const daemon = await VirtlockdDaemon.start(isolatedDaemon({ parentDir: root }));
   const results: InteropResult[] = [];
   try {
@@ -97,11 +103,4 @@ export async function runInterop(options: InteropOptions): Promise<InteropResult
     dispose();
   }
   return results;
-
-  function run(c: InteropCase, lockchart: Party, libvirt: Party, disk: string): Promise<Outcome> {
-    const [ours, theirs] = spellingsOf(c).map((spelling) => spell(root, disk, spelling)) as
-      [string, string];
-    return c.direction === 'lockchart first' ? contest(lockchart, ours, libvirt, theirs)
-      : contest(libvirt, theirs, lockchart, ours);
-  }
 }
