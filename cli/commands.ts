@@ -3,6 +3,7 @@ import type { Command } from './command.ts';
 import { conformCommand } from './commands/conform.ts';
 import { diagramCommand } from './commands/diagram.ts';
 import { exploreCommand } from './commands/explore.ts';
+import { interopCommand } from './commands/interop.ts';
 import { machinesCommand } from './commands/machines.ts';
 import { matrixCommand } from './commands/matrix.ts';
 import { mergeCommand } from './commands/merge.ts';
@@ -24,4 +25,5 @@ export const commands: readonly Command[] = [
   machinesCommand,
   diagramCommand,
   conformCommand,
+  interopCommand,
 ];

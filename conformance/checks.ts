@@ -181,6 +181,20 @@ export const CHECKS: readonly ConformanceCheck[] = [
     },
   },
   {
+    id: 'alias-spellings-exclude',
+    category: 'exclusion',
+    title: 'two spellings of one disk (a symlink to it) exclude each other',
+    async run(k) {
+      if (!k.harness.alias) return { notApplicable: 'the harness has no real files to spell another way' };
+      const disk = await k.disk('x');
+      const alias = await k.harness.alias(disk);
+      const [a, b] = [await k.owner(), await k.owner()];
+      await k.succeeds(k.acquire(a, [[disk, 'exclusive']]), 'A exclusive as written');
+      await k.rejects(k.acquire(b, [[alias, 'exclusive']]), BUSY,
+        'B exclusive through a symlink while A holds it');
+    },
+  },
+  {
     id: 'release-by-non-owner',
     category: 'exclusion',
     title: 'a release by an owner that does not hold the lock fails and changes nothing',

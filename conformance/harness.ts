@@ -24,6 +24,11 @@ export interface ConformanceHarness {
   readonly config?: DriverConfig;
   /** An existing, lockable disk path, unique to this harness. */
   disk(name: string): Promise<string>;
+  /**
+   * Another spelling of the disk at `path` that reaches the same file (a symlink to it), or
+   * absent where the harness has no real files (the check is then not applicable).
+   */
+  alias?(path: string): Promise<string>;
   spawnOwner(): Promise<OwnerHandle>;
   /** Frees everything the harness made; runs even when the check failed. */
   cleanup(): Promise<void>;

@@ -32,7 +32,7 @@ import { identify } from '../system/process-identity.ts';
 import { ensureReaper, reapIfOrphaned } from '../system/reaper.ts';
 import { neutralOwner } from '../drivers/lockd/owners.ts';
 import { raceTimeout } from '../system/race-timeout.ts';
-import { watchStateFileConsumed, withReexecLock } from './virtlockd-reexec-lock.ts';
+import { REEXEC_STATE_FILE, watchStateFileConsumed, withReexecLock } from './virtlockd-reexec-lock.ts';
 import type { ExitStatus } from '../system/process-state.ts';
 
 /** Debian's virtlockd (libvirt-daemon). */
@@ -54,6 +54,23 @@ export interface VirtlockdOptions {
   readonly readyTimeoutMs?: number;
   /** Where the private temp dir is made. */
   readonly parentDir?: string;
+  /**
+   * A command prefix the activator is run under, e.g. the libvirt helper's `exec-pdeath PID --`,
+   * so the daemon dies with this process even when it is SIGKILLed (the prefix execs in place:
+   * the daemon's pid is unchanged).
+   */
+  readonly wrapper?: readonly string[];
+  /**
+   * The wrapper gives the daemon a private /run (the libvirt helper's `exec-pdeath
+   * --private-run`). virtlockd keeps its re-exec state at the fixed path
+   * `/run/virtlockd-restart-exec.json`, and every virtlockd that *starts* anywhere on the
+   * machine reads and unlinks that file: one starting while another re-execs steals its state,
+   * and the re-exec'd daemon comes back empty — every lock lost — and binds its default sockets
+   * in the machine's `/run/libvirt` (seen in real mode while other test runs started daemons).
+   * With a private /run the state file is the daemon's alone: re-execs need no machine-wide
+   * lock, and nothing can land in the machine's /run.
+   */
+  readonly privateRun?: boolean;
 }
 
 
@@ -157,10 +174,14 @@ export class VirtlockdDaemon {
     readonly beforeSignal?: () => void;
     readonly whileStopped?: () => Promise<void>;
   } = {}): Promise<void> {
-    await withReexecLock(async () => {
+    const serialised = this.options.privateRun ? <T>(body: () => Promise<T>) => body()
+      : withReexecLock;
+    await serialised(async () => {
       const pid = this.pid;
       const timeoutMs = this.options.readyTimeoutMs ?? 15_000;
-      const state = watchStateFileConsumed();
+      // A private /run is reached through the daemon's own root (its mount namespace).
+      const state = watchStateFileConsumed(this.options.privateRun
+        ? `/proc/${pid}/root${REEXEC_STATE_FILE}` : REEXEC_STATE_FILE);
       try {
         options.beforeSignal?.();
         if (options.whileStopped) {
@@ -218,7 +239,18 @@ export class VirtlockdDaemon {
     this.disposeCleanup();
   }
 
+  /**
+   * Starts the daemon process and waits until it answers. A virtlockd that starts reads and
+   * unlinks the machine's re-exec state file, so with a shared /run a start is serialised with
+   * every re-exec lockchart makes (the re-exec lock), or it could steal a re-exec'ing daemon's
+   * state (see `privateRun`).
+   */
   private async launch(): Promise<void> {
+    if (this.options.privateRun) return this.launchNow();
+    return withReexecLock(() => this.launchNow());
+  }
+
+  private async launchNow(): Promise<void> {
     if (Buffer.byteLength(this.socketPath) > SOCKET_PATH_MAX) {
       throw lockError('CONFIG_UNSUPPORTED', `virtlockd's socket path ${this.socketPath} is ` +
         `${Buffer.byteLength(this.socketPath)} bytes, over the ${SOCKET_PATH_MAX} a UNIX socket ` +
@@ -227,11 +259,11 @@ export class VirtlockdDaemon {
     if (existsSync(this.socketPath)) unlinkSync(this.socketPath); // left by a killed daemon
     const log = openSync(join(this.dir, 'activator.log'), 'a');
     const idle = this.options.idleTimeoutS ?? 120;
-    const child = spawn(this.options.activator ?? SOCKET_ACTIVATOR, [
+    const command = [...(this.options.wrapper ?? []), this.options.activator ?? SOCKET_ACTIVATOR,
       '-l', this.socketPath, '--fdname=virtlockd.socket',
       this.options.binary ?? VIRTLOCKD_BINARY, '-p', this.pidFile, '-f', this.confFile,
-      ...(idle > 0 ? ['-t', String(idle)] : []),
-    ], { stdio: ['ignore', log, log] });
+      ...(idle > 0 ? ['-t', String(idle)] : [])];
+    const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', log, log] });
     closeSync(log);
     this.child = child;
     this.lastExit = null;

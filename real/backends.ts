@@ -5,6 +5,7 @@
  * addons; lockd starts daemons), so the simulator itself never pays for them.
  */
 import { existsSync } from 'node:fs';
+import { libvirtSupport } from '../drivers/libvirt/build.ts';
 import type { DriverFamily, DriverOffer } from '../drivers/registry/offer.ts';
 import { builtinDriver, realDriverNames, resolveDriver } from '../sim/resolve-driver.ts';
 import type { RealBackend } from './backend.ts';
@@ -19,6 +20,7 @@ const NEEDS: Readonly<Record<DriverFamily, readonly string[]>> = {
   posix: ['/proc/locks'],
   'posix-naive': ['/proc/locks'],
   lockd: ['/proc/locks', '/usr/sbin/virtlockd', '/usr/bin/systemd-socket-activate'],
+  'libvirt-lockd': ['/proc/locks', '/usr/sbin/virtlockd', '/usr/bin/systemd-socket-activate'],
   generic: [],
 };
 
@@ -27,7 +29,8 @@ export function unavailable(driver: string | DriverOffer): string | null {
   const offer = typeof driver === 'string' ? builtinDriver(driver) : driver;
   const family = offer?.driver?.family;
   const missing = (family ? NEEDS[family] : []).filter((path) => !existsSync(path));
-  return missing.length === 0 ? null : `${missing.join(' and ')} not found`;
+  if (missing.length > 0) return `${missing.join(' and ')} not found`;
+  return family === 'libvirt-lockd' ? libvirtSupport('lockd') : null;
 }
 
 export class RealDriverError extends Error {
@@ -51,6 +54,12 @@ export async function realBackendFor(offer: DriverOffer): Promise<RealBackend> {
       return (await import('./kernel/backend.ts')).kernelBackend(driver.family);
     case 'lockd':
       return (await import('./lockd/backend.ts')).lockdBackend();
+    case 'libvirt-lockd': {
+      // libvirt's own lock manager (libvirt.so.0 + lockd.so) through the helper: real/libvirt/.
+      const why = libvirtSupport('lockd');
+      if (why !== null) throw new RealDriverError(`real driver 'libvirt-lockd' cannot run here: ${why}`);
+      return (await import('./libvirt/backend.ts')).libvirtBackend();
+    }
     case 'generic': {
       if (!offer.reference) {
         throw new RealDriverError(`real mode compares a driver with a model, and '${offer.name}' ` +

@@ -7,7 +7,7 @@
  *   /shared//diskN.img                → <root>/shared//diskN.img     (a doubled slash)
  *   /dev/disk/by-id/lockchart-diskN   → <root>/dev/disk/by-id/lockchart-diskN, a real symlink
  *
- * so realpath — what the real drivers canonicalise with — does what the model's alias table
+ * so realpath — what the real drivers name alias locks after — does what the model's alias table
  * says (`sim/world/storage.ts`). The directory is registered with the last-resort cleanup
  * (`system/exit-cleanup.ts`), so even a run ended by a signal leaves nothing behind.
  */

@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs';
 import { formatResults, runConformance, type CheckResult } from '../../conformance/run.ts';
 import { serviceHarness } from '../../conformance/harnesses/model.ts';
 import type { HarnessFactory } from '../../conformance/harness.ts';
+import { libvirtSupport } from '../../drivers/libvirt/build.ts';
+import { libvirtHarness } from '../../conformance/harnesses/libvirt.ts';
 import { lockdHarness, settle } from '../../conformance/harnesses/lockd.ts';
 import {
   checkAliasing,
@@ -35,18 +37,23 @@ async function targetOf(values: Record<string, string | boolean | undefined>): P
   const given = values['driver'];
   if (typeof given !== 'string') {
     throw new CliError('conform: which driver? --driver NAME|PATH (built in: model, nop, ' +
-      'canaries, ofd, posix, lockd; or a module exporting createDriver or model)');
+      'canaries, ofd, posix, lockd, libvirt-lockd; or a module exporting createDriver or model)');
   }
   const offer = await offerOption(given);
   const socket = values['socket'] as string | undefined;
   const lockspace = values['lockspace'] as string | undefined;
-  if (offer.driver?.family !== 'lockd') {
-    for (const flag of LOCKD_FLAGS) {
-      if (values[flag] !== undefined) {
-        throw new CliError(`conform: --${flag} only applies to --driver lockd`);
-      }
+  const family = offer.driver?.family;
+  const daemonDriver = family === 'lockd' || family === 'libvirt-lockd';
+  // libvirt's lockd.so is driven by libvirt's code: no re-exec hazards, no client timeout.
+  const notHere = family === 'libvirt-lockd' ? ['destructive', 'daemon-pid', 'timeout-ms']
+    : daemonDriver ? [] : LOCKD_FLAGS;
+  for (const flag of notHere) {
+    if (values[flag] !== undefined) {
+      throw new CliError(`conform: --${flag} only applies to --driver lockd`);
     }
-    if (offer.driver?.family === 'posix-naive') {
+  }
+  if (!daemonDriver) {
+    if (family === 'posix-naive') {
       throw new CliError('conform: posix-naive holds every lock in one process, where POSIX locks ' +
         'never conflict: it exists to show that trap (docs/decisions/kernel-locks.md), not to pass');
     }
@@ -54,7 +61,7 @@ async function targetOf(values: Record<string, string | boolean | undefined>): P
     if (missing) throw new CliError(`conform: driver '${offer.name}' cannot run here: ${missing}`);
     return { driver: offer.name, offer };
   }
-  if (socket === undefined) throw new CliError('conform: --driver lockd needs --socket PATH');
+  if (socket === undefined) throw new CliError(`conform: --driver ${offer.name} needs --socket PATH`);
   for (const [flag, path] of [['socket', socket], ['lockspace', lockspace]] as const) {
     if (path !== undefined && !path.startsWith('/')) {
       throw new CliError(`conform: --${flag} must be an absolute path, got '${path}'`);
@@ -74,6 +81,12 @@ function factoryOf(target: Target): HarnessFactory {
       return lockdHarness({ socket: target.socket!,
         ...(target.lockspace ? { lockspaceDir: target.lockspace } : {}),
         ...(target.timeoutMs ? { timeoutMs: target.timeoutMs } : {}) });
+    case 'libvirt-lockd': {
+      const missing = libvirtSupport('lockd');
+      if (missing !== null) throw new CliError(`conform: cannot run libvirt's lockd.so here: ${missing}`);
+      return libvirtHarness({ socket: target.socket!,
+        ...(target.lockspace ? { lockspaceDir: target.lockspace } : {}) });
+    }
     case 'ofd':
     case 'posix': {
       // Loaded on demand: the kernel-lock drivers load native addons.
@@ -158,16 +171,19 @@ export const conformCommand: Command = {
   usage: [
     'usage: lockchart conform --driver lockd --socket PATH [--lockspace DIR] [--json]',
     '                         [--destructive [--daemon-pid PID]] [--timeout-ms N]',
+    '       lockchart conform --driver libvirt-lockd --socket PATH [--lockspace DIR] [--json]',
     '       lockchart conform --driver model|nop|ofd|posix|CANARY|PATH [--json]',
     '',
     'Runs every conformance check through the libvirt face and prints a verdict per check.',
     'lockd: against a live virtlockd on PATH, with real owner processes and temp files; direct',
     'leases, or indirect ones in lockspace DIR. Also checks the known hazards: path aliasing,',
     'and (only with --destructive: it makes virtlockd 9.0.0 exit, dropping every lock) SIGUSR1',
-    'with an unregistered connection. model, nop and the canaries run in memory; ofd and posix',
-    'with real files and owner processes. PATH is a module (docs/plugins.md): its createDriver',
-    'runs with real disk files and real owner processes, a model-only module in memory.',
-    'Exit 0 only if nothing fails.',
+    'with an unregistered connection. libvirt-lockd: libvirt\'s own lockd.so (libvirt.so.0, run',
+    'by the libvirt helper in a private /run whose virtlockd-sock is PATH), owners registered',
+    'between fork and exec by libvirt\'s code. model, nop and the canaries run in memory; ofd and',
+    'posix with real files and owner processes. PATH is a module (docs/plugins.md): its',
+    'createDriver runs with real disk files and real owner processes, a model-only module in',
+    'memory. Exit 0 only if nothing fails.',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parse(argv, {

@@ -6,7 +6,7 @@
  * Registration is libvirtd-side (REGISTER_ONLY naming the pid): kernel locks have no connection
  * of the owner's own, so the restricted-connection check does not apply.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LockManagerPlugin } from '../../api/plugin.ts';
@@ -89,6 +89,11 @@ export function kernelHarness(kind: 'ofd' | 'posix', options: KernelHarnessOptio
         const path = join(dir, 'disks', `${name}.img`);
         if (!existsSync(path)) writeFileSync(path, Buffer.alloc(8192));
         return path;
+      },
+      async alias(path) {
+        const link = `${path}.link`;
+        if (!existsSync(link)) symlinkSync(path, link);
+        return link;
       },
       spawnOwner,
       async cleanup() {

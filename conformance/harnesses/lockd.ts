@@ -8,7 +8,7 @@
  * its kill loop) runs inside the event-loop turn that saw the EOF, so two round trips on another
  * connection, each answered after the EOF was already pending, cannot overtake it.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConformanceHarness, HarnessFactory, OwnerHandle } from '../harness.ts';
@@ -76,6 +76,13 @@ export function lockdHarness(options: LockdHarnessOptions): HarnessFactory {
         const path = join(dir, `${name}.img`);
         await writeFile(path, '', { flag: 'a' });
         return path;
+      },
+      async alias(path) {
+        const link = `${path}.link`;
+        await symlink(path, link).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'EEXIST') throw error;
+        });
+        return link;
       },
       async spawnOwner() {
         const owner = await OwnerProcess.spawn(config);

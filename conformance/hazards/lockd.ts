@@ -4,8 +4,8 @@
  *
  * - **aliasing**: virtlockd keys locks by the name string, so `/x` and `//x` are two
  *   "exclusive" locks on one file, both granted; releasing either closes the daemon's fd and
- *   drops the kernel lock under the other. The driver canonicalises paths, so its second
- *   acquire is busy. Safe to run anywhere: synthetic owners, a temp file, everything released.
+ *   drops the kernel lock under the other. The driver takes libvirt's name plus an alias lock
+ *   by real path (`naming.ts`), so its second acquire is busy. Safe to run anywhere: synthetic owners, a temp file, everything released.
  * - **unregistered-reexec**: a SIGUSR1 re-exec while any connection is connected but not yet
  *   registered makes virtlockd 9.0.0 fail to serialise its state and exit: every lock is lost.
  *   The driver registers every connection in its first write. *Destructive*: it ends the daemon.
@@ -121,7 +121,7 @@ export async function checkAliasing(socket: string, scratchParent = tmpdir()):
       title: 'two spellings of one path are one lock',
       verdict: ok ? 'pass' : 'fail',
       detail: `${daemon}; through the lockd driver the second acquire ${ok
-        ? 'was busy (canonicalised)' : `gave ${driverSecond}`}`,
+        ? 'was busy (alias lock)' : `gave ${driverSecond}`}`,
       facts: { ...raw, driverSecondAcquire: driverSecond },
     };
   } finally {

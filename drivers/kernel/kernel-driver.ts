@@ -3,11 +3,15 @@
  * object's resources resolved to lock files, and the virtlockd call order, over a backend that
  * holds the locks somewhere (in this process, or in the owner's supervisor).
  *
- * - `addResource` resolves each resource to its lock file at once (`lock-target.ts`), so bad
- *   paths fail there, typed; read-only disks are dropped.
+ * - `addResource` resolves each resource to its lock files at once (`lock-target.ts`: libvirt's
+ *   name, and in indirect mode lockchart's alias lease before it), so bad paths fail there,
+ *   typed; read-only disks are dropped.
  * - `acquire(REGISTER_ONLY)` registers the owner pid and locks nothing; plain `acquire` takes
- *   every resource in declaration order and stops at the first failure with no rollback;
- *   `release` walks them the same way. After RESTRICT the object refuses further calls.
+ *   every resource in declaration order and stops at the first failure with no rollback across
+ *   resources (libvirt's prefix semantics); within one resource its locks are all-or-nothing.
+ *   `release` walks the resources the same way, each one's locks in reverse order, stopping at
+ *   the first failure. After
+ *   RESTRICT the object refuses further calls.
  * - `inquire` returns null: kernel locks keep no state string.
  */
 import { lockError } from '../../contract/errors.ts';
@@ -24,7 +28,7 @@ import type { DomainParams } from '../../contract/params.ts';
 import type { ResourceSpec } from '../../contract/resources.ts';
 import { parseKernelConfig, type KernelConfig } from './config.ts';
 import { ensureLockspace } from './lockspace.ts';
-import { resolveTarget, type LockTarget } from './lock-target.ts';
+import { resolveTargets, type LockTarget } from './lock-target.ts';
 
 /** Where a kernel-lock driver's locks live, and how they are taken for an owner pid. */
 export interface KernelBackend {
@@ -41,8 +45,11 @@ export interface KernelBackend {
 export interface KernelObject {
   readonly params: DomainParams;
   readonly flags: number;
-  /** The lock files of the declared resources, in declaration order (read-only ones dropped). */
-  readonly targets: LockTarget[];
+  /**
+   * The lock files of each declared resource, in declaration order (read-only ones dropped),
+   * each resource's in the order they are taken.
+   */
+  readonly resources: LockTarget[][];
   restricted: boolean;
 }
 
@@ -68,22 +75,74 @@ const NO_FD: AcquireResult = Object.freeze({ fd: null });
 type Step = (owner: number, target: LockTarget) => void | Promise<void>;
 
 /**
- * Applies `step` to the targets in order from `from`, stopping at the first failure.
+ * Undoes the first `taken` locks of a resource (in reverse, failures ignored), then rethrows
+ * `error`: a resource's locks are all-or-nothing.
+ */
+function rollback(locks: readonly LockTarget[], taken: number, owner: number, release: Step,
+  error: unknown): Promise<never> | never {
+  for (let k = taken - 1; k >= 0; k--) {
+    let pending: void | Promise<void>;
+    try {
+      pending = release(owner, locks[k]!);
+    } catch {
+      continue;
+    }
+    if (pending) {
+      return pending.catch(() => {}).then(() => rollback(locks, k, owner, release, error));
+    }
+  }
+  throw error;
+}
+
+/** Takes one resource's locks in order, all or none. */
+function acquireResource(locks: readonly LockTarget[], owner: number, acquire: Step,
+  release: Step, from = 0): void | Promise<void> {
+  for (let at = from; at < locks.length; at++) {
+    let pending: void | Promise<void>;
+    try {
+      pending = acquire(owner, locks[at]!);
+    } catch (error) {
+      return rollback(locks, at, owner, release, error);
+    }
+    if (pending) {
+      return pending.then(() => acquireResource(locks, owner, acquire, release, at + 1),
+        (error: unknown) => rollback(locks, at, owner, release, error));
+    }
+  }
+}
+
+/**
+ * Releases one resource's locks in reverse order, stopping at the first failure: a name the
+ * owner does not hold (another spelling) must leave the alias lease of the one it does hold.
+ */
+function releaseResource(locks: readonly LockTarget[], owner: number, release: Step,
+  from = locks.length - 1): void | Promise<void> {
+  for (let at = from; at >= 0; at--) {
+    const pending = release(owner, locks[at]!);
+    if (pending) return pending.then(() => releaseResource(locks, owner, release, at - 1));
+  }
+}
+
+type ResourceStep = (locks: readonly LockTarget[], owner: number) => void | Promise<void>;
+
+/**
+ * Applies `step` to the resources in order from `from`, stopping at the first failure.
  * Synchronous steps (the in-process backends) stay synchronous and allocate nothing: this is
  * the path the ofd benchmark measures, where even a closure per call shows.
  */
-function walk(targets: readonly LockTarget[], owner: number, step: Step, from = 0):
+function walk(resources: readonly LockTarget[][], owner: number, step: ResourceStep, from = 0):
   void | Promise<void> {
-  for (let at = from; at < targets.length; at++) {
-    const pending = step(owner, targets[at]!);
-    if (pending) return pending.then(() => walk(targets, owner, step, at + 1));
+  for (let at = from; at < resources.length; at++) {
+    const pending = step(resources[at]!, owner);
+    if (pending) return pending.then(() => walk(resources, owner, step, at + 1));
   }
 }
 
 export function createKernelDriver<B extends KernelBackend>(spec: KernelDriverSpec<B>):
   KernelDriver<B> {
   const name = spec.name;
-  let state: { config: KernelConfig; backend: B; acquire: Step; release: Step } | undefined;
+  let state: { config: KernelConfig; backend: B; acquire: ResourceStep; release: ResourceStep } |
+    undefined;
 
   const live = (operation: string) => {
     if (state === undefined) {
@@ -129,11 +188,13 @@ export function createKernelDriver<B extends KernelBackend>(spec: KernelDriverSp
       const parsed = parseKernelConfig(config, spec.numericKeys, name);
       if (parsed.lockspaceDir !== null) ensureLockspace(parsed.lockspaceDir, name);
       const backend = spec.makeBackend(parsed);
+      const acquireOne: Step = (owner, target) => backend.acquireOne(owner, target);
+      const releaseOne: Step = (owner, target) => backend.releaseOne(owner, target);
       state = {
         config: parsed,
         backend,
-        acquire: (owner, target) => backend.acquireOne(owner, target),
-        release: (owner, target) => backend.releaseOne(owner, target),
+        acquire: (locks, owner) => acquireResource(locks, owner, acquireOne, releaseOne),
+        release: (locks, owner) => releaseResource(locks, owner, releaseOne),
       };
     },
     async deinit(): Promise<void> {
@@ -143,13 +204,13 @@ export function createKernelDriver<B extends KernelBackend>(spec: KernelDriverSp
     },
     async create(init: LockObjectInit): Promise<KernelObject> {
       live('create');
-      return { params: init.params, flags: init.flags, targets: [], restricted: false };
+      return { params: init.params, flags: init.flags, resources: [], restricted: false };
     },
     async addResource(object: KernelObject, resource: ResourceSpec): Promise<void> {
       const { config } = usable(object, 'addResource');
-      const target = resolveTarget(resource, config.lockspaceDir,
+      const locks = resolveTargets(resource, config.lockspaceDir,
         { driver: name, operation: 'addResource' });
-      if (target !== null) object.targets.push(target);
+      if (locks.length > 0) object.resources.push(locks);
     },
     acquire(object: KernelObject, options: AcquireOptions): Promise<AcquireResult> {
       try {
@@ -159,7 +220,7 @@ export function createKernelDriver<B extends KernelBackend>(spec: KernelDriverSp
         const restrict = (options.flags & AcquireFlags.RESTRICT) !== 0;
         const pending = options.flags & AcquireFlags.REGISTER_ONLY
           ? current.backend.register(owner, restrict)
-          : walk(object.targets, owner, current.acquire);
+          : walk(object.resources, owner, current.acquire);
         if (!pending) {
           if (restrict) object.restricted = true;
           return Promise.resolve(NO_FD);
@@ -176,7 +237,7 @@ export function createKernelDriver<B extends KernelBackend>(spec: KernelDriverSp
       try {
         checkFlags(flags, 0, 'release');
         const current = usable(object, 'release');
-        const pending = walk(object.targets, ownerOf(object, 'release'), current.release);
+        const pending = walk(object.resources, ownerOf(object, 'release'), current.release);
         return pending ? pending.then(() => null) : Promise.resolve(null);
       } catch (error) {
         return Promise.reject(error);

@@ -1,6 +1,8 @@
 /**
  * Opening, locking, unlocking and removing one lock file, as `virlockspace.c` does it: open
- * O_RDWR (plus O_CREAT, mode 0600, for autocreated files) without following symlinks, lock byte
+ * O_RDWR (plus O_CREAT, mode 0600, for autocreated files, which are never reached through a
+ * symlink: one planted in the lockspace would redirect the lease; a disk path as written may be
+ * one, `/dev/disk/by-id/…`, and is followed as virtlockd follows it), lock byte
  * 0 without waiting, and for autocreated files re-check after locking that the path still names
  * the locked inode (a concurrent last release may have unlinked it: then retry on the new file).
  * The last release of an autocreated file unlinks it while still holding the lock; a shared
@@ -13,7 +15,8 @@ import type { LockTarget } from './lock-target.ts';
 import { errorCode, systemError, type SystemErrorContext } from './system-error.ts';
 
 // libuv opens every file close-on-exec, so no lock descriptor leaks into a spawned child.
-const OPEN_FLAGS = constants.O_RDWR | constants.O_NOFOLLOW;
+const OPEN_FLAGS = constants.O_RDWR;
+const AUTOCREATE_FLAGS = constants.O_RDWR | constants.O_NOFOLLOW | constants.O_CREAT;
 const MAX_ATTEMPTS = 10;
 
 /** Whether `path` still names the file open as `fd` (false when it is gone or replaced). */
@@ -39,7 +42,7 @@ export function openLocked(
   primitive: LockPrimitive,
   context: SystemErrorContext,
 ): number | null {
-  const flags = OPEN_FLAGS | (target.autocreate ? constants.O_CREAT : 0);
+  const flags = target.autocreate ? AUTOCREATE_FLAGS : OPEN_FLAGS;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     let fd: number;
     try {

@@ -13,7 +13,7 @@
  * Entries are keyed by path for OFD locks. For POSIX locks they are keyed by inode: two paths of
  * one inode (hard links) would otherwise be two entries whose close drops both locks silently.
  */
-import { closeSync, fstatSync, lstatSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, statSync } from 'node:fs';
 import { lockError } from '../../contract/errors.ts';
 import { coversByte, locksOnFile, readProcLocks } from '../../system/proc-locks.ts';
 import { closeLocked, openLocked } from './lock-file.ts';
@@ -133,12 +133,21 @@ export class LockTable {
   private entryOf(target: LockTarget, where: SystemErrorContext): Entry | undefined {
     if (this.options.identity === 'path') return this.entries.get(target.path);
     try {
-      return this.entries.get(inodeKey(lstatSync(target.path, { bigint: true })));
+      return this.entries.get(inodeKey(fileStat(target)));
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return undefined;
       throw systemError(error, `cannot inspect lock file '${target.path}'`, where);
     }
   }
+}
+
+/**
+ * The file a target names: a lease file itself (never followed: see `lock-file.ts`), a disk
+ * path through any symlink, as it is opened.
+ */
+function fileStat(target: LockTarget) {
+  return target.autocreate ? lstatSync(target.path, { bigint: true })
+    : statSync(target.path, { bigint: true });
 }
 
 function inodeKey(stat: { readonly dev: bigint; readonly ino: bigint }): string {
@@ -155,7 +164,7 @@ function busy(target: LockTarget, what: 'is locked' | 'is not locked',
 export function kernelHolders(target: LockTarget): number[] {
   let stat;
   try {
-    stat = lstatSync(target.path);
+    stat = fileStat(target);
   } catch {
     return [];
   }

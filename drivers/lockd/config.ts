@@ -5,22 +5,26 @@
  *   lockchart names it so tests and `lockchart conform` can use private daemons).
  * - `file_lockspace_dir`: indirect leases in this directory (sha256 of the disk path); absent =
  *   direct leases on the disk paths themselves.
+ * - `alias_lockspace_dir`: where direct mode keeps its alias leases (`naming.ts`); default
+ *   `lockchart-aliases` beside the socket (`/run/libvirt/lockchart-aliases` for the system
+ *   daemon): aliasing in direct mode is a matter of one daemon's table (across daemons the
+ *   kernel lock on the image excludes every spelling), so the lockspace is the daemon's.
  * - `timeout_ms`: per-call timeout (libvirt has none); a timeout means "outcome unknown".
  */
+import { dirname, join } from 'node:path';
 import { lockError } from '../../contract/errors.ts';
 import type { DriverConfig } from '../../contract/driver.ts';
 import { describe } from '../../contract/params.ts';
 import { DEFAULT_CALL_TIMEOUT_MS } from './client.ts';
-import { normaliseLockspaceDir } from './naming.ts';
+import { normaliseLockspaceDir, type LockdSpaces } from './naming.ts';
 
 /** The validated configuration (see the module comment for the keys). */
-export interface LockdConfig {
+export interface LockdConfig extends LockdSpaces {
   readonly socket: string;
-  readonly lockspaceDir: string | null;
   readonly timeoutMs: number;
 }
 
-const KEYS = ['socket', 'file_lockspace_dir', 'timeout_ms'];
+const KEYS = ['socket', 'file_lockspace_dir', 'alias_lockspace_dir', 'timeout_ms'];
 
 function absolutePath(value: unknown, key: string): string {
   if (typeof value !== 'string' || !value.startsWith('/')) {
@@ -52,5 +56,9 @@ export function parseLockdConfig(config: DriverConfig): LockdConfig {
     throw lockError('INVALID_ARG', `lockd: 'timeout_ms' must be a positive integer, ` +
       `got ${describe(timeout)}`, { operation: 'init', driver: 'lockd' });
   }
-  return { socket, lockspaceDir, timeoutMs: timeout };
+  const alias = config['alias_lockspace_dir'];
+  const aliasDir = alias === undefined || alias === null || alias === ''
+    ? join(dirname(socket), 'lockchart-aliases')
+    : normaliseLockspaceDir(absolutePath(alias, 'alias_lockspace_dir'));
+  return { socket, lockspaceDir, aliasDir, timeoutMs: timeout };
 }

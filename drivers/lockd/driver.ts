@@ -14,7 +14,11 @@
  *   connection, never a short-lived one: closing a connection registered with the caller's own
  *   pid while it holds locks makes virtlockd release them and kill the caller.
  *
- * Disk paths are canonicalised (see `naming.ts`); inquire returns null (no state strings).
+ * Names are libvirt's, byte for byte, plus lockchart's alias lock taken first within each
+ * resource (`naming.ts`): a resource's locks are taken all-or-nothing and released in reverse,
+ * stopping at the first failure; across
+ * resources a failure stops the walk with no rollback, as in libvirt. Inquire returns null (no
+ * state strings).
  */
 import {
   AcquireFlags,
@@ -37,17 +41,20 @@ import type { ResourceSpec } from '../../contract/resources.ts';
 import { LockdClient } from './client.ts';
 import { parseLockdConfig, type LockdConfig } from './config.ts';
 import { ManagementLink } from './management.ts';
-import { resolveTarget, type LockdTarget } from './naming.ts';
+import { managedLockspace, resolveTargets, type LockdTarget } from './naming.ts';
 import { ownerOf } from './owners.ts';
-import type { LockOwner } from './protocol.ts';
+import type { LockOwner, ProcedureCall } from './protocol.ts';
 import { LockdRemoteError, withContext } from './remote-error.ts';
 
 /** The private data of one lock manager object. */
 export interface LockdObject {
   readonly params: DomainParams;
   readonly flags: number;
-  /** The locks to take, in declaration order (READONLY resources are not here). */
-  readonly targets: LockdTarget[];
+  /**
+   * Each declared resource's locks (alias lock first, then libvirt's), in declaration order;
+   * READONLY resources are not here.
+   */
+  readonly resources: LockdTarget[][];
 }
 
 /** The lockd driver: a LockDriver that also tells its configuration. */
@@ -80,24 +87,50 @@ function inContext(error: unknown, context: Context): LockError {
   return asLockError(error, { operation: context.operation ?? 'lockd', driver: 'lockd' });
 }
 
-async function register(client: LockdClient, owner: LockOwner): Promise<void> {
-  await client.call({ procedure: 'REGISTER', owner, flags: 0 });
+function acquireCall(target: LockdTarget): ProcedureCall {
+  return { procedure: 'ACQUIRE_RESOURCE', path: target.lockspace, name: target.name,
+    flags: target.flags };
 }
 
-/** One RPC per resource, in order, stopping at the first failure (no rollback). */
+function releaseCall(target: LockdTarget): ProcedureCall {
+  return { procedure: 'RELEASE_RESOURCE', path: target.lockspace, name: target.name, flags: 0 };
+}
+
+/** One resource's locks in order, all or none: a later failure releases the earlier ones. */
+async function acquireResource(client: LockdClient, locks: readonly LockdTarget[]): Promise<void> {
+  for (let at = 0; at < locks.length; at++) {
+    try {
+      await client.call(acquireCall(locks[at]!));
+    } catch (error) {
+      for (let back = at - 1; back >= 0; back--) {
+        await client.call(releaseCall(locks[back]!)).catch(() => {});
+      }
+      throw error;
+    }
+  }
+}
+
+/**
+ * One resource's locks in reverse order — libvirt's name, then the alias lock — stopping at the
+ * first failure: a name this owner does not hold (another spelling, say) must leave the alias
+ * lock that guards the spelling it does hold.
+ */
+async function releaseResource(client: LockdClient, locks: readonly LockdTarget[]): Promise<void> {
+  for (let at = locks.length - 1; at >= 0; at--) await client.call(releaseCall(locks[at]!));
+}
+
+/** Resource by resource, in order, stopping at the first failure (no rollback across them). */
 async function each(
   client: LockdClient,
-  targets: readonly LockdTarget[],
+  resources: readonly LockdTarget[][],
   operation: 'acquire' | 'release',
 ): Promise<void> {
-  for (const target of targets) {
+  for (const locks of resources) {
     try {
-      await client.call(operation === 'acquire'
-        ? { procedure: 'ACQUIRE_RESOURCE', path: target.lockspace, name: target.name,
-          flags: target.flags }
-        : { procedure: 'RELEASE_RESOURCE', path: target.lockspace, name: target.name, flags: 0 });
+      await (operation === 'acquire' ? acquireResource(client, locks)
+        : releaseResource(client, locks));
     } catch (error) {
-      throw inContext(error, { operation, driver: 'lockd', resource: target.resource });
+      throw inContext(error, { operation, driver: 'lockd', resource: locks[0]!.resource });
     }
   }
 }
@@ -127,7 +160,7 @@ class LockdDriverImpl implements LockdDriver {
     }
     if (this.session) return; // libvirt may call drvInit once per hypervisor driver
     const parsed = parseLockdConfig(config);
-    const link = new ManagementLink(parsed.socket, parsed.lockspaceDir, parsed.timeoutMs);
+    const link = new ManagementLink(parsed.socket, managedLockspace(parsed), parsed.timeoutMs);
     // With a lockspace dir, init connects and creates it now (CREATE_LOCKSPACE), as libvirt.
     if (parsed.lockspaceDir !== null) {
       await link.run(async () => {}).catch((error: unknown) => {
@@ -158,13 +191,13 @@ class LockdDriverImpl implements LockdDriver {
       throw lockError('INVALID_ARG', 'lockd needs the id (non-zero), uuid and name parameters',
         { operation: 'create', driver: 'lockd' });
     }
-    return { params: init.params, flags: init.flags, targets: [] };
+    return { params: init.params, flags: init.flags, resources: [] };
   }
 
   async addResource(object: LockdObject, resource: ResourceSpec): Promise<void> {
     const session = this.live('addResource');
-    const target = await resolveTarget(resource, session.config.lockspaceDir);
-    if (target !== null) object.targets.push(target);
+    const locks = await resolveTargets(resource, session.config);
+    if (locks.length > 0) object.resources.push(locks);
   }
 
   async acquire(object: LockdObject, options: AcquireOptions): Promise<AcquireResult> {
@@ -188,7 +221,7 @@ class LockdDriverImpl implements LockdDriver {
     const owner = ownerOf(object.params, 'release');
     try {
       if (owner.pid === process.pid) {
-        await each(await this.registered(session, owner), object.targets, 'release');
+        await each(await this.registered(session, owner), object.resources, 'release');
       } else {
         await this.impersonating(session, object, owner, 'release');
       }
@@ -242,7 +275,11 @@ class LockdDriverImpl implements LockdDriver {
     flags: number): Promise<AcquireResult> {
     const client = await this.registered(session, owner);
     try {
-      if (!(flags & AcquireFlags.REGISTER_ONLY)) await each(client, object.targets, 'acquire');
+      if (!(flags & AcquireFlags.REGISTER_ONLY) && object.resources.length > 0) {
+        // The managed lockspace must exist in the daemon before a lock is taken in it.
+        await client.call({ procedure: 'CREATE_LOCKSPACE', path: managedLockspace(session.config) });
+        await each(client, object.resources, 'acquire');
+      }
       if (flags & AcquireFlags.RESTRICT) await client.call({ procedure: 'RESTRICT', flags: 0 });
     } catch (error) {
       // libvirt closes the client on error; an owner's own connection must stay (see header).
@@ -256,8 +293,8 @@ class LockdDriverImpl implements LockdDriver {
   private impersonating(session: Session, object: LockdObject, owner: LockOwner,
     operation: 'acquire' | 'release'): Promise<void> {
     return session.link.run(async (client) => {
-      await register(client, owner);
-      await each(client, object.targets, operation);
+      await session.link.registerAs(client, owner);
+      await each(client, object.resources, operation);
     });
   }
 }

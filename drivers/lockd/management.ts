@@ -6,17 +6,22 @@
  * configured lockspace is (re-)created on it: CREATE_LOCKSPACE is idempotent, and a daemon that
  * restarted empty needs it again. Each operation REGISTERs the owner's pid (impersonation, as
  * libvirt does) and then makes its calls, so operations are serialised: another operation's
- * REGISTER must never slip in between. A timeout leaves the connection in an unknown state, so
+ * REGISTER must never slip in between; the owner a connection last registered is remembered, so
+ * consecutive operations for one VM (a resume, then a pause…) skip the repeated REGISTER.
+ * A timeout leaves the connection in an unknown state, so
  * it is dropped and the next operation reconnects; closing it never releases or kills anything,
  * because its peer is never the registered pid.
  */
 import type { LockError } from '../../contract/errors.ts';
 import { LockdClient } from './client.ts';
 import { neutralOwner } from './owners.ts';
+import type { LockOwner } from './protocol.ts';
 
 /** The serialised, self-healing management connection (see the module comment). */
 export class ManagementLink {
   private client: LockdClient | null = null;
+  /** Who `client` is registered as now (null: unknown, register again). */
+  private registered: string | null = null;
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -40,6 +45,18 @@ export class ManagementLink {
     return result;
   }
 
+  /**
+   * REGISTERs `owner` on the link's connection, unless it is who the connection is registered as
+   * already (call inside {@link run}).
+   */
+  async registerAs(client: LockdClient, owner: LockOwner): Promise<void> {
+    const key = `${owner.pid}\0${owner.id}\0${owner.uuid}\0${owner.name}`;
+    if (client === this.client && this.registered === key) return;
+    this.registered = null;
+    await client.call({ procedure: 'REGISTER', owner, flags: 0 });
+    if (client === this.client) this.registered = key;
+  }
+
   async close(): Promise<void> {
     await this.tail;
     await this.drop();
@@ -58,12 +75,14 @@ export class ManagementLink {
       throw error;
     }
     this.client = client;
+    this.registered = null;
     return client;
   }
 
   private async drop(): Promise<void> {
     const client = this.client;
     this.client = null;
+    this.registered = null;
     await client?.close();
   }
 }

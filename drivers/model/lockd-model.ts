@@ -16,6 +16,12 @@
  *   nothing when they close, and the daemon never watches pids.
  * - A crashed daemon restarts empty; a re-exec keeps everything.
  *
+ * Names (`naming.ts`): libvirt's own, byte for byte (`model`); with `alias_locks` also
+ * lockchart's alias lock by canonical path, taken first within each resource (all-or-nothing)
+ * and released last (stopping at the first failure) (`model-lockd`, `model-kernel`);
+ * with `inode_locks` direct locks
+ * are on the file itself (the kernel-lock drivers, `model-kernel`).
+ *
  * `watch_owners: true` is the variant for lockchart's kernel-lock drivers (`model-kernel`),
  * which know when an owner process dies: its death releases everything it held, registered or
  * not, and kills nobody; a lock is never taken for an owner that is dead (OPERATION_INVALID,
@@ -35,10 +41,12 @@ import {
   type ServiceRequest,
 } from '../../contract/service.ts';
 import { relabelLockd } from './lockd-relabel.ts';
-import { lockKey, normalisePath } from './naming.ts';
+import { aliasKey, lockKeys, type Naming } from './naming.ts';
 
 export interface LockdEntry {
   readonly key: string;
+  /** Which of the resource's locks this is: libvirt's name, or lockchart's alias lock. */
+  readonly kind: 'name' | 'alias';
   /** The resource name as first requested (a disk path as spelled). */
   readonly resource: string;
   readonly shared: boolean;
@@ -52,15 +60,7 @@ export interface LockdRegistration {
   readonly restricted: boolean;
 }
 
-export interface LockdState {
-  /** `file_lockspace_dir`, or null for direct leases. */
-  readonly lockspaceDir: string | null;
-  /**
-   * Null for virtlockd's exact semantics (paths as spelled). Otherwise the driver canonicalises
-   * paths before naming locks, as lockchart's real drivers do with realpath: this table maps the
-   * spellings the world knows (symlinks) to their canonical path; other paths are normalised.
-   */
-  readonly canonical: Readonly<Record<string, string>> | null;
+export interface LockdState extends Naming {
   /** Sorted by key. */
   readonly entries: readonly LockdEntry[];
   /** Owners whose own connection is registered, sorted by pid. */
@@ -76,13 +76,6 @@ export const LOCKD_FAILURE: FailureSemantics = {
     'virtlockd takes and releases resources one RPC at a time with no rollback, and a reply ' +
     'can be lost after the call took effect (re-exec), so any prefix may have taken effect',
 };
-
-/** What the driver names the lock after: the path as spelled, or its canonical form. */
-export function canonicalResource(state: LockdState, resource: ResourceSpec): ResourceSpec {
-  if (state.canonical === null || resource.kind !== 'disk') return resource;
-  const name = state.canonical[resource.name] ?? normalisePath(resource.name);
-  return name === resource.name ? resource : { ...resource, name };
-}
 
 function busy(name: string, what: 'is locked' | 'is not locked'): LockErrorData {
   return errorData('RESOURCE_BUSY',
@@ -108,25 +101,40 @@ function replaceAt(entries: readonly LockdEntry[], at: number, entry: LockdEntry
   return next;
 }
 
-/** Takes one resource for the owner, or says why not. */
-export function acquireOne(
-  state: LockdState,
-  owner: Owner,
-  resource: ResourceSpec,
-): { state: LockdState } | { error: LockErrorData } {
-  if (resource.mode === 'readonly') return { state };
-  if (isDead(state, owner.pid)) return { error: deadOwner(owner.pid) };
-  const key = lockKey(canonicalResource(state, resource), state.lockspaceDir);
+/** Takes one lock (`key`) of a resource for the owner, or says why not. */
+function acquireKey(state: LockdState, owner: Owner, resource: ResourceSpec, key: string):
+  StepResult {
   const shared = resource.mode === 'shared';
   const at = findEntry(state.entries, key);
   if (at < 0) {
-    const entry: LockdEntry = { key, resource: resource.name, shared, owners: [owner] };
+    const kind = key === aliasKey(resource, state) ? 'alias' : 'name';
+    const entry: LockdEntry = { key, kind, resource: resource.name, shared, owners: [owner] };
     return { state: { ...state, entries: insertSorted(state.entries, entry) } };
   }
   const entry = state.entries[at]!;
   if (!(entry.shared && shared)) return { error: busy(resource.name, 'is locked') };
   const grown: LockdEntry = { ...entry, owners: [...entry.owners, owner] };
   return { state: { ...state, entries: replaceAt(state.entries, at, grown) } };
+}
+
+/** A step on one resource: the new state, or why not (with what a failed release did). */
+type StepResult = { state: LockdState } | { error: LockErrorData; partial?: LockdState };
+
+/** Takes one resource (all its locks, or none of them) for the owner, or says why not. */
+export function acquireOne(
+  state: LockdState,
+  owner: Owner,
+  resource: ResourceSpec,
+): StepResult {
+  if (resource.mode === 'readonly') return { state };
+  if (isDead(state, owner.pid)) return { error: deadOwner(owner.pid) };
+  let current = state;
+  for (const key of lockKeys(resource, state)) {
+    const result = acquireKey(current, owner, resource, key);
+    if ('error' in result) return result; // the resource's earlier locks are rolled back
+    current = result.state;
+  }
+  return { state: current };
 }
 
 /**
@@ -140,14 +148,9 @@ function inCallersTable(state: LockdState, entry: LockdEntry, owner: Owner): boo
   return state.dead !== null || entry.owners.some((held) => held.host === owner.host);
 }
 
-/** Releases one resource for the owner, or says why not. */
-export function releaseOne(
-  state: LockdState,
-  owner: Owner,
-  resource: ResourceSpec,
-): { state: LockdState } | { error: LockErrorData } {
-  if (resource.mode === 'readonly') return { state };
-  const key = lockKey(canonicalResource(state, resource), state.lockspaceDir);
+/** Releases one lock (`key`) of a resource for the owner, or says why not. */
+function releaseKey(state: LockdState, owner: Owner, resource: ResourceSpec, key: string):
+  { state: LockdState } | { error: LockErrorData } {
   const at = findEntry(state.entries, key);
   if (at < 0) return { error: busy(resource.name, 'is not locked') };
   const entry = state.entries[at]!;
@@ -165,6 +168,26 @@ export function releaseOne(
   return { state: { ...state, entries: replaceAt(state.entries, at, next) } };
 }
 
+/**
+ * Releases one resource for the owner — its locks in reverse order of taking, libvirt's name
+ * first, stopping at the first that fails (what was released stays released) — or says why
+ * not. A name the owner does not hold (another spelling) leaves the alias lock alone.
+ */
+export function releaseOne(
+  state: LockdState,
+  owner: Owner,
+  resource: ResourceSpec,
+): StepResult {
+  if (resource.mode === 'readonly') return { state };
+  let current = state;
+  for (const key of lockKeys(resource, state).reverse()) {
+    const result = releaseKey(current, owner, resource, key);
+    if ('error' in result) return current === state ? result : { error: result.error, partial: current };
+    current = result.state;
+  }
+  return { state: current };
+}
+
 type StepOne = typeof acquireOne;
 
 /** Applies `one` to each resource in order; stops at the first failure with no rollback. */
@@ -177,7 +200,8 @@ export function walk(
   let done = 0;
   for (const resource of request.resources) {
     const result = one(current, request.owner, resource);
-    if ('error' in result) return fail(current, result.error, done);
+    // A release that failed midway within a resource keeps what it released (`partial`).
+    if ('error' in result) return fail(result.partial ?? current, result.error, done);
     current = result.state;
     done += 1;
   }
@@ -273,18 +297,16 @@ function checkLeaseOffset(resource: ResourceSpec): LockErrorData | null {
   return null;
 }
 
-/** `canonical_paths: true` (or "1"/"true" from a scenario) with the world's `path_aliases`. */
-function readCanonical(config: Readonly<Record<string, unknown>>): Readonly<Record<string, string>> | null {
-  const on = config['canonical_paths'];
-  if (on !== true && on !== 'true' && on !== '1') return null;
-  const aliases = config['path_aliases'];
-  return typeof aliases === 'object' && aliases !== null ? aliases as Record<string, string> : {};
+/** A boolean key: true, or "1"/"true" from a scenario. */
+function readFlag(config: Readonly<Record<string, unknown>>, key: string): boolean {
+  const on = config[key];
+  return on === true || on === 'true' || on === '1';
 }
 
-/** `watch_owners: true` (or "1"/"true" from a scenario). */
-function readWatchOwners(config: Readonly<Record<string, unknown>>): boolean {
-  const on = config['watch_owners'];
-  return on === true || on === 'true' || on === '1';
+/** The world's `path_aliases` (spelling → canonical path), or none. */
+function readPaths(config: Readonly<Record<string, unknown>>): Readonly<Record<string, string>> {
+  const aliases = config['path_aliases'];
+  return typeof aliases === 'object' && aliases !== null ? aliases as Record<string, string> : {};
 }
 
 function readLockspaceDir(config: Readonly<Record<string, unknown>>): string | null {
@@ -306,10 +328,13 @@ export const lockdModel: LockServiceModel<LockdState> = {
 
   initial: (config) => ({
     lockspaceDir: readLockspaceDir(config),
-    canonical: readCanonical(config),
+    // `canonical_paths` is what traces recorded before alias locks called the same drivers.
+    aliasLocks: readFlag(config, 'alias_locks') || readFlag(config, 'canonical_paths'),
+    inode: readFlag(config, 'inode_locks'),
+    paths: readPaths(config),
     entries: [],
     registrations: [],
-    dead: readWatchOwners(config) ? [] : null,
+    dead: readFlag(config, 'watch_owners') ? [] : null,
   }),
   checkResource: checkLeaseOffset,
 

@@ -8,23 +8,23 @@
  * removes one record of its pid, and all records of one pid are equal).
  */
 import type { Owner, Relabelling } from '../../contract/service.ts';
-import { canonicalResource, type LockdEntry, type LockdState } from './lockd-model.ts';
-import { lockKey } from './naming.ts';
+import type { LockdEntry, LockdState } from './lockd-model.ts';
+import { aliasKey, nameKey } from './naming.ts';
 
 const byOwner = (a: Owner, b: Owner) => a.pid - b.pid || a.host - b.host;
 
 /** The renamed state, or undefined when the renaming breaks the configured path alias table. */
 export function relabelLockd(state: LockdState, map: Relabelling): LockdState | undefined {
-  if (!preservesAliases(state.canonical, map)) return undefined;
+  if (!preservesAliases(state, map)) return undefined;
   const renameOwner = (owner: Owner): Owner =>
     ({ pid: map.pid(owner.pid), host: map.host(owner.host) });
   const entries = state.entries.map((entry): LockdEntry => {
     const resource = map.resource(entry.resource);
-    const key = resource === entry.resource ? entry.key : lockKey(
-      canonicalResource(state, { kind: 'disk', name: resource, mode: 'exclusive' }),
-      state.lockspaceDir);
+    const renamed = { kind: 'disk', name: resource, mode: 'exclusive' } as const;
+    const key = resource === entry.resource ? entry.key
+      : entry.kind === 'alias' ? aliasKey(renamed, state)! : nameKey(renamed, state);
     const owners = entry.owners.map(renameOwner).sort(byOwner);
-    return { key, resource, shared: entry.shared, owners };
+    return { key, kind: entry.kind, resource, shared: entry.shared, owners };
   }).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const registrations = state.registrations
     .map((r) => ({ pid: map.pid(r.pid), host: map.host(r.host), restricted: r.restricted }))
@@ -34,11 +34,14 @@ export function relabelLockd(state: LockdState, map: Relabelling): LockdState | 
   return { ...state, entries, registrations, dead };
 }
 
-/** A renaming of disks is a symmetry of the alias table only if it maps the table onto itself. */
-function preservesAliases(table: LockdState['canonical'], map: Relabelling): boolean {
-  if (table === null) return true;
-  for (const [alias, target] of Object.entries(table)) {
-    if (table[map.resource(alias)] !== map.resource(target)) return false;
+/**
+ * A renaming of disks is a symmetry of the alias table only if it maps the table onto itself
+ * (it matters only where the names depend on it: alias locks, locks on the file itself).
+ */
+function preservesAliases(state: LockdState, map: Relabelling): boolean {
+  if (!state.aliasLocks && !state.inode) return true;
+  for (const [alias, target] of Object.entries(state.paths)) {
+    if (state.paths[map.resource(alias)] !== map.resource(target)) return false;
   }
   return true;
 }

@@ -10,9 +10,9 @@
  * dies its locks stay until this driver notices (poll, next request for the file, or
  * `ownerGone`); see `drivers/kernel/in-process.ts` and `docs/decisions/kernel-locks.md`.
  *
- * Semantics are virtlockd's (`drivers/model/lockd-model.ts`) except that disk paths are
- * canonicalised. Configuration: `lockspace_dir` (indirect leases), `owner_poll_ms` (how often
- * dead owners are looked for, default 100).
+ * Semantics are virtlockd's (`drivers/model/lockd-model.ts`); names are libvirt's plus alias
+ * leases (`lock-target.ts`). Configuration: `lockspace_dir` (indirect leases), `owner_poll_ms`
+ * (how often dead owners are looked for, default 100).
  */
 import type { FailureSemantics } from '../../contract/driver.ts';
 import { createKernelDriver, type KernelDriver } from '../kernel/kernel-driver.ts';

@@ -13,7 +13,8 @@
  * them answers as for any lock the owner does not hold (RESOURCE_BUSY "is not locked", or
  * INTERNAL_ERROR naming the holder).
  *
- * Semantics are virtlockd's except that disk paths are canonicalised. Configuration:
+ * Semantics are virtlockd's; names are libvirt's plus alias leases (`lock-target.ts`).
+ * Configuration:
  * `lockspace_dir` (indirect leases), `agent_timeout_ms` (default 10 000: a stopped supervisor
  * makes a call time out with OPERATION_TIMEOUT, outcome unknown).
  */

@@ -19,12 +19,18 @@ function simulated(model: LockServiceModel<never>, config: DriverConfig = {}, na
   return { name, summary, origin: BUILTIN, model: modelOffer(model, config) };
 }
 
-/** The model of the kernel-lock drivers (ofd, posix): canonical paths, owners watched. */
-export const MODEL_KERNEL = simulated(lockdModel as LockServiceModel<never>, { canonical_paths: true, watch_owners: true },
-  'model-kernel', "virtlockd's semantics with canonical paths and watched owners (ofd, posix)");
-/** The model of the real lockd driver: virtlockd's semantics, paths canonicalised (realpath). */
-export const MODEL_LOCKD = simulated(lockdModel as LockServiceModel<never>, { canonical_paths: true }, 'model-lockd',
-  "virtlockd's semantics with canonical paths (the real lockd driver)");
+/**
+ * The model of the kernel-lock drivers (ofd, posix): libvirt's names plus alias locks, direct
+ * locks on the file itself, and owners watched.
+ */
+export const MODEL_KERNEL = simulated(lockdModel as LockServiceModel<never>,
+  { alias_locks: true, inode_locks: true, watch_owners: true }, 'model-kernel',
+  "virtlockd's semantics with libvirt's names, alias locks and watched owners (ofd, posix)");
+/** The model of the real lockd driver: virtlockd's semantics, libvirt's names plus alias locks. */
+export const MODEL_LOCKD = simulated(lockdModel as LockServiceModel<never>, { alias_locks: true },
+  'model-lockd', "virtlockd's semantics with libvirt's names plus alias locks (the real lockd driver)");
+/** libvirt's own lockd.so is checked against virtlockd's semantics with libvirt's names exactly. */
+const MODEL = simulated(lockdModel as LockServiceModel<never>);
 
 const reference = (offer: DriverOffer) => ({ name: offer.name, ...offer.model! });
 
@@ -37,7 +43,7 @@ function real(name: string, summary: string, family: DriverFamily, referenceOffe
 /** The built-in models the safety matrix simulates by default. */
 export const DEFAULT_MODELS: readonly DriverOffer[] = [
   simulated(nopModel as LockServiceModel<never>),
-  simulated(lockdModel as LockServiceModel<never>),
+  MODEL,
 ];
 
 export const BUILTIN_OFFERS: readonly DriverOffer[] = [
@@ -59,4 +65,7 @@ export const BUILTIN_OFFERS: readonly DriverOffer[] = [
     async () => (await import('../posix/naive.ts')).createNaivePosixDriver()),
   real('lockd', "libvirt's lockd driver over the real virtlockd", 'lockd', MODEL_LOCKD,
     async () => (await import('../lockd/driver.ts')).createLockdDriver() as LockDriver),
+  real('libvirt-lockd', "libvirt's own lockd.so (libvirt.so.0) over the real virtlockd",
+    'libvirt-lockd', MODEL,
+    async () => (await import('../libvirt/driver.ts')).createLibvirtDriver() as LockDriver),
 ];

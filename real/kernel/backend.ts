@@ -6,8 +6,9 @@
  * What the kernel holds is read from `/proc/locks` (`kernel-observe.ts`); a guest's own lock
  * call is the stand-in going at byte 0 itself (`kernel-rogue.ts`).
  *
- * The reference is `model-kernel`: virtlockd's semantics with canonical paths, since these
- * drivers canonicalise with realpath. Fault classes are made real where they mean something
+ * The reference is `model-kernel`: virtlockd's semantics with these drivers' names (libvirt's,
+ * locked on the file itself in direct mode, alias leases in indirect mode), owners watched.
+ * Fault classes are made real where they mean something
  * without a lock daemon (see `KERNEL_FAULTS`); `docs/real-mode.md` says how each one strikes.
  */
 import type { FailureSemantics } from '../../contract/driver.ts';
@@ -33,7 +34,7 @@ export type { KernelDriverName } from './hosts.ts';
 
 /** The simulator driver these backends are checked against, and its configuration. */
 export const KERNEL_REFERENCE = 'model-kernel';
-export const KERNEL_CONFIG = { canonical_paths: true, watch_owners: true } as const;
+export const KERNEL_CONFIG = { alias_locks: true, inode_locks: true, watch_owners: true } as const;
 
 /**
  * What each driver can make real. `daemon-reexec` and `connection-drop` mean nothing without a

@@ -11,8 +11,9 @@
  * - libvirtd's lock calls go through the real `lockd` driver of that host, impersonating the
  *   owner's pid on its management connection.
  *
- * The reference model is `model-lockd`: virtlockd's semantics with the driver's realpath
- * canonicalisation. Every fault class has a real meaning here; see `docs/real-mode.md`.
+ * The reference model is `model-lockd`: virtlockd's semantics with the driver's names (libvirt's,
+ * plus an alias lock by real path). Every fault class has a real meaning here; see
+ * `docs/real-mode.md`.
  */
 import { LOCKD_FAILURE, lockdModel } from '../../drivers/model/lockd-model.ts';
 import type { LockServiceModel } from '../../contract/service.ts';
@@ -33,14 +34,14 @@ import { createLockdWorld, type LockdWorld } from './world.ts';
 
 /**
  * `model-lockd` (`sim/resolve-driver.ts`): the model the real lockd driver answers to —
- * virtlockd's semantics with paths canonicalised, as the driver does with realpath. (Not
+ * virtlockd's semantics with the driver's names, libvirt's plus an alias lock. (Not
  * `model-kernel`, which also watches owners, as the kernel-lock drivers do and virtlockd
  * does not: an unregistered owner's death releases nothing there.)
  */
 export const LOCKD_REFERENCE = {
   name: 'model-lockd',
   model: lockdModel as LockServiceModel<unknown>,
-  config: { canonical_paths: true },
+  config: { alias_locks: true },
 } as const;
 
 /** How a lockd real-mode world is set up. */

@@ -3,8 +3,9 @@
  * the simulator's `daemon-reexec` fault chooses when it loses a reply (the call took effect, no
  * answer came: OPERATION_TIMEOUT, outcome unknown).
  *
- * The call is the lockd driver's own sequence — REGISTER the owner's pid on a management
- * connection, then one RPC per resource — except that its *last* request is written right
+ * The call is the lockd driver's own sequence — the managed lockspace created, REGISTER the
+ * owner's pid on a management connection, then one RPC per lock of each resource (alias lock
+ * first on acquire, last on release) — except that its *last* request is written right
  * before SIGUSR1 is sent. Every request reaches the daemon before the signal, so the call takes
  * full effect, as the model says; its last reply is lost when the old image had queued it but not
  * yet written it when it left its event loop (reference §5: 6 of 10 re-execs lost one). The
@@ -14,7 +15,8 @@
 import { identity } from '../../contract/identity.ts';
 import { flagsOfMode, ResourceType } from '../../contract/flags.ts';
 import { LockdClient } from '../../drivers/lockd/client.ts';
-import { resolveTarget, type LockdTarget } from '../../drivers/lockd/naming.ts';
+import { parseLockdConfig } from '../../drivers/lockd/config.ts';
+import { managedLockspace, resolveTargets, type LockdTarget } from '../../drivers/lockd/naming.ts';
 import { neutralOwner } from '../../drivers/lockd/owners.ts';
 import type { ProcedureCall } from '../../drivers/lockd/protocol.ts';
 import { validateResource } from '../../contract/resources.ts';
@@ -37,15 +39,17 @@ export async function callAcrossReexec(host: LockdHost, kind: LockCallKind, pid:
   }
   let client: LockdClient | null = null;
   try {
+    const config = parseLockdConfig(host.config);
     const targets: LockdTarget[] = [];
     for (const [path, mode] of disks) {
-      const target = await resolveTarget(validateResource(ResourceType.DISK, path,
-        flagsOfMode(mode)), null);
-      if (target) targets.push(target);
+      const locks = await resolveTargets(validateResource(ResourceType.DISK, path,
+        flagsOfMode(mode)), config);
+      targets.push(...(kind === 'release' ? locks.reverse() : locks));
     }
     client = await LockdClient.connect(host.daemon.socketPath,
       { register: neutralOwner('lockchart-reexec-call'), timeoutMs });
     const calls: ProcedureCall[] = [
+      { procedure: 'CREATE_LOCKSPACE', path: managedLockspace(config) },
       { procedure: 'REGISTER', owner: { ...identity(pid), pid }, flags: 0 },
       ...targets.map((target) => request(kind, target)),
     ];

@@ -13,6 +13,7 @@ import {
 } from '../../contract/flags.ts';
 import { lockdModel } from '../../drivers/model/lockd-model.ts';
 import { nopModel } from '../../drivers/nop/nop-model.ts';
+import { createLibvirtDriver } from '../../drivers/libvirt/driver.ts';
 import { createLockdDriver } from '../../drivers/lockd/driver.ts';
 import { OFD_FAILURE } from '../../drivers/ofd/driver.ts';
 import { POSIX_FAILURE } from '../../drivers/posix/failure.ts';
@@ -36,6 +37,7 @@ describe('docs/driver-contract.md', () => {
     { name: 'ofd', failure: OFD_FAILURE },
     { name: 'posix', failure: POSIX_FAILURE },
     createLockdDriver(),
+    createLibvirtDriver(),
   ])("states the $name driver's declared failure outcomes",
     (driver) => {
       const { acquire, release, rationale } = driver.failure;

@@ -37,8 +37,9 @@ describe('the conformance suite', () => {
   ])('on the model driver with %s', (_label, config) => {
     it.each(CHECKS.map((check) => [check.id, check] as const))('passes %s', async (_id, check) => {
       const result = await runCheck(serviceHarness(() => createModelDriver(), config), check);
-      expect(result.detail).toBeUndefined();
-      expect(result.verdict).toBe('pass');
+      // In memory there is no file to reach by a second spelling.
+      const expected = check.id === 'alias-spellings-exclude' ? 'n/a' : 'pass';
+      expect(result.verdict, result.detail).toBe(expected);
     });
   });
 
@@ -51,7 +52,9 @@ describe('the conformance suite', () => {
     });
 
     it('fails every exclusion check, because the second owner is never refused', async () => {
-      const exclusion = (await results).filter((r) => r.category === 'exclusion');
+      // (the alias check needs real files: not applicable in memory)
+      const exclusion = (await results).filter((r) => r.category === 'exclusion' &&
+        r.verdict !== 'n/a');
       expect(exclusion.length).toBeGreaterThan(0);
       for (const result of exclusion) {
         expect(result.verdict).toBe('fail');

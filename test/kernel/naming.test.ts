@@ -57,16 +57,17 @@ async function acquire(d: OfdDriver, disks: ReadonlyArray<readonly [string, Lock
 }
 
 describe('direct mode', () => {
-  it('canonicalises: `..`, `//` and a symlink name one lock; a hard link shares the inode lock',
-    async () => {
+  it("locks the path as written, on the file itself: `..`, `//`, a symlink and a hard link " +
+    'are one lock', async () => {
       const d = await driver();
       const x = box.disk('x');
       const link = join(box.dir, 'link.img');
       symlinkSync(x, link);
       const hard = join(box.dir, 'hard.img');
       linkSync(x, hard);
-      await acquire(d, [[x, 'exclusive']]);
-      for (const alias of [`${box.dir}/disks/../disks/x.img`, `/${x}`, link, hard]) {
+      await acquire(d, [[link, 'exclusive']]);
+      expect(locksOnPath(x).map((l) => [l.kind, l.mode])).toEqual([['OFDLCK', 'WRITE']]);
+      for (const alias of [`${box.dir}/disks/../disks/x.img`, `/${x}`, x, hard]) {
         const error = await failure(acquire(d, [[alias, 'exclusive']]));
         expect(error.code, alias).toBe('RESOURCE_BUSY');
       }
@@ -96,12 +97,23 @@ describe('direct mode', () => {
     const object = await objectFor(d, process.pid, []);
     const add = (name: string) => d.addResource(object, { kind: 'disk', name, mode: 'exclusive' });
     expect((await failure(add('relative/x.img'))).code).toBe('INVALID_ARG');
-    const missing = await failure(add(join(box.dir, 'missing.img')));
+    // As in libvirt, a direct disk is named, not opened, when added: a missing one fails later.
+    await add(join(box.dir, 'missing.img'));
+    const missing = await failure(d.acquire(object, ACQUIRE));
     expect([missing.code, missing.errno]).toEqual(['SYSTEM_ERROR', 2]);
+    const second = await objectFor(d, process.pid, []);
     mkdirSync(join(box.dir, 'dir.img'));
-    await add(join(box.dir, 'dir.img'));
-    const directory = await failure(d.acquire(object, ACQUIRE));
+    await d.addResource(second, { kind: 'disk', name: join(box.dir, 'dir.img'), mode: 'exclusive' });
+    const directory = await failure(d.acquire(second, ACQUIRE));
     expect([directory.code, directory.errno]).toEqual(['SYSTEM_ERROR', 21]);
+  });
+
+  it('gives typed errors in indirect mode, where the alias lease needs the real path', async () => {
+    const d = await driver({ lockspace_dir: join(box.dir, 'lockspace') });
+    const object = await objectFor(d, process.pid, []);
+    const missing = await failure(d.addResource(object,
+      { kind: 'disk', name: join(box.dir, 'missing.img'), mode: 'exclusive' }));
+    expect([missing.code, missing.errno]).toEqual(['SYSTEM_ERROR', 2]);
   });
 
   const root = process.getuid?.() === 0;
@@ -148,8 +160,8 @@ describe('leases', () => {
 });
 
 describe('indirect mode (lockspace_dir)', () => {
-  it('creates the lockspace 0700 and locks a 0600 file named by the SHA-256 of the real path',
-    async () => {
+  it("creates the lockspace 0700 and locks 0600 files named by the SHA-256 of the path as " +
+    "written (libvirt's) and of the real path (the alias lease)", async () => {
       const lockspace = join(box.dir, 'lockspace');
       const d = await driver({ lockspace_dir: lockspace });
       expect(statSync(lockspace).mode & 0o777).toBe(0o700);
@@ -157,14 +169,22 @@ describe('indirect mode (lockspace_dir)', () => {
       const link = join(box.dir, 'link.img');
       symlinkSync(x, link);
       await acquire(d, [[link, 'exclusive']]);
-      const file = join(lockspace, sha256Hex(realpathSync(x)));
-      expect(statSync(file).mode & 0o777).toBe(0o600);
-      expect(locksOnPath(file).map((l) => [l.kind, l.mode, l.start, l.end]))
-        .toEqual([['OFDLCK', 'WRITE', 0, 0]]);
+      const libvirts = join(lockspace, sha256Hex(link));
+      const alias = join(lockspace, sha256Hex(realpathSync(x)));
+      for (const file of [libvirts, alias]) {
+        expect(statSync(file).mode & 0o777).toBe(0o600);
+        expect(locksOnPath(file).map((l) => [l.kind, l.mode, l.start, l.end]))
+          .toEqual([['OFDLCK', 'WRITE', 0, 0]]);
+      }
       expect(locksOnPath(x)).toEqual([]);
+      // Another spelling takes its own libvirt lease but meets the alias lease: refused, and
+      // its own lease is rolled back (gone: nothing else is left locked).
       expect((await failure(acquire(d, [[x, 'shared']]))).code).toBe('RESOURCE_BUSY');
-      await d.release(await objectFor(d, process.pid, [[x, 'exclusive']]), 0);
-      expect(existsSync(file), 'the last release removes the lock file').toBe(false);
+      expect((await failure(acquire(d, [[`/${x}`, 'exclusive']]))).code).toBe('RESOURCE_BUSY');
+      expect(existsSync(join(lockspace, sha256Hex(`/${x}`)))).toBe(false);
+      await d.release(await objectFor(d, process.pid, [[link, 'exclusive']]), 0);
+      expect(existsSync(libvirts), 'the last release removes the lock files').toBe(false);
+      expect(existsSync(alias)).toBe(false);
     });
 
   it('does not follow a symlink planted in the lockspace', async () => {
@@ -172,7 +192,7 @@ describe('indirect mode (lockspace_dir)', () => {
     const d = await driver({ lockspace_dir: lockspace });
     const x = box.disk('x');
     const victim = join(box.dir, 'victim');
-    symlinkSync(victim, join(lockspace, sha256Hex(realpathSync(x))));
+    symlinkSync(victim, join(lockspace, sha256Hex(x)));
     const error = await failure(acquire(d, [[x, 'exclusive']]));
     expect([error.code, error.errno]).toEqual(['SYSTEM_ERROR', 40]);
     expect(existsSync(victim)).toBe(false);

@@ -1,24 +1,33 @@
 /** The pure parts of the kernel-lock drivers and the supervisor: naming, /proc parsing, records. */
 import { describe, expect, it } from 'vitest';
 import { parseKernelConfig } from '../../drivers/kernel/config.ts';
-import { diskTarget, sha256Hex } from '../../drivers/kernel/lock-target.ts';
+import { diskTargets, sha256Hex } from '../../drivers/kernel/lock-target.ts';
 import { identify, isAlive, parseStat } from '../../system/process-identity.ts';
 import { exitKind } from '../../drivers/kernel/supervisor/real-supervisor.ts';
 import { parseRecords, writerRuns } from '../../drivers/kernel/supervisor/records.ts';
 
 describe('lock targets', () => {
-  const disk = { kind: 'disk', name: '/img/a.img', mode: 'shared' } as const;
+  const disk = { kind: 'disk', name: '/img//a.img', mode: 'shared' } as const;
 
-  it('lock the disk itself in direct mode', () => {
-    expect(diskTarget(disk, '/real/a.img', null))
-      .toEqual({ path: '/real/a.img', resource: '/img/a.img', shared: true, autocreate: false });
+  it('lock the disk by its path as written in direct mode (the lock is on the file itself)', () => {
+    expect(diskTargets(disk, '/real/a.img', null))
+      .toEqual([{ path: '/img//a.img', resource: '/img//a.img', shared: true, autocreate: false }]);
   });
 
-  it('lock an autocreated SHA-256-named file in indirect mode', () => {
-    const target = diskTarget({ ...disk, mode: 'exclusive' }, '/real/a.img', '/locks');
-    expect(target).toEqual({ path: `/locks/${sha256Hex('/real/a.img')}`, resource: '/img/a.img',
+  it("lock libvirt's lease sha256(path as written) in indirect mode, after an alias lease " +
+    'sha256(real path)', () => {
+    const targets = diskTargets({ ...disk, mode: 'exclusive' }, '/real/a.img', '/locks');
+    const lease = (text: string) => ({ path: `/locks/${sha256Hex(text)}`, resource: '/img//a.img',
       shared: false, autocreate: true });
-    expect(sha256Hex('/real/a.img')).toMatch(/^[0-9a-f]{64}$/);
+    expect(targets).toEqual([lease('/real/a.img'), lease('/img//a.img')]);
+    // libvirt's name byte for byte: virCryptoHashString's lower-case hex of the bytes as written
+    // (known answer from coreutils: printf '%s' /img//a.img | sha256sum).
+    expect(sha256Hex('/img//a.img'))
+      .toBe('4936c4411b78e1f63443be18d2d5ac846718aa5a34a13bb317f35739eda70da5');
+  });
+
+  it('take one lease when the path as written is the real path', () => {
+    expect(diskTargets(disk, '/img//a.img', '/locks')).toHaveLength(1);
   });
 });
 

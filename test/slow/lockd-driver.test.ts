@@ -87,23 +87,51 @@ describeVirtlockd('lockd driver against virtlockd', () => {
     expect(readFileSync(x, 'utf8')).toBe('precious data');
   });
 
-  it('indirect leases live in a 0700 lockspace dir, named sha256(canonical path)', async () => {
+  it("indirect leases live in a 0700 lockspace dir: libvirt's sha256(path as written) and the " +
+    'alias lease sha256(real path)', async () => {
     const daemon = await scratch.daemon();
     const lockspace = join(daemon.dir, 'lockspace');
     const driver = await driverFor({ socket: daemon.socketPath, file_lockspace_dir: lockspace });
     expect(statSync(lockspace).mode & 0o777).toBe(0o700);
     const x = scratch.disk();
-    const a = await objectFor(driver, 1, [disk(x)]);
+    const spelled = `/${x}`;
+    const a = await objectFor(driver, 1, [disk(spelled)]);
     await take(driver, a);
-    const lease = join(lockspace, sha256Hex(x));
-    expect(heldBy(daemon, lease)).toEqual(['WRITE']);
+    const libvirts = join(lockspace, sha256Hex(spelled));
+    const alias = join(lockspace, sha256Hex(x));
+    expect(heldBy(daemon, libvirts)).toEqual(['WRITE']);
+    expect(heldBy(daemon, alias)).toEqual(['WRITE']);
     expect(heldBy(daemon, x)).toEqual([]);
     await driver.release(a, 0);
-    expect(existsSync(lease)).toBe(false);
+    expect(existsSync(libvirts)).toBe(false);
+    expect(existsSync(alias)).toBe(false);
     expect(existsSync(x)).toBe(true);
   });
 
-  it('canonicalises paths: a symlink and a // spelling are the same lock', async () => {
+  it('direct leases take the path as written, after an alias lease in the alias lockspace',
+    async () => {
+      const daemon = await scratch.daemon();
+      const driver = await driverFor({ socket: daemon.socketPath });
+      const x = scratch.disk();
+      const a = await objectFor(driver, 1, [disk(`/${x}`)]);
+      await take(driver, a);
+      const alias = join(daemon.dir, 'lockchart-aliases', sha256Hex(x));
+      expect(heldBy(daemon, x)).toEqual(['WRITE']);
+      expect(heldBy(daemon, alias)).toEqual(['WRITE']);
+      // virtlockd's table holds the name as written: a raw client naming it is refused.
+      const raw = await LockdClient.connect(daemon.socketPath,
+        { register: neutralOwner('lockchart-test', 9) });
+      try {
+        expect((await failure(raw.call({ procedure: 'ACQUIRE_RESOURCE', path: '', name: `/${x}`,
+          flags: 0 }))).message).toMatch(/is locked/);
+      } finally {
+        await raw.close();
+      }
+      await driver.release(a, 0);
+      expect(existsSync(alias)).toBe(false);
+    });
+
+  it('alias locks: a symlink, a // and a /./ spelling exclude each other', async () => {
     const daemon = await scratch.daemon();
     const driver = await driverFor({ socket: daemon.socketPath });
     const x = scratch.disk();
@@ -119,7 +147,8 @@ describeVirtlockd('lockd driver against virtlockd', () => {
     await driver.release(a, 0);
   });
 
-  it('refuses relative and missing paths with typed errors at addResource', async () => {
+  it('refuses relative paths, and missing ones (no real path for the alias lock), at addResource',
+    async () => {
     const daemon = await scratch.daemon();
     const driver = await driverFor({ socket: daemon.socketPath });
     const a = await objectFor(driver, 1, []);

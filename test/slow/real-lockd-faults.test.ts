@@ -8,7 +8,8 @@
  *   unknown", and the call took effect all the same;
  * - SIGUSR1 with a connection that has not registered yet: the daemon exits, every lock is lost,
  *   and real mode reports that divergence from the model (a re-exec keeps everything);
- * - two spellings of one path (`/x`, `//x`, a by-id symlink): one lock, as `model-lockd` says;
+ * - two spellings of one path (`/x`, `//x`, a by-id symlink): excluded, as `model-lockd` says
+ *   (the alias lock on one host, the kernel across hosts);
  * - the owner's own connection closing, the guest's own calls, host crash, image probe,
  *   libvirtd restart.
  */
@@ -158,7 +159,7 @@ describeVirtlockd('lockd real mode: faults on the real daemon', () => {
       expect(outcomes).toContain('9');
     });
 
-  it('reaches one lock through every spelling of a path, on one host and across hosts',
+  it('excludes every spelling of a path, on one host (alias lock) and across hosts (kernel)',
     async () => {
       const backend = await backendFor({ hosts: 2, vms: 3, disks: 1 });
       const spellings = ['/shared/disk0.img', '/shared//disk0.img',
@@ -172,8 +173,13 @@ describeVirtlockd('lockd real mode: faults on the real daemon', () => {
         .toBe('RESOURCE_BUSY');
       expect(code(await backend.lockCall('acquire', 1, 102, via(102), null)))
         .toBe('RESOURCE_BUSY');
-      // The holder releases through another spelling: the same lock, gone.
-      expect(code(await backend.lockCall('release', 0, 100, via(101), null))).toBe('ok');
+      // libvirt's name is the spelling: releasing another one is "not locked", and the alias
+      // lock guarding the held spelling stays; its own spelling releases it.
+      expect(code(await backend.lockCall('release', 0, 100, via(101), null)))
+        .toBe('RESOURCE_BUSY');
+      expect(code(await backend.lockCall('acquire', 0, 101, via(101), null)))
+        .toBe('RESOURCE_BUSY');
+      expect(code(await backend.lockCall('release', 0, 100, via(100), null))).toBe('ok');
       expect(await backend.observe()).toEqual([]);
       expect(code(await backend.lockCall('acquire', 0, 101, via(101), null))).toBe('ok');
     });

@@ -36,7 +36,7 @@ export function use(disk: number, mode: DiskUse['mode'] = 'exclusive',
 export function header(shape: WorldShape, definitions: VmDefinition[],
   faults: TraceHeader['faults'] = []): TraceHeader {
   return { type: 'header', format: 1, model: 'x', driver: 'model-lockd',
-    config: { canonical_paths: true }, seed: null, faults, shape, swarm: null,
+    config: { alias_locks: true }, seed: null, faults, shape, swarm: null,
     origin: 'scenario', definitions };
 }
 

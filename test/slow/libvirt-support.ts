@@ -1,0 +1,26 @@
+/**
+ * Whether libvirt's own lock manager can be driven here (the helper needs root, gcc,
+ * libvirt.so.0, lockd.so, and a virtlockd to talk to). Outside CI a missing piece skips with a
+ * printed reason; in CI the tests run and fail.
+ */
+import { existsSync } from 'node:fs';
+import { describe } from 'vitest';
+import { libvirtSupport } from '../../drivers/libvirt/build.ts';
+import { VIRTLOCKD_BINARY } from '../../daemons/virtlockd.ts';
+
+function missing(): string | null {
+  if (!existsSync(VIRTLOCKD_BINARY)) return `${VIRTLOCKD_BINARY} is not installed (libvirt-daemon)`;
+  return libvirtSupport('lockd');
+}
+
+const why = missing();
+
+/** `describe`, or a skip with a printed reason when libvirt cannot be driven here (never in CI). */
+export function describeLibvirt(name: string, body: () => void): void {
+  if (why !== null && process.env['CI'] !== 'true') {
+    console.warn(`skipping '${name}': ${why}`);
+    describe.skip(name, body);
+    return;
+  }
+  describe(name, body);
+}
