@@ -22,6 +22,9 @@
  * with `inode_locks` direct locks
  * are on the file itself (the kernel-lock drivers, `model-kernel`).
  *
+ * `foreign_hosts` puts libvirt's own lock manager on those hosts, next to lockchart's drivers
+ * on the others (`model-foreign`): the interop hole of docs/interop.md, in the model.
+ *
  * `watch_owners: true` is the variant for lockchart's kernel-lock drivers (`model-kernel`),
  * which know when an owner process dies: its death releases everything it held, registered or
  * not, and kills nobody; a lock is never taken for an owner that is dead (OPERATION_INVALID,
@@ -67,6 +70,18 @@ export interface LockdState extends Naming {
   readonly registrations: readonly LockdRegistration[];
   /** Null unless owners are watched (`watch_owners`): then the pids known dead, sorted. */
   readonly dead: readonly number[] | null;
+  /**
+   * Hosts whose libvirtd runs libvirt's own lock manager instead of lockchart's driver
+   * (`foreign_hosts`): its calls name disks exactly as libvirt does, with no alias lock, on the
+   * same lockspace. Empty for a world of lockchart drivers only.
+   */
+  readonly foreign: readonly number[];
+}
+
+/** How the owner's driver names its locks: libvirt's own names on a foreign host. */
+function namingOf(state: LockdState, owner: Owner): Naming {
+  if (state.foreign.length === 0 || !state.foreign.includes(owner.host)) return state;
+  return { ...state, aliasLocks: false, inode: false };
 }
 
 export const LOCKD_FAILURE: FailureSemantics = {
@@ -129,7 +144,7 @@ export function acquireOne(
   if (resource.mode === 'readonly') return { state };
   if (isDead(state, owner.pid)) return { error: deadOwner(owner.pid) };
   let current = state;
-  for (const key of lockKeys(resource, state)) {
+  for (const key of lockKeys(resource, namingOf(state, owner))) {
     const result = acquireKey(current, owner, resource, key);
     if ('error' in result) return result; // the resource's earlier locks are rolled back
     current = result.state;
@@ -180,7 +195,7 @@ export function releaseOne(
 ): StepResult {
   if (resource.mode === 'readonly') return { state };
   let current = state;
-  for (const key of lockKeys(resource, state).reverse()) {
+  for (const key of lockKeys(resource, namingOf(state, owner)).reverse()) {
     const result = releaseKey(current, owner, resource, key);
     if ('error' in result) return current === state ? result : { error: result.error, partial: current };
     current = result.state;
@@ -303,6 +318,20 @@ function readFlag(config: Readonly<Record<string, unknown>>, key: string): boole
   return on === true || on === 'true' || on === '1';
 }
 
+/** A list of host numbers: an array, one number, or a comma-separated string ("1,2"). */
+function readHosts(config: Readonly<Record<string, unknown>>, key: string): readonly number[] {
+  const given = config[key];
+  if (given === undefined || given === null || given === '') return [];
+  const items = Array.isArray(given) ? given : typeof given === 'string' ? given.split(',') : [given];
+  return items.map((item) => {
+    const host = typeof item === 'number' ? item : Number(String(item).trim().replace(/^h/, ''));
+    if (!Number.isInteger(host) || host < 0) {
+      throw lockError('CONFIG_UNSUPPORTED', `${key}: '${String(item)}' is not a host number`);
+    }
+    return host;
+  }).sort((a, b) => a - b);
+}
+
 /** The world's `path_aliases` (spelling → canonical path), or none. */
 function readPaths(config: Readonly<Record<string, unknown>>): Readonly<Record<string, string>> {
   const aliases = config['path_aliases'];
@@ -335,6 +364,7 @@ export const lockdModel: LockServiceModel<LockdState> = {
     entries: [],
     registrations: [],
     dead: readFlag(config, 'watch_owners') ? [] : null,
+    foreign: readHosts(config, 'foreign_hosts'),
   }),
   checkResource: checkLeaseOffset,
 

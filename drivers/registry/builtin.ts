@@ -40,10 +40,20 @@ function real(name: string, summary: string, family: DriverFamily, referenceOffe
     driver: { create, config: {}, family } };
 }
 
+/**
+ * A foreign libvirt: h1's libvirtd runs libvirt's own lockd.so, the other hosts lockchart's lockd
+ * driver, on one shared lockspace (indirect leases: their names meet there, across hosts). The
+ * matrix shows the interop hole of docs/interop.md on it.
+ */
+const MODEL_FOREIGN = simulated(lockdModel as LockServiceModel<never>,
+  { file_lockspace_dir: '/var/lib/libvirt/lockd/files', alias_locks: true, foreign_hosts: '1' },
+  'model-foreign', "lockchart's lockd driver next to libvirt's own lockd.so (h1), one lockspace");
+
 /** The built-in models the safety matrix simulates by default. */
 export const DEFAULT_MODELS: readonly DriverOffer[] = [
   simulated(nopModel as LockServiceModel<never>),
   MODEL,
+  MODEL_FOREIGN,
 ];
 
 export const BUILTIN_OFFERS: readonly DriverOffer[] = [
