@@ -3,8 +3,12 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CliError } from './command.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
+/** Spelled out so that the declaration files can name it. */
+type Parsed<T extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: T;
+  allowPositionals: true; strict: true }>>;
 
-export function parse<T extends Options>(argv: readonly string[], options: T, command: string) {
+export function parse<T extends Options>(argv: readonly string[], options: T, command: string):
+  Parsed<T> {
   try {
     return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (error) {

@@ -4,7 +4,7 @@
  * so each is checked like any input file: one line naming the file and what is wrong.
  */
 import type { CellResult } from '../matrix/cell.ts';
-import { ALL_COLUMNS, type MatrixParams, type MatrixReport } from '../matrix/matrix.ts';
+import { ALL_COLUMNS, type MatrixParams, type MatrixReport, type Shard } from '../matrix/matrix.ts';
 import { CliError } from './command.ts';
 
 const VERDICTS = ['safe', 'violated', 'n/a'];
@@ -59,7 +59,8 @@ function checkCell(path: string, index: number, cell: unknown, params: MatrixPar
 /** The report, checked; throws one CliError naming the file and the problem. */
 export function checkReport(path: string, data: unknown): MatrixReport {
   if (!isObj(data) || data['lockchart'] !== 'matrix' || !Array.isArray(data['cells'])) {
-    throw new CliError(`${path}: not a lockchart matrix report (write one with matrix --out FILE)`);
+    throw new CliError(`${path}: not a lockchart matrix report, nor a sweep report (write one ` +
+      'with matrix --out FILE, or sim --seeds N --out FILE)');
   }
   if (data['interrupted'] === true) {
     throw new CliError(`${path}: an interrupted run (Ctrl-C): its cells are incomplete; re-run it`);
@@ -76,8 +77,8 @@ export function checkReport(path: string, data: unknown): MatrixReport {
   return data as unknown as MatrixReport;
 }
 
-/** The first parameter in which two runs differ, or null when they are shards of one matrix. */
-export function sameParams(a: MatrixParams, b: MatrixParams): string | null {
+/** The first parameter in which two runs differ, or null when they are shards of one run. */
+export function sameParams(a: object, b: object): string | null {
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
   for (const key of keys) {
     const left = JSON.stringify((a as unknown as Obj)[key] ?? null);
@@ -85,4 +86,37 @@ export function sameParams(a: MatrixParams, b: MatrixParams): string | null {
     if (left !== right) return `${key}: ${left} vs ${right}`;
   }
   return null;
+}
+
+/** Every shard 1…n once, all of the same n (or one unsharded report alone). */
+export function checkShardSet(
+  reports: ReadonlyArray<{ path: string; report: { readonly shard: Shard | null } }>,
+  noun: 'cells' | 'seeds', total: number,
+): void {
+  const unsharded = reports.find(({ report }) => report.shard === null);
+  if (unsharded) {
+    if (reports.length > 1) {
+      throw new CliError(`${unsharded.path}: an unsharded report merges with nothing (the others ` +
+        'are shards)');
+    }
+    return;
+  }
+  const count = reports[0]!.report.shard!.count;
+  const seen = new Map<number, string>();
+  for (const { path, report } of reports) {
+    const shard = report.shard!;
+    if (shard.count !== count) {
+      throw new CliError(`${path}: shard ${shard.index}/${shard.count}, but ${reports[0]!.path} is ` +
+        `one of ${count}`);
+    }
+    const other = seen.get(shard.index);
+    if (other) throw new CliError(`${path}: shard ${shard.index}/${count} is given twice (also ${other})`);
+    seen.set(shard.index, path);
+  }
+  const missing = [...Array(count).keys()].map((i) => i + 1).filter((i) => !seen.has(i));
+  if (missing.length > 0) {
+    throw new CliError(`shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${count}`)
+      .join(', ')} missing: the merge would lack ${missing.length === count ? 'every' : 'their'} ` +
+      `${noun} (of ${total})`);
+  }
 }

@@ -1,79 +1,59 @@
 /**
  * `lockchart sim --seeds N`: a sweep of seeds, split into chunks that run in parallel on worker
  * threads (matrix cells without shrinking). It tells what a single seed tells, for the lowest
- * seed that shows it — so the answer does not depend on which worker finished first — and how
- * to re-run that seed alone: the first safety violation, and the first liveness violation
- * (a sweep keeps going past one, as a single seed's safety phase does). Ctrl-C stops it and
- * says which seeds were done.
+ * seed that shows it — so the answer does not depend on which worker finished first, nor on how
+ * the seeds were cut (`sweep-report.ts`) — and how to re-run that seed alone. With a shard
+ * (`--shard i/n`, or a Kubernetes Indexed Job's) it runs that shard's range of seeds only, and
+ * `merge` joins the shards' reports. Ctrl-C stops it and says which seeds were done.
  */
 import { runCells } from '../matrix/pool.ts';
 import type { CellResult, CellSpec } from '../matrix/cell.ts';
-import type { InvariantId } from '../sim/checkers/index.ts';
-import type { FaultName } from '../sim/faults/index.ts';
-import type { WorldShape } from '../sim/world/shape.ts';
-import { shellWord } from '../drivers/registry/offer.ts';
+import type { Shard } from '../matrix/matrix.ts';
 import type { CommandIo } from './command.ts';
 import { withInterrupt } from './interrupt.ts';
 import { progress } from './progress.ts';
+import {
+  joinParts, seedRange, type SeedRange, type SweepParams, type SweepPart, type SweepReport,
+} from './sweep-report.ts';
 
 export interface SweepOptions {
-  /** What `--driver` said (a name, or the module path): workers resolve it again. */
-  readonly driver: string;
-  /** The driver's name, for the output. */
-  readonly label?: string;
-  readonly faults: readonly FaultName[];
-  readonly first: number;
-  readonly seeds: number;
-  readonly steps: number;
+  readonly params: SweepParams;
+  /** Only this shard's range of the seeds. */
+  readonly shard: Shard | null;
   readonly workers: number;
-  readonly shape?: WorldShape;
-  readonly invariants?: readonly InvariantId[];
-  readonly json?: boolean;
 }
 
-export interface SweepFinding {
-  readonly invariant: string;
-  readonly seed: number;
-  readonly message: string;
-}
-
-export interface SweepResult {
-  readonly violated: boolean;
-  readonly violation: SweepFinding | null;
-  readonly liveness: SweepFinding | null;
-  readonly interrupted: boolean;
-  readonly steps: number;
-}
-
-function chunks(options: SweepOptions): CellSpec[] {
-  const chunk = Math.max(1, Math.ceil(options.seeds / (options.workers * 4)));
+function chunks(params: SweepParams, range: SeedRange, workers: number): CellSpec[] {
+  const seeds = range.last - range.first + 1;
+  const chunk = Math.max(1, Math.ceil(seeds / (workers * 4)));
   const specs: CellSpec[] = [];
-  for (let seed = options.first; seed < options.first + options.seeds; seed += chunk) {
+  for (let seed = range.first; seed <= range.last; seed += chunk) {
     specs.push({
-      driver: options.driver, fault: options.faults[0] ?? 'none', faults: options.faults,
-      seeds: Math.min(chunk, options.first + options.seeds - seed), firstSeed: seed,
-      steps: options.steps, traceDir: null, shrink: false,
-      ...(options.shape ? { shape: options.shape } : {}),
-      ...(options.invariants ? { invariants: options.invariants } : {}),
+      driver: params.driver, fault: params.faults[0] ?? 'none', faults: params.faults,
+      seeds: Math.min(chunk, range.last - seed + 1), firstSeed: seed,
+      steps: params.steps, traceDir: null, shrink: false,
+      ...(params.shape ? { shape: params.shape } : {}),
+      ...(params.invariants ? { invariants: params.invariants } : {}),
     });
   }
   return specs;
 }
 
-const lowest = (findings: SweepFinding[]) => findings.sort((a, b) => a.seed - b.seed)[0] ?? null;
-
-function findings(cells: readonly CellResult[]) {
-  const violation = lowest(cells.filter((cell) => cell.verdict === 'violated')
-    .map((cell) => ({ invariant: cell.invariant!, seed: cell.seed!, message: cell.message! })));
-  // A chunk that found a safety violation stopped there; its liveness finding is of the seeds
-  // before it, as a single run would have reported had the violation not come first.
-  const liveness = lowest(cells.flatMap((cell) => (cell.liveness ? [cell.liveness] : [])));
-  return { violation, liveness };
+/** A chunk's result as a part of the sweep (it stopped at its first violation, if any). */
+function part(spec: CellSpec, cell: CellResult): SweepPart {
+  return {
+    range: { first: spec.firstSeed, last: spec.firstSeed + spec.seeds - 1 },
+    steps: cell.steps,
+    violation: cell.verdict === 'violated'
+      ? { invariant: cell.invariant!, seed: cell.seed!, message: cell.message! } : null,
+    liveness: cell.liveness ?? null,
+  };
 }
 
-export async function sweep(options: SweepOptions, io: CommandIo): Promise<SweepResult> {
-  const specs = chunks(options);
-  const label = options.label ?? options.driver;
+export async function sweep(options: SweepOptions, io: CommandIo): Promise<SweepReport> {
+  const { params, shard } = options;
+  const range = seedRange(params, shard);
+  const specs = chunks(params, range, options.workers);
   const abort = new AbortController();
   const bar = progress(io, 'sweep');
   let results;
@@ -85,43 +65,10 @@ export async function sweep(options: SweepOptions, io: CommandIo): Promise<Sweep
   } finally {
     bar.done();
   }
-  const cells = results.filter((cell): cell is CellResult => cell !== undefined);
+  const parts = specs.flatMap((spec, i) => (results[i] ? [part(spec, results[i])] : []));
   const interrupted = abort.signal.aborted;
-  const steps = cells.reduce((sum, cell) => sum + cell.steps, 0);
-  const { violation, liveness } = findings(cells);
-  const last = options.first + options.seeds - 1;
-  const rerun = (seed: number) => `lockchart sim --driver ${shellWord(options.driver)} --seed ` +
-    `${seed} --steps ${options.steps}` +
-    `${options.faults.length ? ` --faults ${options.faults.join(',')}` : ''}` +
-    `${options.shape ? ` --shape ${options.shape.hosts}x${options.shape.vms}x${options.shape.disks}` : ''}` +
-    `${options.invariants ? ` --invariants ${options.invariants.join(',')}` : ''} --trace FILE`;
-  const done = specs.flatMap((spec, i) => (results[i] ? [[spec.firstSeed,
-    spec.firstSeed + spec.seeds - 1] as const] : []));
-  if (options.json) {
-    io.out(JSON.stringify({ driver: label, faults: options.faults, first: options.first, last,
-      seeds: options.seeds, steps, workers: options.workers, interrupted,
-      ...(interrupted ? { done: done.map(([a, b]) => ({ first: a, last: b })) } : {}),
-      violation: violation && { ...violation, rerun: rerun(violation.seed) },
-      liveness: liveness && { ...liveness, rerun: rerun(liveness.seed) } }));
-  } else {
-    io.out(`swept seeds ${options.first}…${last} of ${label} ` +
-      `(faults ${options.faults.join(',') || 'none'}) on ${options.workers} worker thread(s): ` +
-      `${steps.toLocaleString('en-US')} steps`);
-    if (interrupted) {
-      const seeds = done.reduce((sum, [a, b]) => sum + b - a + 1, 0);
-      io.out(`  INTERRUPTED (SIGINT): ${seeds} of ${options.seeds} seeds done` +
-        (done.length > 0 ? ` (${done.map(([a, b]) => (a === b ? `${a}` : `${a}…${b}`)).join(', ')})` : '') +
-        '; a sweep keeps no traces: re-run a seed alone with --trace FILE');
-    }
-    if (violation) {
-      io.out(`  VIOLATED ${violation.invariant} at seed ${violation.seed}: ${violation.message}`);
-      io.out(`  re-run it alone with its trace: ${rerun(violation.seed)}`);
-    }
-    if (liveness) {
-      io.out(`  LIVENESS ${liveness.invariant} at seed ${liveness.seed}: ${liveness.message}`);
-      io.out(`  re-run it alone with its trace: ${rerun(liveness.seed)}`);
-    }
-    if (!violation && !liveness && !interrupted) io.out('  safe: no seed broke an invariant');
-  }
-  return { violated: violation !== null, violation, liveness, interrupted, steps };
+  return {
+    lockchart: 'sweep', params, shard, ...range, ...joinParts(parts),
+    ...(interrupted ? { interrupted: true as const, done: parts.map((p) => p.range) } : {}),
+  };
 }

@@ -1,11 +1,12 @@
-// A worker thread that runs matrix cells. It loads the TypeScript sources through tsx's loader.
+// A worker thread that runs matrix cells (compiled JavaScript, or the TypeScript sources through
+// tsx's loader in a checkout: system/source-import.mjs).
 import { parentPort } from 'node:worker_threads';
-import { register } from 'tsx/esm/api';
+import { importSource } from '../system/source-import.mjs';
 
-register();
-const { runCell } = await import('./cell.ts');
-const { slotBuffer } = await import('../drivers/registry/call-slot.ts');
-const { DriverLoadError } = await import('../drivers/registry/errors.ts');
+const load = (path) => importSource(new URL(path, import.meta.url));
+const { runCell } = await load('./cell.ts');
+const { slotBuffer } = await load('../drivers/registry/call-slot.ts');
+const { DriverLoadError } = await load('../drivers/registry/errors.ts');
 
 parentPort.on('message', async (message) => {
   try {

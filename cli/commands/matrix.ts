@@ -1,19 +1,19 @@
 /** `lockchart matrix`: the main job — every driver against every fault class. */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { CANARIES } from '../../sim/canaries/canaries.ts';
 import { BUILTIN_DRIVERS } from '../../sim/resolve-driver.ts';
 import { FAULT_NAMES } from '../../sim/faults/index.ts';
 import type { Column } from '../../matrix/cell.ts';
 import { formatMarkdown, formatText, toJson } from '../../matrix/format.ts';
-import {
-  ALL_COLUMNS, matrixSpecs, parseShard, runMatrix, type MatrixDriver,
-} from '../../matrix/matrix.ts';
+import { ALL_COLUMNS, matrixSpecs, runMatrix, type MatrixDriver } from '../../matrix/matrix.ts';
 import { realTracePath } from '../../matrix/real-cell.ts';
 import { driverFlag } from '../../drivers/registry/offer.ts';
 import { builtinDriver } from '../../sim/resolve-driver.ts';
 import { MAX_SEED } from '../../sim/prng.ts';
 import { EXIT_INTERRUPTED, withInterrupt } from '../interrupt.ts';
 import { checkOutputDirectory, checkOutputFile } from '../output-path.ts';
+import { writeReports } from '../report-file.ts';
+import { shardOption } from '../shard-option.ts';
 import { defaultWorkers } from '../../matrix/pool.ts';
 import { EXHAUSTIVE_DEFAULTS, type ExhaustiveSpec } from '../../matrix/exhaustive.ts';
 import { MAX_FAULTS, MAX_WORKLOAD } from '../../sim/explorer/visited.ts';
@@ -52,7 +52,8 @@ export const matrixCommand: Command = {
   usage: [
     'usage: lockchart matrix [--drivers a,b] [--faults none,a,b] [--seeds N] [--steps N]',
     '                        [--seed N] [--shape HxVxD] [--workers N] [--shard i/n]',
-    '                        [--canaries] [--traces DIR] [--out FILE] [--json | --markdown]',
+    '                        [--canaries] [--traces DIR] [--out FILE] [--out-dir DIR]',
+    '                        [--json | --markdown]',
     '       lockchart matrix --exhaustive [--fault-budget F] [--workload W] [--shape HxVxD] …',
     '',
     `Runs ${DEFAULT_SEEDS} seeds × ${DEFAULT_STEPS} steps per cell (defaults) on worker threads and`,
@@ -62,9 +63,13 @@ export const matrixCommand: Command = {
     '  --drivers  built-in drivers, or module paths (docs/plugins.md): a module\'s model gets',
     '             simulated cells, its createDriver real cells',
     '  --canaries also run the deliberately broken canary drivers',
-    '  --shard    run only every n-th cell (i/n), for CI matrices; join with `lockchart merge`',
+    '  --shard    run only every n-th cell (i/n), for CI matrices; join with `lockchart merge`.',
+    '             Inside a Kubernetes Indexed Job the shard is JOB_COMPLETION_INDEX of',
+    '             JOB_COMPLETIONS unless --shard says otherwise (docs/scale-out.md)',
     '  --traces   where shrunk counterexamples are written (default ./lockchart-traces)',
     '  --out      also write the JSON report to FILE (checked before the run starts)',
+    '  --out-dir  also write it into DIR as matrix-I-of-N.json (matrix.json unsharded): the',
+    '             shared directory of a sharded run, for `lockchart merge DIR`',
     '  --exhaustive  explore each cell exhaustively instead (lockchart explore): exact state',
     `             counts; default ${exhaustiveDefaults()}`,
     '',
@@ -75,7 +80,8 @@ export const matrixCommand: Command = {
       drivers: { type: 'string' }, faults: { type: 'string' }, seeds: { type: 'string' },
       steps: { type: 'string' }, seed: { type: 'string' }, shape: { type: 'string' },
       workers: { type: 'string' }, shard: { type: 'string' }, canaries: { type: 'boolean' },
-      traces: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
+      traces: { type: 'string' }, out: { type: 'string' }, 'out-dir': { type: 'string' },
+      json: { type: 'boolean' },
       markdown: { type: 'boolean' }, exhaustive: { type: 'boolean' },
       'fault-budget': { type: 'string' }, workload: { type: 'string' },
       'no-real': { type: 'boolean' }, 'real-seeds': { type: 'string' },
@@ -86,6 +92,7 @@ export const matrixCommand: Command = {
     const traceDir = values.traces ?? 'lockchart-traces';
     checkOutputDirectory(traceDir, '--traces');
     if (values.out !== undefined) checkOutputFile(values.out, '--out');
+    if (values['out-dir'] !== undefined) checkOutputDirectory(values['out-dir'], '--out-dir');
     const defaults = defaultDrivers({
       canaries: values.canaries === true, real: !values.exhaustive && values['no-real'] !== true,
     });
@@ -93,8 +100,8 @@ export const matrixCommand: Command = {
       exhaustive: values.exhaustive === true, real: values['no-real'] !== true,
     });
     const columns = columnsOption(values.faults);
-    const shard = values.shard === undefined ? undefined : parseShard(values.shard);
-    if (shard === null) throw new CliError(`--shard must be i/n with 1 ≤ i ≤ n, got '${values.shard}'`);
+    const choice = shardOption(values.shard, process.env);
+    const shard = choice?.shard;
     const shape = shapeOption(values.shape);
     const exhaustive = values.exhaustive ? exhaustiveOption(values, shape) : undefined;
     const options = {
@@ -118,6 +125,9 @@ export const matrixCommand: Command = {
     }
     // Only once the arguments are known good: bad input gets its one line and nothing else.
     if (values.drivers === undefined) for (const note of defaults.skipped) io.err(note);
+    if (choice && choice.source !== '--shard') {
+      io.err(`matrix: shard ${choice.shard.index}/${choice.shard.count} (${choice.source})`);
+    }
     const bar = progress(io, 'matrix');
     const abort = new AbortController();
     const report = await withInterrupt(() => abort.abort(), () => runMatrix({
@@ -139,10 +149,12 @@ export const matrixCommand: Command = {
         `${report.cells.length + pending.length} cells done (above); shrunk traces so far are in ` +
         `${traceDir}` + (prefixes.length > 0 ? `; the interrupted real cell's trace so far (a ` +
           `valid prefix): ${prefixes.join(', ')}` : '') +
-        (values.out ? `; ${values.out} not written (an interrupted run merges with nothing)` : ''));
+        (values.out || values['out-dir'] ? `; no report written to ` +
+          `${[values.out, values['out-dir']].filter(Boolean).join(' nor ')} (an interrupted run ` +
+          'merges with nothing)' : ''));
       return EXIT_INTERRUPTED;
     }
-    if (values.out) writeFileSync(values.out, `${JSON.stringify(report, null, 2)}\n`);
+    writeReports(report, 'matrix', report.shard, { out: values.out, outDir: values['out-dir'] });
     if (values.json) io.out(JSON.stringify(toJson(report), null, 2));
     else io.out(values.markdown ? formatMarkdown(report) : formatText(report));
     return 0;

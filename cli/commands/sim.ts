@@ -9,20 +9,21 @@ import { checkInspectTarget, inspectOption, inspectUsage } from '../inspect-opti
 import { defaultWorkers } from '../../matrix/pool.ts';
 import { simReal } from '../real-run.ts';
 import { sweep } from '../sweep.ts';
+import { EXIT_LIVENESS, EXIT_SAFETY, printSweep, sweepExitCode, sweepJson } from '../sweep-report.ts';
+import { shardOption } from '../shard-option.ts';
+import { writeReports } from '../report-file.ts';
 import {
   driverOption, faultsOption, offerOption, positiveOption, seedOption, shapeOption,
 } from '../sim-options.ts';
 import { driverFlag, shellWord } from '../../drivers/registry/offer.ts';
 import { EXIT_INTERRUPTED, runInterruptibly } from '../interrupt.ts';
-import { checkOutputFile } from '../output-path.ts';
+import { checkOutputDirectory, checkOutputFile } from '../output-path.ts';
 import { CountingSink } from '../../sim/trace/writer.ts';
 import { MAX_SEED } from '../../sim/prng.ts';
 
 const INVARIANTS: readonly string[] = INVARIANT_IDS;
 
-/** Exit codes, after TigerBeetle's simulator: a safety violation, a liveness violation. */
-export const EXIT_SAFETY = 129;
-export const EXIT_LIVENESS = 128;
+export { EXIT_LIVENESS, EXIT_SAFETY };
 
 export const simCommand: Command = {
   name: 'sim',
@@ -31,6 +32,7 @@ export const simCommand: Command = {
     'usage: lockchart sim [--driver NAME|PATH] [--seed N] [--seeds N] [--steps N]',
     '                     [--faults none|a,b,…] [--shape HxVxD] [--invariants S1,S3]',
     '                     [--trace FILE] [--inspect FILE|ws://HOST:PORT] [--json]',
+    '       lockchart sim --seeds N [--shard i/n] [--out FILE] [--out-dir DIR] …',
     '       lockchart sim --real --driver ofd|posix|posix-naive|lockd|libvirt-lockd|PATH',
     '                     [--seed N] [--steps N] [--faults …] [--shape HxVxD] [--trace FILE]',
     '                     [--keep-going]',
@@ -43,6 +45,12 @@ export const simCommand: Command = {
     '               report the lowest violating seed (and liveness findings); --json prints',
     '               one object',
     '  --workers    worker threads for a sweep (default: one per core)',
+    '  --shard      sweep only the i-th of n equal ranges of the seeds; inside a Kubernetes',
+    '               Indexed Job the shard is JOB_COMPLETION_INDEX of JOB_COMPLETIONS when',
+    '               --seeds is given (docs/scale-out.md); `lockchart merge` joins the shards',
+    '  --out        write the sweep\'s report (JSON, for merge) to FILE',
+    '  --out-dir    write it into DIR as seeds-I-of-N.json (seeds.json unsharded): the shared',
+    '               directory of a sharded sweep',
     '  --steps      steps of the safety phase per seed (default 2000)',
     '  --faults     fault classes to inject (see lockchart matrix --help for the list)',
     '  --shape      hosts x VMs x disks (default 2x3x3)',
@@ -63,10 +71,15 @@ export const simCommand: Command = {
       steps: { type: 'string' }, faults: { type: 'string' }, shape: { type: 'string' },
       invariants: { type: 'string' }, trace: { type: 'string' }, json: { type: 'boolean' },
       inspect: { type: 'string' }, real: { type: 'boolean' }, 'keep-going': { type: 'boolean' },
-      workers: { type: 'string' },
+      workers: { type: 'string' }, shard: { type: 'string' }, out: { type: 'string' },
+      'out-dir': { type: 'string' },
     }, 'sim');
     if (positionals.length > 0) throw new CliError(`sim: unexpected argument '${positionals[0]}'`);
-    if (values.real) return simReal(values, io);
+    const sweepOnly = (['shard', 'out', 'out-dir'] as const).find((flag) => values[flag] !== undefined);
+    if (values.real) {
+      if (sweepOnly) throw new CliError(`--${sweepOnly} is for a sweep (--seeds N), not real mode`);
+      return simReal(values, io);
+    }
     if (values['keep-going']) throw new CliError('--keep-going is for real mode (--real)');
     const faults = faultsOption(values.faults);
     const first = seedOption(values.seed, 1);
@@ -81,22 +94,42 @@ export const simCommand: Command = {
       if (!INVARIANTS.includes(id)) throw new CliError(`--invariants: unknown invariant '${id}'`);
       return id as InvariantId;
     });
-    if (values.trace && seeds > 1) throw new CliError('--trace takes one seed; drop --seeds');
-    if (values.inspect !== undefined && seeds > 1) {
+    // A Job's shard applies to a sweep the user asked for; a single seed is one run anywhere.
+    if (values.seeds === undefined && sweepOnly) {
+      throw new CliError(`--${sweepOnly} is for a sweep: add --seeds N`);
+    }
+    const shard = values.seeds === undefined ? undefined : shardOption(values.shard, process.env);
+    if (shard && seeds < shard.shard.count) {
+      throw new CliError(`--seeds ${seeds} cannot be split into ${shard.shard.count} shards ` +
+        '(every shard sweeps at least one seed)');
+    }
+    const sweeping = values.seeds !== undefined && (seeds > 1 || sweepOnly !== undefined ||
+      shard !== undefined);
+    if (values.trace && sweeping) throw new CliError('--trace takes one seed; drop --seeds');
+    if (values.inspect !== undefined && sweeping) {
       throw new CliError('--inspect takes one seed; drop --seeds');
     }
     if (values.trace !== undefined) checkOutputFile(values.trace, '--trace');
+    if (values.out !== undefined) checkOutputFile(values.out, '--out');
+    if (values['out-dir'] !== undefined) checkOutputDirectory(values['out-dir'], '--out-dir');
     checkInspectTarget(values.inspect);
     const offer = await offerOption(values.driver);
     const driver = await driverOption(values.driver);
-    if (seeds > 1) {
-      const result = await sweep({ driver: values.driver ?? driver.name, label: offer.name,
-        faults, first, seeds, steps,
-        workers: positiveOption(values.workers, 'workers', defaultWorkers(), 64),
-        json: values.json === true,
-        ...(shape ? { shape } : {}), ...(invariants ? { invariants } : {}) }, io);
-      return result.interrupted ? EXIT_INTERRUPTED : result.violated ? EXIT_SAFETY
-        : result.liveness ? EXIT_LIVENESS : 0;
+    if (sweeping) {
+      const workers = positiveOption(values.workers, 'workers', defaultWorkers(), 64);
+      if (shard && shard.source !== '--shard') {
+        io.err(`sim: shard ${shard.shard.index}/${shard.shard.count} (${shard.source})`);
+      }
+      const report = await sweep({ params: { driver: values.driver ?? driver.name,
+        label: offer.name, faults, first, seeds, steps, shape: shape ?? null,
+        invariants: invariants ?? null }, shard: shard?.shard ?? null, workers }, io);
+      // An interrupted sweep merges with nothing: its report is not written.
+      if (!report.interrupted) {
+        writeReports(report, 'seeds', report.shard, { out: values.out, outDir: values['out-dir'] });
+      }
+      if (values.json) io.out(JSON.stringify(sweepJson(report)));
+      else printSweep(report, `on ${workers} worker thread(s)`, io);
+      return sweepExitCode(report);
     }
     const inspection = await inspectOption(values.inspect);
     const seed = first;

@@ -1,6 +1,5 @@
 // Entry of the owner program (see owner-main.ts): a plain .mjs so that `node` can start it from
-// any working directory, registering tsx's loader relative to this file, as bin/lockchart.mjs.
-import { register } from 'tsx/esm/api';
+// any working directory, compiled or from the sources (system/source-import.mjs).
+import { importSource } from '../../system/source-import.mjs';
 
-register();
-await import('./owner-main.ts');
+await importSource(new URL('./owner-main.ts', import.meta.url));

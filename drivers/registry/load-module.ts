@@ -18,6 +18,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { register } from 'node:module';
 import { dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ensureTypeScriptLoader } from '../../system/program.ts';
 import type { DriverConfig, LockDriver } from '../../contract/driver.ts';
 import type { LockServiceModel } from '../../contract/service.ts';
 import { pluginDriverProblem } from './check-driver.ts';
@@ -94,6 +95,12 @@ async function importModule(spec: string): Promise<Record<string, unknown>> {
   }
   const why = commonJsSyntax(readFileSync(file, 'utf8'));
   if (why) throw commonJs(spec, why);
+  // tsx's hooks go before the format hook, as in a checkout, where the entry registers tsx first;
+  // a JavaScript plugin does without tsx when it is not installed.
+  const typeScript = /\.[cm]?tsx?$/.test(extension);
+  await ensureTypeScriptLoader().catch((error: Error) => {
+    if (typeScript) throw new DriverLoadError(`cannot load driver module '${spec}': ${error.message}`);
+  });
   registerFormatHook();
   let namespace: Record<string, unknown>;
   try {

@@ -6,15 +6,14 @@
  * channel closes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { identify, type ProcessIdentity } from '../../system/process-identity.ts';
 import { killIdentified, trackProcess } from '../../drivers/kernel/supervisor/cleanup.ts';
-import { tsNodeArgv } from '../../drivers/kernel/supervisor/launch.ts';
+import { nodeArgv, programPath } from '../../system/program.ts';
 import type { RealReply } from '../backend.ts';
 import type { HostRequest } from './host-main.ts';
 import type { HostLocks } from './hosts.ts';
 
-const MAIN = fileURLToPath(new URL('./host-main.ts', import.meta.url));
+const MAIN = programPath(new URL('./host-main.ts', import.meta.url));
 const CALL_TIMEOUT_MS = 10_000;
 const START_TIMEOUT_MS = 20_000;
 
@@ -53,7 +52,7 @@ class HostProcess {
   }
 
   static async start(): Promise<HostProcess> {
-    const [node, ...args] = tsNodeArgv(MAIN);
+    const [node, ...args] = nodeArgv(MAIN);
     const child = spawn(node!, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const identity = child.pid === undefined ? null : identify(child.pid);
     if (identity === null) throw new HostProcessError('the host process could not be started');

@@ -9,9 +9,9 @@
  * owner starts through tsx as everywhere else: slower, the same program.
  */
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { programPath } from '../../system/program.ts';
 
-const OWNER_MAIN = fileURLToPath(new URL('../../drivers/lockd/owner-main.ts', import.meta.url));
+const OWNER_MAIN = programPath(new URL('../../drivers/lockd/owner-main.ts', import.meta.url));
 
 interface Esbuild {
   build(options: Record<string, unknown>): Promise<unknown>;

@@ -50,7 +50,8 @@ function imports(): Array<[string, string, string]> {
 describe('the layers', () => {
   it('cover every top-level folder of product code', () => {
     const product = readdirSync(ROOT).filter((name) => statSync(join(ROOT, name)).isDirectory() &&
-      !['node_modules', 'test', 'docs', 'bench', 'examples', 'scenarios', '.git', '.ci']
+      !['node_modules', 'test', 'docs', 'bench', 'examples', 'scenarios', '.git', '.ci', 'dist',
+        'scripts', 'deploy', '.github']
         .includes(name) && sourceFiles(join(ROOT, name)).length > 0);
     expect(product.filter((name) => !layerOf.has(name))).toEqual([]);
   });

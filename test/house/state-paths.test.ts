@@ -12,8 +12,9 @@ import { CATALOG, stateNodes, statePath } from '../../machines/catalog.ts';
 import { DomainIn, ManagerIn, ProcessIn } from '../../machines/states.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** Product code: everything but the machines themselves, tests, docs and dependencies. */
-const SKIP = new Set(['machines', 'test', 'docs', 'node_modules', 'examples', '.git', 'scenarios']);
+/** Product code: everything but the machines themselves, tests, docs, dependencies and the build. */
+const SKIP = new Set(['machines', 'test', 'docs', 'node_modules', 'examples', '.git', 'scenarios',
+  'dist']);
 
 /**
  * Single-word state names that are also words of another vocabulary, where a literal means the

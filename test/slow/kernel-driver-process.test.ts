@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { identify } from '../../system/process-identity.ts';
 import { trackProcess } from '../../drivers/kernel/supervisor/cleanup.ts';
-import { tsNodeArgv } from '../../drivers/kernel/supervisor/launch.ts';
+import { nodeArgv } from '../../system/program.ts';
 import { readRecords } from '../../drivers/kernel/supervisor/records.ts';
 import { eventually, processCensus, sandbox, type Sandbox } from '../kernel/helpers.ts';
 
@@ -34,7 +34,7 @@ describe('the driver\'s process dies', () => {
     '%s to the driver\'s process: its supervisor, the stand-in and the lock all go',
     async (signal) => {
       const disk = box.disk('x');
-      const [node, ...args] = tsNodeArgv(FIXTURE);
+      const [node, ...args] = nodeArgv(FIXTURE);
       // LOCKCHART_NO_BUNDLE: this also proves that the unbundled (tsx) supervisor works.
       const parent = spawn(node!, [...args, disk], {
         stdio: ['pipe', 'pipe', 'inherit'],

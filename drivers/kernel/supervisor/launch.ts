@@ -1,25 +1,27 @@
 /**
- * How the supervisor program (TypeScript) is run as a child process.
+ * How the supervisor program is run as a child process.
  *
- * `node --import tsx supervisor-main.ts` works anywhere but costs ~300 ms per start, most of it
- * tsx booting its loader. Tests and the simulator's real mode start hundreds of supervisors, so
- * the first start in a process bundles `supervisor-main.ts` once with the esbuild that tsx itself
- * runs on (no dependency of our own) into a temporary directory, removed at exit, next to a copy
- * of the stand-in; later starts are plain `node supervisor.mjs` (~100 ms). The native lock
- * modules stay outside the bundle and are found through NODE_PATH. Without esbuild, or with
- * LOCKCHART_NO_BUNDLE=1, the tsx form is used.
+ * Installed, lockchart is compiled JavaScript and the program is plain `node supervisor-main.js`.
+ * From the sources, `node --import tsx supervisor-main.ts` works anywhere but costs ~300 ms per
+ * start, most of it tsx booting its loader. Tests and the simulator's real mode start hundreds
+ * of supervisors, so there the first start in a process bundles `supervisor-main.ts` once with
+ * the esbuild that tsx itself runs on (no dependency of our own) into a temporary directory,
+ * removed at exit, next to a copy of the stand-in; later starts are plain `node supervisor.mjs`
+ * (~100 ms). The native lock modules stay outside the bundle and are found through NODE_PATH.
+ * Without esbuild, or with LOCKCHART_NO_BUNDLE=1, the tsx form is used.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { trackPath } from './cleanup.ts';
 import { ensureReaper } from '../../../system/reaper.ts';
+import { COMPILED, nodeArgv, programPath } from '../../../system/program.ts';
 
 const require = createRequire(import.meta.url);
-const SUPERVISOR_MAIN = fileURLToPath(new URL('./supervisor-main.ts', import.meta.url));
+const SUPERVISOR_MAIN = programPath(new URL('./supervisor-main.ts', import.meta.url));
 const STAND_IN = fileURLToPath(new URL('./stand-in.mjs', import.meta.url));
 const NATIVE_MODULES = ['fs-ext-extra-prebuilt', 'fs-native-extensions'];
 
@@ -42,13 +44,8 @@ let bundled: ProgramCommand | null | undefined;
 
 /** The command that starts the supervisor program (arguments go after it). */
 export function supervisorCommand(): ProgramCommand {
-  bundled ??= process.env['LOCKCHART_NO_BUNDLE'] === '1' ? null : bundle();
-  return bundled ?? { argv: tsNodeArgv(SUPERVISOR_MAIN), env: process.env };
-}
-
-/** `node --import <tsx> file.ts`, with tsx given by absolute URL so any cwd works. */
-export function tsNodeArgv(file: string): string[] {
-  return [process.execPath, '--import', pathToFileURL(require.resolve('tsx')).href, file];
+  bundled ??= COMPILED || process.env['LOCKCHART_NO_BUNDLE'] === '1' ? null : bundle();
+  return bundled ?? { argv: nodeArgv(SUPERVISOR_MAIN), env: process.env };
 }
 
 function bundle(): ProgramCommand | null {
