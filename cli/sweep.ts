@@ -10,6 +10,7 @@ import { runCells } from '../matrix/pool.ts';
 import type { CellResult, CellSpec } from '../matrix/cell.ts';
 import type { InvariantId } from '../sim/checkers/index.ts';
 import type { FaultName } from '../sim/faults/index.ts';
+import type { Design } from '../sim/world/design.ts';
 import type { WorldShape } from '../sim/world/shape.ts';
 import { shellWord } from '../drivers/registry/offer.ts';
 import type { CommandIo } from './command.ts';
@@ -27,6 +28,7 @@ export interface SweepOptions {
   readonly steps: number;
   readonly workers: number;
   readonly shape?: WorldShape;
+  readonly design?: Design;
   readonly invariants?: readonly InvariantId[];
   readonly json?: boolean;
 }
@@ -54,6 +56,7 @@ function chunks(options: SweepOptions): CellSpec[] {
       seeds: Math.min(chunk, options.first + options.seeds - seed), firstSeed: seed,
       steps: options.steps, traceDir: null, shrink: false,
       ...(options.shape ? { shape: options.shape } : {}),
+      ...(options.design ? { design: options.design } : {}),
       ...(options.invariants ? { invariants: options.invariants } : {}),
     });
   }
@@ -93,6 +96,7 @@ export async function sweep(options: SweepOptions, io: CommandIo): Promise<Sweep
   const rerun = (seed: number) => `lockchart sim --driver ${shellWord(options.driver)} --seed ` +
     `${seed} --steps ${options.steps}` +
     `${options.faults.length ? ` --faults ${options.faults.join(',')}` : ''}` +
+    `${options.design ? ` --design ${options.design}` : ''}` +
     `${options.shape ? ` --shape ${options.shape.hosts}x${options.shape.vms}x${options.shape.disks}` : ''}` +
     `${options.invariants ? ` --invariants ${options.invariants.join(',')}` : ''} --trace FILE`;
   const done = specs.flatMap((spec, i) => (results[i] ? [[spec.firstSeed,

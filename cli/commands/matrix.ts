@@ -22,7 +22,8 @@ import { integerOption, parse } from '../args.ts';
 import { CliError, type Command } from '../command.ts';
 import { MATRIX_REAL_DRIVERS, unavailable } from '../../real/backends.ts';
 import { progress } from '../progress.ts';
-import { offerOption, positiveOption, seedOption, shapeOption } from '../sim-options.ts';
+import { designOption, DESIGN_USAGE, offerOption, positiveOption, seedOption, shapeOption }
+  from '../sim-options.ts';
 
 export const DEFAULT_SEEDS = 40;
 export const DEFAULT_STEPS = 2000;
@@ -62,6 +63,8 @@ export const matrixCommand: Command = {
     '  --drivers  built-in drivers, or module paths (docs/plugins.md): a module\'s model gets',
     '             simulated cells, its createDriver real cells',
     '  --canaries also run the deliberately broken canary drivers',
+    ...DESIGN_USAGE.map((line) => line.replace(/^ {2}--design {5}/, '  --design  ').replace(/^ {15}/, '             ')),
+    '             (simulated cells only; rows are named DESIGN:DRIVER)',
     '  --shard    run only every n-th cell (i/n), for CI matrices; join with `lockchart merge`',
     '  --traces   where shrunk counterexamples are written (default ./lockchart-traces)',
     '  --out      also write the JSON report to FILE (checked before the run starts)',
@@ -79,18 +82,21 @@ export const matrixCommand: Command = {
       markdown: { type: 'boolean' }, exhaustive: { type: 'boolean' },
       'fault-budget': { type: 'string' }, workload: { type: 'string' },
       'no-real': { type: 'boolean' }, 'real-seeds': { type: 'string' },
-      'real-steps': { type: 'string' },
+      'real-steps': { type: 'string' }, design: { type: 'string' },
     }, 'matrix');
     if (positionals.length > 0) throw new CliError(`matrix: unexpected argument '${positionals[0]}'`);
     if (values.json && values.markdown) throw new CliError('choose one of --json and --markdown');
     const traceDir = values.traces ?? 'lockchart-traces';
     checkOutputDirectory(traceDir, '--traces');
     if (values.out !== undefined) checkOutputFile(values.out, '--out');
+    const design = designOption(values.design);
+    // Real cells run the libvirt design only: no backend has an RFC supervisor.
+    const real = values['no-real'] !== true && design === 'libvirt';
     const defaults = defaultDrivers({
-      canaries: values.canaries === true, real: !values.exhaustive && values['no-real'] !== true,
+      canaries: values.canaries === true, real: !values.exhaustive && real,
     });
     const drivers = await matrixDrivers(values.drivers?.split(',') ?? defaults.drivers, {
-      exhaustive: values.exhaustive === true, real: values['no-real'] !== true,
+      exhaustive: values.exhaustive === true, real,
     });
     const columns = columnsOption(values.faults);
     const shard = values.shard === undefined ? undefined : parseShard(values.shard);
@@ -109,6 +115,7 @@ export const matrixCommand: Command = {
         steps: positiveOption(values['real-steps'], 'real-steps', DEFAULT_REAL_STEPS, 100_000),
       },
       ...(shape ? { shape } : {}),
+      ...(design !== 'libvirt' ? { design } : {}),
       ...(shard ? { shard } : {}),
       ...(exhaustive ? { exhaustive } : {}),
     };

@@ -10,7 +10,8 @@ import { defaultWorkers } from '../../matrix/pool.ts';
 import { simReal } from '../real-run.ts';
 import { sweep } from '../sweep.ts';
 import {
-  driverOption, faultsOption, offerOption, positiveOption, seedOption, shapeOption,
+  designOption, DESIGN_USAGE, driverOption, faultsOption, offerOption, positiveOption, seedOption,
+  shapeOption,
 } from '../sim-options.ts';
 import { driverFlag, shellWord } from '../../drivers/registry/offer.ts';
 import { EXIT_INTERRUPTED, runInterruptibly } from '../interrupt.ts';
@@ -30,6 +31,7 @@ export const simCommand: Command = {
   usage: [
     'usage: lockchart sim [--driver NAME|PATH] [--seed N] [--seeds N] [--steps N]',
     '                     [--faults none|a,b,…] [--shape HxVxD] [--invariants S1,S3]',
+    '                     [--design libvirt|rfc|rfc-early-shutdown]',
     '                     [--trace FILE] [--inspect FILE|ws://HOST:PORT] [--json]',
     '       lockchart sim --real --driver ofd|posix|posix-naive|lockd|PATH [--seed N] [--steps N]',
     '                     [--faults …] [--shape HxVxD] [--trace FILE] [--keep-going]',
@@ -45,6 +47,7 @@ export const simCommand: Command = {
     '  --steps      steps of the safety phase per seed (default 2000)',
     '  --faults     fault classes to inject (see lockchart matrix --help for the list)',
     '  --shape      hosts x VMs x disks (default 2x3x3)',
+    ...DESIGN_USAGE,
     '  --trace      write the trace (JSON lines, as the run goes) to FILE',
     '  --real       real mode: the same steps against a real driver — real processes, files,',
     '               kernel locks, daemons (default 500 steps); divergences are findings (exit 3)',
@@ -61,9 +64,13 @@ export const simCommand: Command = {
       steps: { type: 'string' }, faults: { type: 'string' }, shape: { type: 'string' },
       invariants: { type: 'string' }, trace: { type: 'string' }, json: { type: 'boolean' },
       inspect: { type: 'string' }, real: { type: 'boolean' }, 'keep-going': { type: 'boolean' },
-      workers: { type: 'string' },
+      workers: { type: 'string' }, design: { type: 'string' },
     }, 'sim');
     if (positionals.length > 0) throw new CliError(`sim: unexpected argument '${positionals[0]}'`);
+    const design = designOption(values.design);
+    if (values.real && design !== 'libvirt') {
+      throw new CliError('--real runs the libvirt design only (no backend has an RFC supervisor)');
+    }
     if (values.real) return simReal(values, io);
     if (values['keep-going']) throw new CliError('--keep-going is for real mode (--real)');
     const faults = faultsOption(values.faults);
@@ -92,6 +99,7 @@ export const simCommand: Command = {
         faults, first, seeds, steps,
         workers: positiveOption(values.workers, 'workers', defaultWorkers(), 64),
         json: values.json === true,
+        ...(design !== 'libvirt' ? { design } : {}),
         ...(shape ? { shape } : {}), ...(invariants ? { invariants } : {}) }, io);
       return result.interrupted ? EXIT_INTERRUPTED : result.violated ? EXIT_SAFETY
         : result.liveness ? EXIT_LIVENESS : 0;
@@ -102,7 +110,7 @@ export const simCommand: Command = {
     const counted = sink ? new CountingSink(sink) : undefined;
     let run;
     try {
-      run = runInterruptibly(() => runRandom({ driver, seed, steps, faults,
+      run = runInterruptibly(() => runRandom({ driver, seed, steps, faults, design,
         ...(shape ? { shape } : {}), ...(invariants ? { invariants } : {}),
         ...(counted ? { sink: counted } : {}),
         ...(inspection ? { observer: inspection.observer } : {}) }));
@@ -120,11 +128,12 @@ export const simCommand: Command = {
     const result = run.value;
     const found = result.violation ?? result.liveness;
     if (values.json) {
-      io.out(JSON.stringify({ seed, driver: driver.name, faults, steps: result.steps,
+      io.out(JSON.stringify({ seed, driver: driver.name, ...(design !== 'libvirt' ? { design } : {}),
+        faults, steps: result.steps,
         swarm: result.swarm, violation: result.violation, liveness: result.liveness,
         trace: values.trace ?? null }));
     } else {
-      io.out(`SEED=${seed} driver=${driver.name} faults=${faults.join(',') || 'none'} ` +
+      io.out(`SEED=${seed} driver=${driver.name}${design !== 'libvirt' ? ` design=${design}` : ''} faults=${faults.join(',') || 'none'} ` +
         `steps=${result.steps} faults-injected=${result.faultsInjected}`);
       io.out(`  swarm: ${describeSwarm(result.swarm)}`);
       io.out(found

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { isFaultName } from '../faults/index.ts';
 import type { LockMode } from '../../contract/flags.ts';
+import { DESIGNS, isDesign } from '../world/design.ts';
 import { createStorage } from '../world/storage.ts';
 import type { DiskUse, VmDefinition } from '../world/types.ts';
 import type { Trace, TraceEnd, TraceHeader, TraceStep } from './format.ts';
@@ -134,6 +135,9 @@ function validateHeader(o: Record<string, unknown>, where: string): TraceHeader 
   if (invariants !== undefined && (!Array.isArray(invariants) ||
     !invariants.every((id) => typeof id === 'string' && /^S[1-7]$/.test(id)))) {
     fail("'invariants' must be a list of invariant ids S1…S7");
+  }
+  if (o['design'] !== undefined && (!isDesign(o['design']) || o['design'] === 'libvirt')) {
+    fail(`'design' must be one of ${DESIGNS.filter((d) => d !== 'libvirt').join(', ')} (absent: libvirt)`);
   }
   const origin = o['origin'];
   if (!['random', 'shrink', 'scenario', 'explore', 'real'].includes(origin as string)) {
