@@ -1,6 +1,7 @@
 /** `lockchart matrix`: the main job — every driver against every fault class. */
 import { existsSync, writeFileSync } from 'node:fs';
 import { CANARIES } from '../../sim/canaries/canaries.ts';
+import type { Design } from '../../sim/world/design.ts';
 import { BUILTIN_DRIVERS } from '../../sim/resolve-driver.ts';
 import { FAULT_NAMES } from '../../sim/faults/index.ts';
 import type { Column } from '../../matrix/cell.ts';
@@ -33,10 +34,12 @@ export const DEFAULT_REAL_STEPS = 120;
 
 /** The built-in models, plus every real driver whose components this machine has; `skipped`
  * says why each other real driver is left out. */
-function defaultDrivers(options: { canaries: boolean; real: boolean }):
+function defaultDrivers(options: { canaries: boolean; real: boolean; design: Design }):
   { drivers: string[]; skipped: string[] } {
+  // A canary's bug shows under its own design: --canaries lists the chosen design's.
+  const canaries = CANARIES.filter((c) => (c.design ?? 'libvirt') === options.design);
   const drivers = [...BUILTIN_DRIVERS.map((d) => d.name),
-    ...(options.canaries ? CANARIES.map((c) => c.name) : [])];
+    ...(options.canaries ? canaries.map((c) => c.name) : [])];
   const skipped: string[] = [];
   if (!options.real) return { drivers, skipped };
   for (const name of MATRIX_REAL_DRIVERS) {
@@ -93,7 +96,7 @@ export const matrixCommand: Command = {
     // Real cells run the libvirt design only: no backend has an RFC supervisor.
     const real = values['no-real'] !== true && design === 'libvirt';
     const defaults = defaultDrivers({
-      canaries: values.canaries === true, real: !values.exhaustive && real,
+      canaries: values.canaries === true, real: !values.exhaustive && real, design,
     });
     const drivers = await matrixDrivers(values.drivers?.split(',') ?? defaults.drivers, {
       exhaustive: values.exhaustive === true, real,
