@@ -1,5 +1,5 @@
 /** `lockchart explore`: exhaustive, bounded exploration of a small world, with exact counts. */
-import type { InvariantId } from '../../sim/checkers/index.ts';
+import { INVARIANT_IDS, type InvariantId } from '../../sim/checkers/index.ts';
 import { writeCounterexample } from '../../sim/explorer/counterexample.ts';
 import { Explorer, type ExploreOptions, type LevelProgress } from '../../sim/explorer/explore.ts';
 import { exploreJson, formatExplore } from '../../sim/explorer/format.ts';
@@ -133,7 +133,9 @@ function workloadOption(text: string | undefined): { workload?: number } {
 
 function invariantsOption(text: string): InvariantId[] {
   return text.split(',').map((id) => {
-    if (!/^S[1-7]$/.test(id)) throw new CliError(`--invariants: unknown invariant '${id}'`);
+    if (!(INVARIANT_IDS as readonly string[]).includes(id)) {
+      throw new CliError(`--invariants: unknown invariant '${id}' (known: ${INVARIANT_IDS.join(', ')})`);
+    }
     return id as InvariantId;
   });
 }

@@ -251,7 +251,8 @@ export class Explorer {
     this.breakdown.add(world, depth, work);
     this.coverage?.world(world);
     this.options.onState?.(world, depth);
-    if (!isQuiescent(world)) return;
+    // Under the RFC design, calls that only wait (a busy AcquireResource) settle nothing more.
+    if (!isQuiescent(world, this.ctx)) return;
     this.quiescent++;
     if (this.livenessFinding) return;
     for (const checker of this.liveness) {
