@@ -4,8 +4,8 @@
  * - `libvirt` — the design libvirt shipped: every lock call is a short-lived manager context in
  *   libvirtd (`domain_lock.c`), QEMU owns its locks on its own connection.
  * - `rfc` — the 2010 RFC's design (`reference/seed-rfc-lock-manager-api.txt`): a supervisor per
- *   VM holds one long-lived manager context and the VM's leases; the VM is its child and execs
- *   only once the resources were acquired; hotplug is AcquireResource (which waits while the
+ *   VM holds one long-lived manager context and the VM's leases; the VM is its child, exec'd
+ *   paused, and its vCPUs start only once the resources were acquired; hotplug is AcquireResource (which waits while the
  *   resource is busy) and ReleaseResource; once the child has stopped the supervisor shuts down
  *   (Shutdown releases) and frees; Free kills a child that still runs.
  * - `rfc-early-shutdown` — the same, with libvirtd calling Shutdown when the VM "can be stopped"
