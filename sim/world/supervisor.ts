@@ -106,7 +106,8 @@ function setSlot(d: Draft, vm: number, host: number, slot: SupervisorSlot | null
 export function performSupervised(ctx: SimContext, d: Draft, call: PendingCall, outcome: Outcome):
   CallReply {
   const slot = slotOf(d, call.vm, call.host);
-  const fresh = call.src === 'registerOwner' && call.invoke !== SHUTDOWN_INVOKE;
+  // libvirtd's registerOwner: the supervisor forks the child and starts a context for it.
+  const fresh = call.src === 'registerOwner';
   // No supervisor (its child is gone): libvirtd's own short-lived context answers.
   if (!slot && !fresh) return perform(ctx, d, call, outcome);
   const kind = callKind(call);
