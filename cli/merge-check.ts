@@ -8,7 +8,7 @@ import { ALL_COLUMNS, type MatrixParams, type MatrixReport, type Shard } from '.
 import { CliError } from './command.ts';
 
 const VERDICTS = ['safe', 'violated', 'n/a'];
-const INVARIANT = /^S[1-9]\d*$/;
+const INVARIANT = /^[SFL][1-9]\d*$/;
 
 type Obj = Record<string, unknown>;
 const isObj = (value: unknown): value is Obj =>

@@ -9,6 +9,7 @@ import {
 } from '../sim/resolve-driver.ts';
 import { parseSeed } from '../sim/prng.ts';
 import { SHAPE_LIMITS } from '../sim/trace/reader.ts';
+import { DEFAULT_DESIGN, DESIGNS, isDesign, type Design } from '../sim/world/design.ts';
 import type { WorldShape } from '../sim/world/shape.ts';
 import { CliError } from './command.ts';
 
@@ -47,6 +48,20 @@ export function seedOption(text: string | undefined, fallback: number): number {
   }
   return seed;
 }
+
+/** `--design libvirt|rfc|rfc-early-shutdown` (`sim/world/design.ts`). */
+export function designOption(text: string | undefined): Design {
+  if (text === undefined) return DEFAULT_DESIGN;
+  if (!isDesign(text)) throw new CliError(`--design must be one of ${DESIGNS.join(', ')}, got '${text}'`);
+  return text;
+}
+
+/** The usage lines of `--design`. */
+export const DESIGN_USAGE = [
+  '  --design     the lock-manager design: libvirt (default: short-lived contexts in libvirtd),',
+  "               rfc (the 2010 RFC's: a supervisor per VM holds its leases), rfc-early-shutdown",
+  '               (the RFC with Shutdown as the VM can be stopped) — docs/rfc-design.md',
+];
 
 /** `--shape HOSTSxVMSxDISKS`, e.g. 2x3x3. */
 export function shapeOption(text: string | undefined): WorldShape | undefined {

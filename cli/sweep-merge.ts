@@ -4,6 +4,7 @@
  * sweep's ranges exactly once, of one set of parameters, and the join is what the unsharded
  * sweep reports (`sweep-report.ts` says why it can be).
  */
+import { DESIGNS, isDesign } from '../sim/world/design.ts';
 import { FAULT_NAMES } from '../sim/faults/index.ts';
 import { INVARIANT_IDS } from '../sim/checkers/index.ts';
 import { MAX_SEED } from '../sim/prng.ts';
@@ -41,6 +42,9 @@ function checkParams(path: string, params: unknown): SweepParams {
     invariants.every((id) => (INVARIANT_IDS as readonly unknown[]).includes(id)))) {
     fail('invariants must be null or a list of invariants');
   }
+  if (params['design'] !== undefined && !isDesign(params['design'])) {
+    fail(`design must be one of ${DESIGNS.join(', ')}`);
+  }
   return params as unknown as SweepParams;
 }
 
@@ -52,7 +56,7 @@ function checkFinding(path: string, name: string, finding: unknown, range: { fir
   };
   if (!isObj(finding)) fail('must be null or a finding');
   const found = finding as Obj;
-  if (typeof found['invariant'] !== 'string' || !/^S[1-9]\d*$/.test(found['invariant'])) {
+  if (!(INVARIANT_IDS as readonly unknown[]).includes(found['invariant'])) {
     fail(`names no invariant (${JSON.stringify(found['invariant'])})`);
   }
   if (!seed(found['seed']) || (found['seed'] as number) < range.first ||

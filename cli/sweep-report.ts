@@ -13,6 +13,7 @@ import { shellWord } from '../drivers/registry/offer.ts';
 import type { InvariantId } from '../sim/checkers/index.ts';
 import type { FaultName } from '../sim/faults/index.ts';
 import type { WorldShape } from '../sim/world/shape.ts';
+import type { Design } from '../sim/world/design.ts';
 import type { Shard } from '../matrix/matrix.ts';
 import type { CommandIo } from './command.ts';
 import { EXIT_INTERRUPTED } from './interrupt.ts';
@@ -34,6 +35,8 @@ export interface SweepParams {
   readonly steps: number;
   readonly shape: WorldShape | null;
   readonly invariants: readonly InvariantId[] | null;
+  /** The design, when it is not libvirt's (absent in reports written before designs). */
+  readonly design?: Design;
 }
 
 export interface SeedRange {
@@ -108,6 +111,7 @@ export function rerunCommand(params: SweepParams, seed: number): string {
   const { shape } = params;
   return `lockchart sim --driver ${shellWord(params.driver)} --seed ${seed} --steps ${params.steps}` +
     `${params.faults.length ? ` --faults ${params.faults.join(',')}` : ''}` +
+    `${params.design ? ` --design ${params.design}` : ''}` +
     `${shape ? ` --shape ${shape.hosts}x${shape.vms}x${shape.disks}` : ''}` +
     `${params.invariants ? ` --invariants ${params.invariants.join(',')}` : ''} --trace FILE`;
 }

@@ -33,6 +33,7 @@ function chunks(params: SweepParams, range: SeedRange, workers: number): CellSpe
       seeds: Math.min(chunk, range.last - seed + 1), firstSeed: seed,
       steps: params.steps, traceDir: null, shrink: false,
       ...(params.shape ? { shape: params.shape } : {}),
+      ...(params.design ? { design: params.design } : {}),
       ...(params.invariants ? { invariants: params.invariants } : {}),
     });
   }

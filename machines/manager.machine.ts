@@ -220,8 +220,12 @@ export const managerMachine = setup({
       enqueue.assign({ resources: withBelief(context.resources, unknown, 'unknown') });
     }),
     forgetReleased: enqueueActions(({ context, enqueue }) => {
-      for (const r of context.resources) if (r.belief === 'released') enqueue.stopChild(r.id);
-      enqueue.assign({ resources: context.resources.filter((r) => r.belief !== 'released') });
+      // Only what this ReleaseResource released: resources a whole-set release (a pause) let go
+      // are still the VM's, and the next acquire must take them again.
+      const detached = new Set(context.call?.resourceIds ?? []);
+      const gone = (r: ManagedResource) => r.belief === 'released' && detached.has(r.id);
+      for (const r of context.resources) if (gone(r)) enqueue.stopChild(r.id);
+      enqueue.assign({ resources: context.resources.filter((r) => !gone(r)) });
     }),
     recordError: assign({ lastError: errorOf }),
     clearError: assign({ lastError: null }),

@@ -78,6 +78,19 @@ export class ActorSystem {
     this.drain();
   }
 
+  /**
+   * Continues a long-lived root from a state kept elsewhere (the simulator's RFC supervisors keep
+   * their manager's root state in the world). Children are not kept: the manager's are passive
+   * trackers whose states its own transitions never read, so events sent to them are dropped.
+   * An invocation the kept state waits for is answered by `send`ing its result event.
+   */
+  resume(root: ActorState): void {
+    this.children.clear();
+    this.running.clear();
+    this.queue.length = 0;
+    this.root = root;
+  }
+
   get state(): ActorState {
     return this.root;
   }

@@ -14,6 +14,7 @@ import { replayLenient } from '../sim/run/replay.ts';
 import { shrinkSteps } from '../sim/run/shrink.ts';
 import type { TraceHeader } from '../sim/trace/format.ts';
 import { FileSink, MemorySink } from '../sim/trace/writer.ts';
+import type { Design } from '../sim/world/design.ts';
 import type { WorldShape } from '../sim/world/shape.ts';
 import type { Step } from '../sim/steps.ts';
 import { runExhaustiveCell, type ExhaustiveSpec } from './exhaustive.ts';
@@ -34,6 +35,8 @@ export interface CellSpec {
   readonly steps: number;
   readonly firstSeed: number;
   readonly shape?: WorldShape;
+  /** The lock-manager design (default libvirt). */
+  readonly design?: Design;
   /** Where shrunk traces go; null: do not write traces. */
   readonly traceDir: string | null;
   /** Several fault classes at once (a sweep); overrides the column's single class. */
@@ -103,6 +106,7 @@ export async function runCell(spec: CellSpec): Promise<CellResult> {
     const seed = spec.firstSeed + k;
     const sink = new MemorySink();
     const run = runRandom({ driver, seed, steps: spec.steps, faults, sink,
+      ...(spec.design ? { design: spec.design } : {}),
       ...(spec.shape ? { shape: spec.shape } : {}),
       ...(spec.invariants ? { invariants: spec.invariants } : {}) });
     steps += run.steps;

@@ -36,6 +36,7 @@ export async function runExhaustiveCell(spec: CellSpec, bounds: ExhaustiveSpec):
   const started = performance.now();
   const faults = spec.fault === 'none' ? [] : [spec.fault];
   const explorer = new Explorer({ driver, shape: bounds.shape, faults, coverage: false,
+    ...(spec.design ? { design: spec.design } : {}),
     faultBudget: faults.length > 0 ? bounds.faultBudget : 0, workload: bounds.workload });
   const result = explorer.run();
   const base = { driver: cellName(spec), fault: spec.fault, seeds: 0, steps: result.transitions,

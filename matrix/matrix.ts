@@ -5,6 +5,7 @@
  * Kubernetes Indexed Jobs can split the work; `merge` joins the JSON reports again.
  */
 import { FAULT_NAMES } from '../sim/faults/index.ts';
+import type { Design } from '../sim/world/design.ts';
 import type { WorldShape } from '../sim/world/shape.ts';
 import type { CellResult, CellSpec, Column } from './cell.ts';
 import type { ExhaustiveSpec } from './exhaustive.ts';
@@ -38,6 +39,8 @@ export interface MatrixOptions {
   readonly steps: number;
   readonly firstSeed: number;
   readonly shape?: WorldShape;
+  /** The lock-manager design every cell runs (default libvirt); rows are named `DESIGN:DRIVER`. */
+  readonly design?: Design;
   readonly traceDir: string | null;
   readonly shard?: Shard;
   readonly workers?: number;
@@ -60,6 +63,8 @@ export interface MatrixParams {
   readonly shape: WorldShape | null;
   readonly real: RealBudget | null;
   readonly exhaustive: ExhaustiveSpec | null;
+  /** Another design than libvirt's (absent: libvirt). */
+  readonly design?: Design;
 }
 
 export interface MatrixReport {
@@ -80,7 +85,7 @@ export interface MatrixReport {
 
 export function matrixParams(options: MatrixOptions & { readonly real?: RealBudget }): MatrixParams {
   return {
-    drivers: options.drivers.map((driver) => driver.name),
+    drivers: options.drivers.map((driver) => rowName(options, driver.name)),
     columns: options.columns,
     seeds: options.seeds,
     steps: options.steps,
@@ -88,6 +93,7 @@ export function matrixParams(options: MatrixOptions & { readonly real?: RealBudg
     shape: options.shape ?? null,
     real: options.real ?? null,
     exhaustive: options.exhaustive ?? null,
+    ...(options.design && options.design !== 'libvirt' ? { design: options.design } : {}),
   };
 }
 
@@ -101,7 +107,8 @@ export function matrixSpecs(options: MatrixOptions): CellSpec[] {
   for (const driver of options.drivers) {
     for (const fault of options.columns) {
       specs.push({
-        driver: driver.spec, label: driver.name, replayFlag: driver.replayFlag,
+        driver: driver.spec, label: rowName(options, driver.name), replayFlag: driver.replayFlag,
+        ...(options.design && options.design !== 'libvirt' ? { design: options.design } : {}),
         ...(driver.real ? { real: true } : {}),
         fault, seeds: options.seeds, steps: options.steps, firstSeed: options.firstSeed,
         traceDir: options.traceDir, ...(options.shape ? { shape: options.shape } : {}),
@@ -111,6 +118,11 @@ export function matrixSpecs(options: MatrixOptions): CellSpec[] {
   }
   const shard = options.shard;
   return shard ? specs.filter((_, i) => i % shard.count === shard.index - 1) : specs;
+}
+
+/** A row's name: the driver's, prefixed by the design when it is not libvirt's (`rfc:model`). */
+export function rowName(options: Pick<MatrixOptions, 'design'>, driver: string): string {
+  return options.design && options.design !== 'libvirt' ? `${options.design}:${driver}` : driver;
 }
 
 export function parseShard(text: string): Shard | null {

@@ -1,5 +1,5 @@
 /** `lockchart explore`: exhaustive, bounded exploration of a small world, with exact counts. */
-import type { InvariantId } from '../../sim/checkers/index.ts';
+import { INVARIANT_IDS, type InvariantId } from '../../sim/checkers/index.ts';
 import { writeCounterexample } from '../../sim/explorer/counterexample.ts';
 import { Explorer, type ExploreOptions, type LevelProgress } from '../../sim/explorer/explore.ts';
 import { exploreJson, formatExplore } from '../../sim/explorer/format.ts';
@@ -8,7 +8,7 @@ import { SHAPE_LIMITS } from '../../sim/trace/reader.ts';
 import { FileSink } from '../../sim/trace/writer.ts';
 import { integerOption, parse } from '../args.ts';
 import { CliError, type Command } from '../command.ts';
-import { driverOption, faultsOption, offerOption, positiveOption } from '../sim-options.ts';
+import { designOption, driverOption, faultsOption, offerOption, positiveOption } from '../sim-options.ts';
 import { EXIT_LIVENESS, EXIT_SAFETY } from './sim.ts';
 import { EXIT_INTERRUPTED, runInterruptibly } from '../interrupt.ts';
 import { checkOutputFile } from '../output-path.ts';
@@ -26,6 +26,7 @@ export const exploreCommand: Command = {
     '                         [--faults a,b] [--fault-budget F] [--workload W|unbounded]',
     '                         [--depth D] [--max-states N] [--no-symmetry] [--no-coverage]',
     '                         [--invariants S1,S3] [--trace FILE] [--json]',
+    '                         [--design libvirt|rfc|rfc-early-shutdown]',
     '',
     'Breadth-first search over every world the statecharts and the driver model can reach:',
     'every workload step, every fault within the budget, every admissible outcome of every',
@@ -39,6 +40,8 @@ export const exploreCommand: Command = {
     '  --depth         steps per behaviour (default unbounded)',
     '  --max-states    stop after storing this many states (default 10,000,000)',
     '  --no-symmetry   do not merge worlds that differ by a permutation of hosts, VMs, disks',
+    '  --design        libvirt (default), rfc or rfc-early-shutdown (docs/rfc-design.md); the',
+    '                  RFC designs are explored without symmetry',
     '  --trace         write the counterexample (safety first, else liveness) as a trace',
     '',
     'Ctrl-C stops the search and says how far it got.',
@@ -52,6 +55,7 @@ export const exploreCommand: Command = {
       workload: { type: 'string' }, depth: { type: 'string' }, 'max-states': { type: 'string' },
       'no-symmetry': { type: 'boolean' }, 'no-coverage': { type: 'boolean' },
       invariants: { type: 'string' }, trace: { type: 'string' }, json: { type: 'boolean' },
+      design: { type: 'string' },
     }, 'explore');
     if (positionals.length > 0) {
       throw new CliError(`explore: unexpected argument '${positionals[0]}'`);
@@ -59,6 +63,7 @@ export const exploreCommand: Command = {
     const faults = faultsOption(values.faults);
     const options: ExploreOptions = {
       driver: await driverOption(values.driver),
+      design: designOption(values.design),
       shape: {
         hosts: positiveOption(values.hosts, 'hosts', 2, SHAPE_LIMITS.hosts),
         vms: positiveOption(values.domains, 'domains', 2, SHAPE_LIMITS.vms),
@@ -128,7 +133,9 @@ function workloadOption(text: string | undefined): { workload?: number } {
 
 function invariantsOption(text: string): InvariantId[] {
   return text.split(',').map((id) => {
-    if (!/^S[1-7]$/.test(id)) throw new CliError(`--invariants: unknown invariant '${id}'`);
+    if (!(INVARIANT_IDS as readonly string[]).includes(id)) {
+      throw new CliError(`--invariants: unknown invariant '${id}' (known: ${INVARIANT_IDS.join(', ')})`);
+    }
     return id as InvariantId;
   });
 }

@@ -1,6 +1,7 @@
 /** `lockchart matrix`: the main job — every driver against every fault class. */
 import { existsSync } from 'node:fs';
 import { CANARIES } from '../../sim/canaries/canaries.ts';
+import type { Design } from '../../sim/world/design.ts';
 import { BUILTIN_DRIVERS } from '../../sim/resolve-driver.ts';
 import { FAULT_NAMES } from '../../sim/faults/index.ts';
 import type { Column } from '../../matrix/cell.ts';
@@ -22,7 +23,8 @@ import { integerOption, parse } from '../args.ts';
 import { CliError, type Command } from '../command.ts';
 import { MATRIX_REAL_DRIVERS, unavailable } from '../../real/backends.ts';
 import { progress } from '../progress.ts';
-import { offerOption, positiveOption, seedOption, shapeOption } from '../sim-options.ts';
+import { designOption, DESIGN_USAGE, offerOption, positiveOption, seedOption, shapeOption }
+  from '../sim-options.ts';
 
 export const DEFAULT_SEEDS = 40;
 export const DEFAULT_STEPS = 2000;
@@ -32,10 +34,12 @@ export const DEFAULT_REAL_STEPS = 120;
 
 /** The built-in models, plus every real driver whose components this machine has; `skipped`
  * says why each other real driver is left out. */
-function defaultDrivers(options: { canaries: boolean; real: boolean }):
+function defaultDrivers(options: { canaries: boolean; real: boolean; design: Design }):
   { drivers: string[]; skipped: string[] } {
+  // A canary's bug shows under its own design: --canaries lists the chosen design's.
+  const canaries = CANARIES.filter((c) => (c.design ?? 'libvirt') === options.design);
   const drivers = [...BUILTIN_DRIVERS.map((d) => d.name),
-    ...(options.canaries ? CANARIES.map((c) => c.name) : [])];
+    ...(options.canaries ? canaries.map((c) => c.name) : [])];
   const skipped: string[] = [];
   if (!options.real) return { drivers, skipped };
   for (const name of MATRIX_REAL_DRIVERS) {
@@ -63,6 +67,8 @@ export const matrixCommand: Command = {
     '  --drivers  built-in drivers, or module paths (docs/plugins.md): a module\'s model gets',
     '             simulated cells, its createDriver real cells',
     '  --canaries also run the deliberately broken canary drivers',
+    ...DESIGN_USAGE.map((line) => line.replace(/^ {2}--design {5}/, '  --design  ').replace(/^ {15}/, '             ')),
+    '             (simulated cells only; rows are named DESIGN:DRIVER)',
     '  --shard    run only every n-th cell (i/n), for CI matrices; join with `lockchart merge`.',
     '             Inside a Kubernetes Indexed Job the shard is JOB_COMPLETION_INDEX of',
     '             JOB_COMPLETIONS unless --shard says otherwise (docs/scale-out.md)',
@@ -85,7 +91,7 @@ export const matrixCommand: Command = {
       markdown: { type: 'boolean' }, exhaustive: { type: 'boolean' },
       'fault-budget': { type: 'string' }, workload: { type: 'string' },
       'no-real': { type: 'boolean' }, 'real-seeds': { type: 'string' },
-      'real-steps': { type: 'string' },
+      'real-steps': { type: 'string' }, design: { type: 'string' },
     }, 'matrix');
     if (positionals.length > 0) throw new CliError(`matrix: unexpected argument '${positionals[0]}'`);
     if (values.json && values.markdown) throw new CliError('choose one of --json and --markdown');
@@ -93,11 +99,14 @@ export const matrixCommand: Command = {
     checkOutputDirectory(traceDir, '--traces');
     if (values.out !== undefined) checkOutputFile(values.out, '--out');
     if (values['out-dir'] !== undefined) checkOutputDirectory(values['out-dir'], '--out-dir');
+    const design = designOption(values.design);
+    // Real cells run the libvirt design only: no backend has an RFC supervisor.
+    const real = values['no-real'] !== true && design === 'libvirt';
     const defaults = defaultDrivers({
-      canaries: values.canaries === true, real: !values.exhaustive && values['no-real'] !== true,
+      canaries: values.canaries === true, real: !values.exhaustive && real, design,
     });
     const drivers = await matrixDrivers(values.drivers?.split(',') ?? defaults.drivers, {
-      exhaustive: values.exhaustive === true, real: values['no-real'] !== true,
+      exhaustive: values.exhaustive === true, real,
     });
     const columns = columnsOption(values.faults);
     const choice = shardOption(values.shard, process.env);
@@ -116,6 +125,7 @@ export const matrixCommand: Command = {
         steps: positiveOption(values['real-steps'], 'real-steps', DEFAULT_REAL_STEPS, 100_000),
       },
       ...(shape ? { shape } : {}),
+      ...(design !== 'libvirt' ? { design } : {}),
       ...(shard ? { shard } : {}),
       ...(exhaustive ? { exhaustive } : {}),
     };

@@ -13,7 +13,8 @@ import { EXIT_LIVENESS, EXIT_SAFETY, printSweep, sweepExitCode, sweepJson } from
 import { shardOption } from '../shard-option.ts';
 import { writeReports } from '../report-file.ts';
 import {
-  driverOption, faultsOption, offerOption, positiveOption, seedOption, shapeOption,
+  designOption, DESIGN_USAGE, driverOption, faultsOption, offerOption, positiveOption, seedOption,
+  shapeOption,
 } from '../sim-options.ts';
 import { driverFlag, shellWord } from '../../drivers/registry/offer.ts';
 import { EXIT_INTERRUPTED, runInterruptibly } from '../interrupt.ts';
@@ -31,6 +32,7 @@ export const simCommand: Command = {
   usage: [
     'usage: lockchart sim [--driver NAME|PATH] [--seed N] [--seeds N] [--steps N]',
     '                     [--faults none|a,b,…] [--shape HxVxD] [--invariants S1,S3]',
+    '                     [--design libvirt|rfc|rfc-early-shutdown]',
     '                     [--trace FILE] [--inspect FILE|ws://HOST:PORT] [--json]',
     '       lockchart sim --seeds N [--shard i/n] [--out FILE] [--out-dir DIR] …',
     '       lockchart sim --real --driver ofd|posix|posix-naive|lockd|libvirt-lockd|PATH',
@@ -54,6 +56,7 @@ export const simCommand: Command = {
     '  --steps      steps of the safety phase per seed (default 2000)',
     '  --faults     fault classes to inject (see lockchart matrix --help for the list)',
     '  --shape      hosts x VMs x disks (default 2x3x3)',
+    ...DESIGN_USAGE,
     '  --trace      write the trace (JSON lines, as the run goes) to FILE',
     '  --real       real mode: the same steps against a real driver — real processes, files,',
     '               kernel locks, daemons (default 500 steps); divergences are findings (exit 3);',
@@ -72,12 +75,16 @@ export const simCommand: Command = {
       invariants: { type: 'string' }, trace: { type: 'string' }, json: { type: 'boolean' },
       inspect: { type: 'string' }, real: { type: 'boolean' }, 'keep-going': { type: 'boolean' },
       workers: { type: 'string' }, shard: { type: 'string' }, out: { type: 'string' },
-      'out-dir': { type: 'string' },
+      'out-dir': { type: 'string' }, design: { type: 'string' },
     }, 'sim');
     if (positionals.length > 0) throw new CliError(`sim: unexpected argument '${positionals[0]}'`);
     const sweepOnly = (['shard', 'out', 'out-dir'] as const).find((flag) => values[flag] !== undefined);
+    const design = designOption(values.design);
     if (values.real) {
       if (sweepOnly) throw new CliError(`--${sweepOnly} is for a sweep (--seeds N), not real mode`);
+      if (design !== 'libvirt') {
+        throw new CliError('--real runs the libvirt design only (no backend has an RFC supervisor)');
+      }
       return simReal(values, io);
     }
     if (values['keep-going']) throw new CliError('--keep-going is for real mode (--real)');
@@ -122,7 +129,8 @@ export const simCommand: Command = {
       }
       const report = await sweep({ params: { driver: values.driver ?? driver.name,
         label: offer.name, faults, first, seeds, steps, shape: shape ?? null,
-        invariants: invariants ?? null }, shard: shard?.shard ?? null, workers }, io);
+        invariants: invariants ?? null, ...(design !== 'libvirt' ? { design } : {}) },
+      shard: shard?.shard ?? null, workers }, io);
       // An interrupted sweep merges with nothing: its report is not written.
       if (!report.interrupted) {
         writeReports(report, 'seeds', report.shard, { out: values.out, outDir: values['out-dir'] });
@@ -137,7 +145,7 @@ export const simCommand: Command = {
     const counted = sink ? new CountingSink(sink) : undefined;
     let run;
     try {
-      run = runInterruptibly(() => runRandom({ driver, seed, steps, faults,
+      run = runInterruptibly(() => runRandom({ driver, seed, steps, faults, design,
         ...(shape ? { shape } : {}), ...(invariants ? { invariants } : {}),
         ...(counted ? { sink: counted } : {}),
         ...(inspection ? { observer: inspection.observer } : {}) }));
@@ -155,11 +163,12 @@ export const simCommand: Command = {
     const result = run.value;
     const found = result.violation ?? result.liveness;
     if (values.json) {
-      io.out(JSON.stringify({ seed, driver: driver.name, faults, steps: result.steps,
+      io.out(JSON.stringify({ seed, driver: driver.name, ...(design !== 'libvirt' ? { design } : {}),
+        faults, steps: result.steps,
         swarm: result.swarm, violation: result.violation, liveness: result.liveness,
         trace: values.trace ?? null }));
     } else {
-      io.out(`SEED=${seed} driver=${driver.name} faults=${faults.join(',') || 'none'} ` +
+      io.out(`SEED=${seed} driver=${driver.name}${design !== 'libvirt' ? ` design=${design}` : ''} faults=${faults.join(',') || 'none'} ` +
         `steps=${result.steps} faults-injected=${result.faultsInjected}`);
       io.out(`  swarm: ${describeSwarm(result.swarm)}`);
       io.out(found

@@ -11,6 +11,7 @@ import {
   type LockdState,
 } from '../../drivers/model/lockd-model.ts';
 import { ok, type LockServiceModel } from '../../contract/service.ts';
+import type { Design } from '../world/design.ts';
 
 export interface Canary {
   readonly name: string;
@@ -20,6 +21,8 @@ export interface Canary {
   readonly faults: readonly string[];
   /** The invariant expected to catch it. */
   readonly caughtBy: string;
+  /** The lock-manager design it shows under (default libvirt). */
+  readonly design?: Design;
   /** Steps per random run that show it best (short runs keep unrelated liveness noise out). */
   readonly steps: number;
   readonly model: LockServiceModel<LockdState>;
@@ -161,6 +164,21 @@ export const CANARIES: readonly Canary[] = [
     steps: 120,
     model: variant('canary-no-release-on-exit', 'never releases on EOF', {
       ownerGone: (state) => ({ state, released: 0, kill: false }),
+    }),
+  },
+  {
+    name: 'canary-supervisor-loss-no-kill',
+    bug: "under the RFC design, when a supervisor dies under its running child the daemon " +
+      "releases the child's leases (they were on the supervisor's connection) but lets the " +
+      'child run on, unlocked',
+    faults: ['supervisor-crash'],
+    design: 'rfc',
+    caughtBy: 'S2',
+    steps: 2000,
+    model: variant('canary-supervisor-loss-no-kill', "no kill when a supervisor's connection is lost", {
+      ownerGone(state, owner) {
+        return { ...lockdModel.ownerGone(state, owner), kill: false };
+      },
     }),
   },
 ];

@@ -9,7 +9,7 @@ import type { World } from '../world/types.ts';
 import type { Step } from '../steps.ts';
 
 /** The reference's invariants (S1–S7), and F1: a failure affects no more than declared. */
-export type InvariantId = 'S1' | 'S2' | 'S3' | 'S4' | 'S5' | 'S6' | 'S7' | 'F1';
+export type InvariantId = 'S1' | 'S2' | 'S3' | 'S4' | 'S5' | 'S6' | 'S7' | 'F1' | 'L1';
 
 export interface CheckInput {
   readonly ctx: SimContext;

@@ -7,6 +7,7 @@ import { migrationHandover } from './migration-handover.ts';
 import { mutualExclusion } from './mutual-exclusion.ts';
 import { restrictedConnection } from './restricted-connection.ts';
 import { runHoldsLocks } from './run-holds-locks.ts';
+import { waitsEnd } from './waits-end.ts';
 import { writeExclusion } from './write-exclusion.ts';
 
 /** Most specific first: when one step breaks several invariants, the first one is reported. */
@@ -18,6 +19,8 @@ export const CHECKERS: readonly Checker[] = [
   fencing,
   runHoldsLocks,
   migrationHandover,
+  // A wait that never ends is the more specific liveness finding (only the RFC design waits).
+  waitsEnd,
   deadGrantsReleased,
 ];
 

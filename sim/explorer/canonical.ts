@@ -118,10 +118,34 @@ export class Canonicaliser {
     n = this.pendingCalls(world, t, out, n);
     n = this.timers(world, t, out, n);
     n = this.writers(world, t, out, n);
+    if (world.supervisors.length > 0) n = this.supervisorSlots(world, t, out, n);
     out[n++] = this.raw ? this.services.rawCode(world.service)
       : this.services.code(world.service, t, this.knownPid);
     // A typed array drops writes past its end: a form that long would be silently cut.
     if (n > out.length) throw new Error(`invariant: a world too large to encode (${n} integers)`);
+    return n;
+  }
+
+  /**
+   * The RFC design's supervisors, per domain slot in renamed order: whether there is one, whether
+   * it lives, what its manager waits for and its manager's state (by identity: interned). The
+   * contexts name VMs and disks, so the RFC design is explored without symmetry.
+   */
+  private supervisorSlots(world: World, t: number, out: Int32Array, n: number): number {
+    const r = this.renamings[t]!;
+    const hosts = this.hosts;
+    for (let v = 0; v < world.vms.length; v++) {
+      for (let h = 0; h < hosts; h++) {
+        const slot = world.supervisors[r.vmSource[v]! * hosts + r.hostSource[h]!];
+        if (!slot) {
+          out[n++] = 0;
+          continue;
+        }
+        out[n++] = slot.alive ? 1 : 2;
+        out[n++] = this.strings.code(slot.awaiting ?? '');
+        out[n++] = this.strings.code(slot.manager.key);
+      }
+    }
     return n;
   }
 

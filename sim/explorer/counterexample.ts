@@ -65,7 +65,7 @@ export function writeCounterexample(
   session.start(traceHeader(origin.driver, {
     seed: null, faults: origin.faults, shape: origin.shape, definitions: origin.definitions,
     swarm: null, origin: 'explore', ...(origin.invariants ? { invariants: origin.invariants } : {}),
-  }));
+  }, ctx.design));
   for (const step of steps) {
     if (!session.apply(step)) throw new Error('invariant: a counterexample step was refused');
   }

@@ -22,6 +22,7 @@ import { isFault, type Step } from '../steps.ts';
 import { applyStep } from '../world/apply.ts';
 import { isWorkload } from '../steps/index.ts';
 import type { CompletedCall } from '../world/lock-calls.ts';
+import type { Design } from '../world/design.ts';
 import { createContext, type SimContext } from '../world/context.ts';
 import { createWorld } from '../world/setup.ts';
 import { plainDefinitions, type WorldShape } from '../world/shape.ts';
@@ -44,6 +45,8 @@ import { MAX_FAULTS, MAX_WORKLOAD, Visit, VisitedSet } from './visited.ts';
 export interface ExploreOptions {
   readonly driver: SimDriver;
   readonly shape: WorldShape;
+  /** The lock-manager design (default libvirt). */
+  readonly design?: Design;
   /** The fault classes that may strike. */
   readonly faults: readonly FaultName[];
   /** Faults per behaviour (0…7). */
@@ -149,10 +152,13 @@ export class Explorer {
     if (workload !== undefined && (workload < 0 || workload > MAX_WORKLOAD)) {
       throw new RangeError(`the workload budget must be 0…${MAX_WORKLOAD}`);
     }
-    this.ctx = createContext(options.driver.model, options.shape, options.driver.config);
+    this.ctx = createContext(options.driver.model, options.shape, options.driver.config,
+      { design: options.design ?? 'libvirt' });
     this.definitions = options.definitions ?? plainDefinitions(options.shape, this.ctx.storage);
     this.root = createWorld(this.ctx, this.definitions);
-    this.canonical = new Canonicaliser(this.ctx, this.root, { symmetry: options.symmetry ?? true });
+    // The RFC design's supervisor contexts name VMs and disks: it is explored without symmetry.
+    this.canonical = new Canonicaliser(this.ctx, this.root,
+      { symmetry: this.ctx.design === 'libvirt' && (options.symmetry ?? true) });
     this.faults = new Set(options.faults);
     this.budgets = { faultBudget: options.faultBudget, workload: options.workload };
     const checkers = selectCheckers(this.ctx, options.invariants);
@@ -245,7 +251,8 @@ export class Explorer {
     this.breakdown.add(world, depth, work);
     this.coverage?.world(world);
     this.options.onState?.(world, depth);
-    if (!isQuiescent(world)) return;
+    // Under the RFC design, calls that only wait (a busy AcquireResource) settle nothing more.
+    if (!isQuiescent(world, this.ctx)) return;
     this.quiescent++;
     if (this.livenessFinding) return;
     for (const checker of this.liveness) {

@@ -9,6 +9,7 @@ import type { FaultName } from '../faults/index.ts';
 import { choicesOf, enabledSteps, hasChoices } from '../steps/index.ts';
 import type { Step } from '../steps.ts';
 import type { SimContext } from '../world/context.ts';
+import { waits } from '../world/supervisor.ts';
 
 import type { World } from '../world/types.ts';
 
@@ -48,9 +49,11 @@ export function successorSteps(ctx: SimContext, world: World, faults: ReadonlySe
   return steps.flatMap((step) => (hasChoices(step) ? choicesOf(step) : [step]));
 }
 
-/** Nothing is in flight: no call pending, no timer armed, no process dying. Only the workload
+/** Nothing is in flight: no call pending (under the RFC design: none but waits), no timer armed,
+ * no process dying. Only the workload
  * or a fault can move the world on, so this is where the heal phase ends (liveness, S7). */
-export function isQuiescent(world: World): boolean {
-  return world.pending.length === 0 && world.timers.length === 0 &&
-    !world.procs.some((proc) => proc.terminating);
+export function isQuiescent(world: World, ctx?: SimContext): boolean {
+  return world.timers.length === 0 && !world.procs.some((proc) => proc.terminating) &&
+    (world.pending.length === 0 || (ctx !== undefined && ctx.design !== 'libvirt' &&
+      world.pending.every((call) => waits(ctx, world, call))));
 }

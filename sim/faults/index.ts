@@ -18,6 +18,7 @@ import { pathAlias, type PathAliasStep } from './path-alias.ts';
 import { processCrash, type ProcessCrashStep } from './process-crash.ts';
 import { processKill, type ProcessKillStep } from './process-kill.ts';
 import { releaseFails } from './release-fails.ts';
+import { supervisorCrash, type SupervisorCrashStep } from './supervisor-crash.ts';
 
 export const FAULT_CLASSES = {
   'process-crash': processCrash,
@@ -34,6 +35,7 @@ export const FAULT_CLASSES = {
   'connection-drop': connectionDrop,
   'image-probe': imageProbe,
   'daemon-double-reexec': daemonDoubleReexec,
+  'supervisor-crash': supervisorCrash,
 } as const;
 
 /** The steps of the classes that strike as `fault` steps. */
@@ -48,7 +50,8 @@ export type FaultStep =
   | PathAliasStep
   | ConnectionDropStep
   | ImageProbeStep
-  | DaemonDoubleReexecStep;
+  | DaemonDoubleReexecStep
+  | SupervisorCrashStep;
 
 export type FaultName = keyof typeof FAULT_CLASSES;
 

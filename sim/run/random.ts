@@ -13,6 +13,7 @@ import type { TraceHeader } from '../trace/format.ts';
 import type { TraceSink } from '../trace/writer.ts';
 import type { SimDriver } from '../resolve-driver.ts';
 import { createContext } from '../world/context.ts';
+import { DEFAULT_DESIGN, type Design } from '../world/design.ts';
 import { enabledSteps } from '../steps/index.ts';
 import { createWorld } from '../world/setup.ts';
 import { DEFAULT_SHAPE, drawDefinitions, type WorldShape } from '../world/shape.ts';
@@ -26,6 +27,8 @@ export interface RandomRunOptions {
   readonly steps: number;
   readonly faults: readonly FaultName[];
   readonly shape?: WorldShape;
+  /** The lock-manager design (default libvirt). */
+  readonly design?: Design;
   readonly invariants?: readonly InvariantId[];
   readonly sink?: TraceSink;
   /** Skip the heal phase and the liveness check. */
@@ -50,6 +53,7 @@ export function traceHeader(
   driver: SimDriver,
   fields: Pick<TraceHeader, 'seed' | 'faults' | 'shape' | 'definitions' | 'swarm' | 'origin' |
     'invariants'>,
+  design: Design = DEFAULT_DESIGN,
 ): TraceHeader {
   return {
     type: 'header',
@@ -57,13 +61,16 @@ export function traceHeader(
     model: MODEL_VERSION,
     driver: driver.name,
     config: driver.config,
+    // Only another design is recorded: libvirt-design traces stay byte for byte what they were.
+    ...(design !== 'libvirt' ? { design } : {}),
     ...fields,
   };
 }
 
 export function runRandom(options: RandomRunOptions): RandomRunResult {
   const shape = options.shape ?? DEFAULT_SHAPE;
-  const ctx = createContext(options.driver.model, shape, options.driver.config);
+  const ctx = createContext(options.driver.model, shape, options.driver.config,
+    { design: options.design ?? DEFAULT_DESIGN });
   const prng = new Prng(options.seed);
   const definitions = drawDefinitions(shape, ctx.storage, prng);
   const swarm = drawSwarm(prng, options.faults);
@@ -75,7 +82,7 @@ export function runRandom(options: RandomRunOptions): RandomRunResult {
   session.start(traceHeader(options.driver, {
     seed: options.seed, faults: options.faults, shape, definitions, swarm, origin: 'random',
     ...(options.invariants ? { invariants: options.invariants } : {}),
-  }));
+  }, ctx.design));
   const faults = new Set(options.faults);
   while (session.count < options.steps && !session.violation) {
     const steps = enabledSteps(ctx, session.world, { faults });

@@ -38,7 +38,8 @@ export function checkReplayable(header: TraceHeader, driver: SimDriver): void {
 }
 
 export function contextFor(header: TraceHeader, driver: SimDriver): SimContext {
-  return createContext(driver.model, header.shape, { ...driver.config, ...header.config });
+  return createContext(driver.model, header.shape, { ...driver.config, ...header.config },
+    { design: header.design ?? 'libvirt' });
 }
 
 /** Replays every step exactly; throws ReplayError naming the first divergence. */

@@ -5,6 +5,7 @@
  *   scenario daemon-restart-drops-locks        (a name)
  *   driver model                                (default: model)
  *   config file_lockspace_dir=/var/lib/lockd    (driver configuration, repeatable)
+ *   design rfc                                  (libvirt, rfc or rfc-early-shutdown; default libvirt)
  *   hosts 2        disks 1                      (world shape; VMs are counted from `vm` lines)
  *   vm web disk0:exclusive disk1:shared spare disk2:readonly   (disk0~1 = alias spelling 1)
  *   invariants S1,S2                            (check only these; default: all that apply)
@@ -35,6 +36,7 @@ import { FAULT_NAMES } from '../faults/index.ts';
 import { faultStatement, readStep as validateStep, stepStatement } from '../steps/index.ts';
 import type { ScenarioWords } from '../steps/module.ts';
 import { StepError } from '../steps/read.ts';
+import { DESIGNS, isDesign, type Design } from '../world/design.ts';
 import { createStorage } from '../world/storage.ts';
 import { configProblem } from '../../drivers/registry/config-check.ts';
 import type { DiskUse, VmDefinition } from '../world/types.ts';
@@ -63,6 +65,8 @@ export interface Scenario {
   /** The line of the `driver` statement (messages about the driver point at it). */
   readonly driverLine?: number;
   readonly config: DriverConfig;
+  /** The lock-manager design (`sim/world/design.ts`). */
+  readonly design: Design;
   readonly hosts: number;
   readonly disks: number;
   readonly vms: readonly VmDefinition[];
@@ -83,6 +87,7 @@ interface State {
   driver: string;
   driverLine?: number;
   config: Record<string, string>;
+  design: Design;
   hosts: number;
   disks: number;
   vms: { name: string; disks: [number, LockMode, number][]; spares: [number, LockMode, number][] }[];
@@ -93,7 +98,7 @@ interface State {
 
 export function parseScenario(text: string, file: string): Scenario {
   const state: State = {
-    name: file, driver: 'model', config: {}, hosts: 2, disks: 1, vms: [], invariants: null,
+    name: file, driver: 'model', config: {}, design: 'libvirt', hosts: 2, disks: 1, vms: [], invariants: null,
     expect: null, actions: [],
   };
   text.split('\n').forEach((raw, index) => {
@@ -124,6 +129,7 @@ function finish(state: State, file: string): Scenario {
     driver: state.driver,
     ...(state.driverLine === undefined ? {} : { driverLine: state.driverLine }),
     config: state.config,
+    design: state.design,
     hosts: state.hosts,
     disks: state.disks,
     vms: state.vms.map((vm) => ({ name: vm.name, disks: uses(vm.disks), spares: uses(vm.spares) })),
@@ -169,6 +175,11 @@ function statement(state: State, words: string[], line: number): void {
       state.config[key] = value;
       return;
     }
+    case 'design':
+      header('design');
+      if (!isDesign(args[0])) fail(`'design' takes one of ${DESIGNS.join(', ')}`);
+      state.design = args[0] as Design;
+      return;
     case 'hosts':
       header('hosts');
       state.hosts = count(args[0], 'hosts');

@@ -85,13 +85,13 @@ export async function runScenario(scenario: Scenario, traceSink?: TraceSink | ((
   // Opened only once the scenario is known good: a refused one leaves no empty trace behind.
   const sink = typeof traceSink === 'function' ? traceSink() : traceSink;
   const shape = { hosts: scenario.hosts, vms: scenario.vms.length, disks: scenario.disks };
-  const ctx = createContext(driver.model, shape, driver.config);
+  const ctx = createContext(driver.model, shape, driver.config, { design: scenario.design });
   const session = new Session(ctx, createWorld(ctx, scenario.vms), {
     ...(scenario.invariants ? { invariants: scenario.invariants } : {}),
     ...(sink ? { sink } : {}),
   });
   session.start(traceHeader(driver, { seed: null, faults: [], shape, definitions: scenario.vms,
-    swarm: null, origin: 'scenario' }));
+    swarm: null, origin: 'scenario' }, ctx.design));
   let failure: string | null = null;
   for (const { line, action } of scenario.actions) {
     if (session.violation) break;

@@ -11,6 +11,7 @@ import { affectedForm, affectedMask, describeAffected, type AffectedResources, t
 import { completeCall, effectSize, findCall, isOfferedOutcome, oldestOfItsKind, callKind }
   from '../world/lock-calls.ts';
 import { completeStep } from '../world/step-cache.ts';
+import { waits } from '../world/supervisor.ts';
 import { at, oneOf, str, StepError } from './read.ts';
 import type { Fields, StepModule } from './module.ts';
 
@@ -21,15 +22,21 @@ const OUTCOME_FAULTS: readonly OutcomeFault[] = ['acquire-fails', 'release-fails
 export const complete: StepModule<CompleteStep> = {
   kind: 'complete',
   role: 'environment',
-  enabled(_ctx, world, _phase, out) {
+  enabled(ctx, world, _phase, out) {
     for (let i = 0; i < world.pending.length; i++) {
       const call = world.pending[i]!;
-      if (oldestOfItsKind(world.pending, i)) out.push(completeStep(call.vm, call.host, call.invoke));
+      // Under the RFC design a hotplug's AcquireResource waits while its disk is busy.
+      if (oldestOfItsKind(world.pending, i) && !(ctx.design !== 'libvirt' && waits(ctx, world, call))) {
+        out.push(completeStep(call.vm, call.host, call.invoke));
+      }
     }
   },
   apply(ctx, d, step) {
     const at = findCall(d.pendingView, step.vm, step.host, step.invoke);
     if (at < 0) return false;
+    // A wait ends when the disk is free, or when the call fails (an injected failure).
+    if (step.outcome.type === 'ok' && ctx.design !== 'libvirt' && waits(ctx, { supervisors: d.supervisorsView, service: d.service, hosts: d.hosts },
+      d.pendingView[at]!)) return false;
     if (step.outcome.type === 'fail' &&
       !isOfferedOutcome(ctx, d.pendingView[at]!, step.outcome.fault, step.outcome.effect)) return false;
     return completeCall(ctx, d, step.vm, step.host, step.invoke, step.outcome);

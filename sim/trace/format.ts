@@ -9,6 +9,7 @@ import type { FaultName } from '../faults/index.ts';
 import type { InvariantId, Violation } from '../checkers/checker.ts';
 import type { Step } from '../steps.ts';
 import type { Swarm } from '../swarm.ts';
+import type { Design } from '../world/design.ts';
 import type { WorldShape } from '../world/shape.ts';
 import type { VmDefinition } from '../world/types.ts';
 
@@ -28,6 +29,8 @@ export interface TraceHeader {
   readonly swarm: Swarm | null;
   /** How the trace came to be: a random run, a shrink, a scenario, an exploration. */
   readonly origin: 'random' | 'shrink' | 'scenario' | 'explore' | 'real';
+  /** The lock-manager design the world followed; absent for the libvirt design. */
+  readonly design?: Exclude<Design, 'libvirt'>;
   /** The invariants the run checked, when not all of them (replay and shrink use the same). */
   readonly invariants?: readonly InvariantId[];
 }

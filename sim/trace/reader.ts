@@ -4,8 +4,10 @@
  * a truncated prefix; anything else malformed is an error.
  */
 import { readFileSync } from 'node:fs';
+import { INVARIANT_IDS } from '../checkers/index.ts';
 import { isFaultName } from '../faults/index.ts';
 import type { LockMode } from '../../contract/flags.ts';
+import { DESIGNS, isDesign } from '../world/design.ts';
 import { createStorage } from '../world/storage.ts';
 import type { DiskUse, VmDefinition } from '../world/types.ts';
 import type { Trace, TraceEnd, TraceHeader, TraceStep } from './format.ts';
@@ -132,8 +134,11 @@ function validateHeader(o: Record<string, unknown>, where: string): TraceHeader 
   const definitions = validateDefinitions(o['definitions'], shape.vms, shape.disks, fail);
   const invariants = o['invariants'];
   if (invariants !== undefined && (!Array.isArray(invariants) ||
-    !invariants.every((id) => typeof id === 'string' && /^S[1-7]$/.test(id)))) {
-    fail("'invariants' must be a list of invariant ids S1…S7");
+    !invariants.every((id) => typeof id === 'string' && (INVARIANT_IDS as readonly string[]).includes(id)))) {
+    fail(`'invariants' must be a list of invariant ids (${INVARIANT_IDS.join(', ')})`);
+  }
+  if (o['design'] !== undefined && (!isDesign(o['design']) || o['design'] === 'libvirt')) {
+    fail(`'design' must be one of ${DESIGNS.filter((d) => d !== 'libvirt').join(', ')} (absent: libvirt)`);
   }
   const origin = o['origin'];
   if (!['random', 'shrink', 'scenario', 'explore', 'real'].includes(origin as string)) {

@@ -15,6 +15,7 @@ import type { Draft } from './draft.ts';
 import { plainEvent } from './events.ts';
 import { memo } from './memo.ts';
 import { memoCall } from './service-memo.ts';
+import { freeKills, shutdownCall } from './supervisor.ts';
 import type { DiskState, DiskUse, PendingCall, Proc } from './types.ts';
 
 export function toSpec(use: DiskUse): ResourceSpec {
@@ -189,11 +190,13 @@ const COMMANDS: Readonly<Record<ProcessCommand,
     const proc = d.proc(vm, host);
     if (proc) commandProc(d, proc, 'process.stop');
   },
-  terminateProcess: (_ctx, d, vm, host) => {
+  terminateProcess: (ctx, d, vm, host) => {
     const proc = d.proc(vm, host);
     if (proc) d.setProc({ ...proc, terminating: true });
+    if (proc && ctx.design === 'rfc-early-shutdown') shutdownCall(ctx, d, vm, host);
   },
   killProcess: (ctx, d, vm, host) => {
+    if (ctx.design !== 'libvirt' && freeKills(ctx, d, vm, host)) return;
     const proc = d.proc(vm, host);
     if (proc) procDies(ctx, d, proc.pid, 'kill');
   },

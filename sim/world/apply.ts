@@ -11,6 +11,7 @@ import type { Step } from '../steps.ts';
 import { drain } from './actors.ts';
 import type { SimContext } from './context.ts';
 import { Draft, type ActorTransition } from './draft.ts';
+import { reapSupervisors } from './supervisor.ts';
 import type { CompletedCall } from './lock-calls.ts';
 import type { World } from './types.ts';
 
@@ -34,6 +35,7 @@ export function applyStep(
   if (!dispatchStep(ctx, d, step)) return null;
   drain(ctx, d);
   settleMigrations(d);
+  if (ctx.design !== 'libvirt') reapSupervisors(ctx, d);
   if (step.kind !== 'timer') d.time += 1;
   return { world: d.finish(), lockCalls: d.lockCalls, notes: d.notes, transitions: d.transitions };
 }

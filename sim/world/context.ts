@@ -8,6 +8,7 @@ import type { LockServiceModel } from '../../contract/service.ts';
 import { domainMachine } from '../../machines/domain.machine.ts';
 import { processMachine } from '../../machines/process.machine.ts';
 import { InternedMachine } from '../../machines/interned.ts';
+import { DEFAULT_DESIGN, type Design } from './design.ts';
 import type { WorldShape } from './shape.ts';
 import { createStorage, type Storage } from './storage.ts';
 
@@ -25,16 +26,19 @@ export interface SimContext {
   readonly config: DriverConfig;
   readonly shape: WorldShape;
   readonly storage: Storage;
+  /** The lock-manager design libvirtd follows (`design.ts`). */
+  readonly design: Design;
 }
 
 export function createContext(
   model: LockServiceModel<unknown>,
   shape: WorldShape,
   config: DriverConfig = {},
-  options: { readonly failure?: FailureSemantics } = {},
+  options: { readonly failure?: FailureSemantics; readonly design?: Design } = {},
 ): SimContext {
   const storage = createStorage(shape.disks);
   // A driver that canonicalises paths resolves the world's symlinks like realpath would.
   return { model, failure: options.failure ?? model.failure,
-    config: { ...config, path_aliases: storage.aliasTable() }, shape, storage };
+    config: { ...config, path_aliases: storage.aliasTable() }, shape, storage,
+    design: options.design ?? DEFAULT_DESIGN };
 }

@@ -7,6 +7,7 @@ import type { EventObject } from 'xstate';
 import type { ActorState } from '../../machines/interned.ts';
 import type { CompletedCall } from './lock-calls.ts';
 import type {
+  SupervisorSlot,
   DiskState,
   HostState,
   PendingCall,
@@ -64,6 +65,7 @@ export class Draft {
   private pendingCopy: PendingCall[] | null = null;
   private timersCopy: Timer[] | null = null;
   private disksCopy: DiskState[] | null = null;
+  private supervisorsCopy: (SupervisorSlot | null)[] | null = null;
 
   constructor(private readonly from: World, observe = false) {
     this.transitions = observe ? [] : null;
@@ -87,6 +89,10 @@ export class Draft {
   get timers(): Timer[] { return this.timersCopy ??= this.from.timers.slice(); }
   set timers(value: Timer[]) { this.timersCopy = value; }
   get disks(): DiskState[] { return this.disksCopy ??= this.from.disks.slice(); }
+  get supervisors(): (SupervisorSlot | null)[] { return this.supervisorsCopy ??= this.from.supervisors.slice(); }
+  get supervisorsView(): readonly (SupervisorSlot | null)[] {
+    return this.supervisorsCopy ?? this.from.supervisors;
+  }
   set disks(value: DiskState[]) { this.disksCopy = value; }
 
   /** The VMs as they stand, without copying (do not mutate). */
@@ -180,6 +186,7 @@ export class Draft {
       nextPid: this.nextPid,
       nextSeq: this.nextSeq,
       faults: this.faults,
+      supervisors: same(this.supervisorsCopy, from.supervisors),
     };
   }
 }

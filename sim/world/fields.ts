@@ -169,6 +169,24 @@ export const WORLD_FIELDS: { readonly [K in keyof World]: FieldRule<K> } = {
     state: { dropped: 'the fault budget used is kept beside the state (the visited set), so a ' +
       'visit with budget left is not dominated by one without' },
   },
+  supervisors: {
+    // An empty table (the libvirt design) hashes as nothing: its traces keep their digests.
+    digest: (hash, slots) => slots.reduce((h, slot) => (slot === null ? mix(h, 0)
+      : mix(mix(mix(h, slot.alive ? 1 : 2), slot.manager.hash), fnv1a(slot.awaiting ?? ''))), hash),
+    state: 'kept',
+    // Only the slots in use, each at its renamed VM and host; the manager by its canonical key
+    // (the RFC design is explored without symmetry: these contexts name VMs and disks).
+    plain: (slots, naming) => {
+      const parts: string[] = [];
+      slots.forEach((slot, i) => {
+        if (slot === null) return;
+        const v = naming.vm(Math.floor(i / naming.hosts));
+        const h = naming.host(i % naming.hosts);
+        parts.push(`U${v}@${h}:${slot.alive}:${slot.awaiting ?? '-'}:${slot.manager.key}`);
+      });
+      return parts.sort();
+    },
+  },
   nextSeq: {
     digest: null,
     unhashed: 'sequence numbers follow from the steps; the calls in flight are hashed',
@@ -195,7 +213,7 @@ export function digestWorld(ctx: SimContext, world: World): string {
 
 /** The parts of the plain key, in this order (the service last: it numbers leftover pids). */
 const PLAIN_ORDER: readonly (keyof World)[] = ['domains', 'vms', 'procs', 'pending', 'timers',
-  'disks', 'service'];
+  'disks', 'supervisors', 'service'];
 
 /**
  * The plain key of `world` — everything the explorer's state keeps, as a string — or of its

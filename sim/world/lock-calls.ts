@@ -23,6 +23,8 @@ import { doneEvent, errorEvent } from './events.ts';
 import type { SimContext } from './context.ts';
 import type { Draft } from './draft.ts';
 import { memo } from './memo.ts';
+import { supervised } from './design.ts';
+import { performSupervised } from './supervisor.ts';
 import { listId, memoCall } from './service-memo.ts';
 import type { DiskUse, PendingCall, VmDefinition } from './types.ts';
 
@@ -144,7 +146,8 @@ export function completeCall(
   const call = d.pending[at]!;
   d.pending.splice(at, 1);
   if (outcome.type === 'fail') d.faults += 1;
-  const answer = perform(ctx, d, call, outcome);
+  const answer = supervised(ctx.design) ? performSupervised(ctx, d, call, outcome)
+    : perform(ctx, d, call, outcome);
   if (callKind(call) === 'register' && answer.ok) {
     const proc = d.procByPid(call.pid);
     if (proc) commandProc(d, proc, 'process.exec');
@@ -229,7 +232,7 @@ const paramsByDefinition = new WeakMap<VmDefinition, DomainParams>();
  * object per definition. The pid stays out of the statecharts (it is the service's business),
  * so that contexts, and the engine's memo of them, stay bounded over a run.
  */
-function paramsOf(definition: VmDefinition, vm: number): DomainParams {
+export function paramsOf(definition: VmDefinition, vm: number): DomainParams {
   return memo(paramsByDefinition, definition, () => ({ id: vm + 1,
     uuid: `00000000-0000-4000-8000-${(vm + 1).toString(16).padStart(12, '0')}`,
     name: definition.name }));

@@ -1,6 +1,7 @@
 /** The initial world: every host up, every domain shut off, no process, an empty lock service. */
 import type { ResourceSpec } from '../../contract/resources.ts';
 import { toSpec } from './actors.ts';
+import { supervised } from './design.ts';
 import { DOMAIN, type SimContext } from './context.ts';
 import type { ActorState } from '../../machines/interned.ts';
 import { memo } from './memo.ts';
@@ -51,5 +52,6 @@ export function createWorld(ctx: SimContext, definitions: readonly VmDefinition[
     nextPid: 100,
     nextSeq: 0,
     faults: 0,
+    supervisors: supervised(ctx.design) ? domains.map(() => null) : [],
   };
 }

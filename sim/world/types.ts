@@ -98,6 +98,20 @@ export interface DiskState {
   readonly writes: number;
 }
 
+/**
+ * The RFC design's supervisor of one VM instance (`sim/world/supervisor.ts`): it holds the VM's
+ * leases through one long-lived manager context, and its child is the VM's QEMU (the process of
+ * the same VM and host). It lives as long as its child, unless it crashes first.
+ */
+export interface SupervisorSlot {
+  /** False once the supervisor died (`supervisor-crash`): its connection closed, its child runs on. */
+  readonly alive: boolean;
+  /** The supervisor's manager statechart (root state; its passive children are not kept). */
+  readonly manager: ActorState;
+  /** The invoked driver call the manager waits for (started by an earlier call), or null. */
+  readonly awaiting: string | null;
+}
+
 export interface World {
   readonly time: number;
   readonly hosts: readonly HostState[];
@@ -114,6 +128,11 @@ export interface World {
   readonly nextSeq: number;
   /** Faults injected so far. */
   readonly faults: number;
+  /**
+   * The RFC design's supervisors, at index v * hosts + h like `domains` (null: none); empty under
+   * the libvirt design.
+   */
+  readonly supervisors: readonly (SupervisorSlot | null)[];
 }
 
 export function domainIndex(world: World, vm: number, host: number): number {

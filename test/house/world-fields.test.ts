@@ -6,6 +6,7 @@
  * compile error too), and an encoder that forgets a kept field fails below.
  */
 import { describe, expect, it } from 'vitest';
+import { OPERATION_MACHINES } from '../../api/operation.ts';
 import { resolveSimDriver } from '../../sim/resolve-driver.ts';
 import { Canonicaliser } from '../../sim/explorer/canonical.ts';
 import { Prng } from '../../sim/prng.ts';
@@ -53,6 +54,8 @@ const CHANGES: { readonly [K in keyof World]: (world: World, ctx: SimContext) =>
   nextPid: (w) => w.nextPid + 1,
   faults: (w) => w.faults + 1,
   nextSeq: (w) => w.nextSeq + 1,
+  supervisors: (w) => w.domains.map((_, i) => (i === 0
+    ? { alive: true, manager: OPERATION_MACHINES.manager.initial({}).state, awaiting: null } : null)),
 };
 
 describe('the world fields description', () => {

@@ -148,6 +148,19 @@ describe('the manager machine: hotplug', () => {
     expect(stopped(after)).toEqual(['releaseResource', 'resource.1']);
   });
 
+  it('forgets only the detached resource: a boot disk a pause released is acquired again on resume', () => {
+    // Found by the RFC design's runs: pause, hotplug and unplug forgot the paused boot disk, so
+    // the resume acquired nothing for it and the VM ran unlocked.
+    const paused = run(runningRfc(), ev.release, ev.done('releaseResources')).snapshot;
+    const attached = run(paused, ev.hotplug(), ev.done('acquireResource')).snapshot;
+    const { snapshot } = run(attached, ev.unplug(DISK_B.name), ev.done('releaseResource'));
+    expect(snapshot.context.resources.map((r) => [r.spec.name, r.belief]))
+      .toEqual([[DISK_A.name, 'released']]);
+    const { actions } = run(snapshot, ev.acquire());
+    expect(spawned(actions).find((s) => s.id === 'acquireResources')?.input)
+      .toMatchObject({ resources: [DISK_A] });
+  });
+
   it('refuses to detach a resource it never declared', () => {
     const running = runningRfc();
     const unplug = ev.unplug('/images/none.img') as never;

@@ -26,11 +26,12 @@ describe('canaries', () => {
       let caught: { seed: number; step: number; invariant: string } | null = null;
       let steps = 0;
       for (let seed = 1; seed <= SEEDS && !caught; seed++) {
-        const run = runRandom({ driver, seed, steps: canary.steps, faults });
+        const design = canary.design ?? 'libvirt';
+        const run = runRandom({ driver, seed, steps: canary.steps, faults, design });
         steps += run.steps;
         const found = run.violation ?? run.liveness;
         if (found?.invariant !== canary.caughtBy) continue;
-        const reference = runRandom({ driver: model, seed, steps: canary.steps, faults });
+        const reference = runRandom({ driver: model, seed, steps: canary.steps, faults, design });
         const clean = (reference.violation ?? reference.liveness)?.invariant !== canary.caughtBy;
         if (clean) caught = { seed, step: found.step, invariant: found.invariant };
       }
