@@ -85,6 +85,13 @@ export const exploreCommand: Command = {
     let level: LevelProgress | null = null;
     const explorer = new Explorer({ ...options, onLevel: (progress) => {
       level = progress;
+      // A CI log (no terminal) sees the search advance, a level at a time.
+      if (!io.isTty) {
+        io.err(`explore depth ${progress.depth} finished: ` +
+          `${progress.states.toLocaleString('en-US')} states, ` +
+          `${progress.transitions.toLocaleString('en-US')} transitions, ` +
+          `${progress.frontier.toLocaleString('en-US')} on the frontier`);
+      }
     } });
     const started = performance.now();
     const run = runInterruptibly(() => explorer.run());

@@ -60,11 +60,6 @@ function interrupted(args: string[], ready: () => boolean) {
   });
 }
 
-const waitFor = (ms: number) => {
-  const until = Date.now() + ms;
-  return () => Date.now() >= until;
-};
-
 describe('SIGINT', () => {
   it('sim: says how far it got and where the valid prefix is', async () => {
     const trace = join(dir, 'interrupted.jsonl');
@@ -81,11 +76,25 @@ describe('SIGINT', () => {
   }, 60_000);
 
   it('explore: says how far the search got', async () => {
-    // Safe and large: the search runs for minutes unless stopped.
-    const run = await interrupted(['explore', '--hosts', '2', '--domains', '3', '--disks', '3',
-      '--faults', 'process-kill', '--fault-budget', '2', '--workload', 'unbounded'], waitFor(4000));
-    // How far it got depends on how fast this machine is: a busy one may not finish depth 1.
-    expect(run.err.trim()).toMatch(/^lockchart: explore interrupted \(SIGINT\) after [\d.]+ s: [\d,]+ states stored, (depth \d+ finished \([\d,]+ transitions\)|no depth finished), no violation found so far$/);
+    // Safe and large: the search runs for minutes unless stopped. The signal goes once it has
+    // finished a depth (its progress line): on a busy machine loading alone may take longer than
+    // any fixed wait.
+    let progress = '';
+    let sent = false;
+    const run = await lockchart(['explore', '--hosts', '2', '--domains', '3', '--disks', '3',
+      '--faults', 'process-kill', '--fault-budget', '2', '--workload', 'unbounded'], {
+      started: (child: ChildProcess) => {
+        child.stderr!.on('data', (chunk: Buffer) => {
+          progress += chunk.toString();
+          if (!sent && /^explore depth 2 finished: /m.test(progress)) {
+            sent = true;
+            child.kill('SIGINT');
+          }
+        });
+      },
+    });
+    expect(run.err).toMatch(/^explore depth 1 finished: [\d,]+ states, [\d,]+ transitions, [\d,]+ on the frontier$/m);
+    expect(run.err.trim().split('\n').at(-1)).toMatch(/^lockchart: explore interrupted \(SIGINT\) after [\d.]+ s: [\d,]+ states stored, (depth \d+ finished \([\d,]+ transitions\)|no depth finished), no violation found so far$/);
     expect(run.code).toBe(130);
   }, 60_000);
 
