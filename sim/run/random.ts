@@ -15,7 +15,8 @@ import type { SimDriver } from '../resolve-driver.ts';
 import { createContext } from '../world/context.ts';
 import { enabledSteps } from '../steps/index.ts';
 import { createWorld } from '../world/setup.ts';
-import { DEFAULT_SHAPE, drawDefinitions, type WorldShape } from '../world/shape.ts';
+import { drawDefinitions } from '../world/layouts.ts';
+import { DEFAULT_SHAPE, type WorldShape } from '../world/shape.ts';
 import type { VmDefinition, World } from '../world/types.ts';
 import { Session, type SessionObserver } from './session.ts';
 
