@@ -14,16 +14,13 @@
  * - destroy, crash and kill make no lock call at all: the lock service releases on the process's
  *   connection EOF;
  * - QEMU's own STOP event releases like a pause; its RESUME event (someone typed `cont`) does
- *   *not* acquire in current libvirt, which the simulator shows to be unsafe;
- * - a pause's `stop` makes QEMU emit STOP too, and since StopCPUs no longer sets the domain's
- *   state, the STOP handler still sees RUNNING and releases a second time (reference §5 and
- *   §6 #8): the second release finds nothing held and fails, only a warning.
+ *   *not* acquire in current libvirt, which the simulator shows to be unsafe.
  *
  * Lock calls are named actors (`registerOwner`, `acquireLocks`, …), process commands are named
  * actions (`launchProcess`, `contProcess`, …) and the SIGTERM→SIGKILL grace is the named delay
  * `killGraceMs`; hosts provide them.
  */
-import { and, assign, not, or, setup, stateIn } from 'xstate';
+import { and, assign, or, setup, stateIn } from 'xstate';
 import { toErrorData, type LockErrorData } from '../contract/errors.ts';
 import type { ResourceSpec } from '../contract/resources.ts';
 import { unprovided, type DomainLockInput, type LockStateOutput } from './actors.ts';
@@ -116,8 +113,6 @@ export const domainMachine = setup({
     saveLockState: assign({
       lockState: ({ event }) => (event as { output?: string | null }).output ?? null,
     }),
-    /** The STOP handler frees the saved state before it releases: a failed release loses it. */
-    dropLockState: assign({ lockState: null }),
     keepCookie: assign({
       lockState: ({ context, event }: Args) =>
         event.type === 'migrate.prepare' ? event.lockState : context.lockState,
@@ -155,9 +150,6 @@ export const domainMachine = setup({
     devicesIdle: stateIn('#domain.active.devices.idle'),
     vcpusSettled: or([stateIn('#domain.active.vcpus.paused'), stateIn('#domain.active.vcpus.running')]),
     vcpusRunning: stateIn('#domain.active.vcpus.running'),
-    /** StopCPUs' release is done and the STOP handler's, if it came, too. */
-    pauseSettled: and([stateIn('#domain.active.vcpus.pausing.stopCpus.released'),
-      not(stateIn('#domain.active.vcpus.pausing.stopHandler.releasing'))]),
   },
   delays: { killGraceMs: 1_000 },
 }).createMachine({
@@ -239,56 +231,16 @@ export const domainMachine = setup({
             running: {
               on: {
                 'domain.pause': { guard: 'devicesIdle', target: 'pausing', actions: 'stopProcess' },
-                'qemu.stop': { target: 'stopping', description: 'QEMU stopped itself (I/O error, watchdog)' },
+                'qemu.stop': { target: 'pausing', description: 'QEMU stopped itself (I/O error, watchdog)' },
               },
             },
             pausing: {
-              description: "StopCPUs: `stop`, then release; the domain's state still says RUNNING, " +
-                'so the STOP event QEMU emits makes the STOP handler release as well',
-              type: 'parallel',
-              always: { guard: 'pauseSettled', target: 'paused' },
-              states: {
-                stopCpus: {
-                  initial: 'releasing',
-                  states: {
-                    releasing: {
-                      invoke: {
-                        id: 'releaseLocks',
-                        src: 'releaseLocks',
-                        input: lockInput,
-                        onDone: { target: 'released', actions: ['saveLockState', 'clearError'] },
-                        onError: { target: 'released', actions: 'recordError' },
-                      },
-                    },
-                    released: {},
-                  },
-                },
-                stopHandler: {
-                  initial: 'awaiting',
-                  states: {
-                    awaiting: { on: { 'qemu.stop': 'releasing' } },
-                    releasing: {
-                      invoke: {
-                        id: 'stopRelease',
-                        src: 'releaseLocks',
-                        input: lockInput,
-                        onDone: { target: 'released', actions: ['saveLockState', 'clearError'] },
-                        onError: { target: 'released', actions: ['recordError', 'dropLockState'] },
-                      },
-                    },
-                    released: {},
-                  },
-                },
-              },
-            },
-            stopping: {
-              description: 'the STOP handler releases: QEMU stopped itself (I/O error, watchdog)',
               invoke: {
-                id: 'stopRelease',
+                id: 'releaseLocks',
                 src: 'releaseLocks',
                 input: lockInput,
                 onDone: { target: 'paused', actions: ['saveLockState', 'clearError'] },
-                onError: { target: 'paused', actions: ['recordError', 'dropLockState'] },
+                onError: { target: 'paused', actions: 'recordError' },
               },
             },
           },

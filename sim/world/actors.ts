@@ -187,7 +187,7 @@ const COMMANDS: Readonly<Record<ProcessCommand,
   },
   stopProcess: (_ctx, d, vm, host) => {
     const proc = d.proc(vm, host);
-    if (proc) stopGuest(d, proc);
+    if (proc) commandProc(d, proc, 'process.stop');
   },
   terminateProcess: (_ctx, d, vm, host) => {
     const proc = d.proc(vm, host);
@@ -224,16 +224,6 @@ export function commandProc(d: Draft, proc: Proc, type: string): boolean {
   const next = { ...proc, actor: stepped.state };
   d.setProc(next);
   if (isRunning(proc) && !isRunning(next)) forgetWriter(d, proc.pid);
-  return true;
-}
-
-/**
- * The guest's vCPUs stop (libvirtd's `stop`, or QEMU on its own after an I/O error): QEMU
- * emits its STOP event, which libvirtd handles after whatever the step does next.
- */
-export function stopGuest(d: Draft, proc: Proc): boolean {
-  if (!commandProc(d, proc, 'process.stop')) return false;
-  notifyDomain(d, proc.vm, proc.host, plainEvent('qemu.stop'));
   return true;
 }
 
