@@ -7,9 +7,11 @@
 import {
   acquireOne,
   lockdModel,
+  releaseOne,
   walk,
   type LockdState,
 } from '../../drivers/model/lockd-model.ts';
+import { errorData } from '../../contract/errors.ts';
 import { ok, type LockServiceModel } from '../../contract/service.ts';
 
 export interface Canary {
@@ -56,7 +58,7 @@ export const CANARIES: readonly Canary[] = [
     name: 'canary-reexec-drops-locks',
     bug: 'loses the kernel locks across a re-exec (libvir-list 2018-03, "acquire locks on re-exec")',
     faults: ['daemon-reexec'],
-    caughtBy: 'S2',
+    caughtBy: 'S8',
     steps: 2000,
     model: variant('canary-reexec-drops-locks', 'drops locks on re-exec', {
       daemonReexec: (state, host) => lockdModel.daemonCrash(state, host),
@@ -161,6 +163,77 @@ export const CANARIES: readonly Canary[] = [
     steps: 120,
     model: variant('canary-no-release-on-exit', 'never releases on EOF', {
       ownerGone: (state) => ({ state, released: 0, kill: false }),
+    }),
+  },
+  {
+    name: 'canary-reexec-all-shared',
+    bug: 'restores every lock as shared after a re-exec (the flag lost in the state file), so ' +
+      'an exclusive holder no longer excludes anyone',
+    faults: ['daemon-reexec'],
+    caughtBy: 'S8',
+    steps: 2000,
+    model: variant('canary-reexec-all-shared', 'restores locks as shared on re-exec', {
+      daemonReexec: (state, host) => ({ ...state, entries: state.entries.map((entry) =>
+        entry.owners.some((owner) => owner.host === host) ? { ...entry, shared: true } : entry) }),
+    }),
+  },
+  {
+    name: 'canary-locks-readonly',
+    bug: 'locks read-only disks too (as shared), so a reader blocks the disk\'s writer',
+    faults: [],
+    caughtBy: 'H1',
+    steps: 2000,
+    model: variant('canary-locks-readonly', 'locks read-only disks', {
+      acquire: (state, request) => walk(state, { ...request, resources: request.resources.map(
+        (resource) => resource.mode === 'readonly' ? { ...resource, mode: 'shared' as const } : resource) },
+      acquireOne),
+    }),
+  },
+  {
+    name: 'canary-shared-as-exclusive',
+    bug: 'takes a shared request as exclusive, so a cluster disk admits one VM at a time',
+    faults: [],
+    caughtBy: 'H1',
+    steps: 2000,
+    model: variant('canary-shared-as-exclusive', 'locks shared disks exclusively', {
+      acquire: (state, request) => walk(state, { ...request, resources: request.resources.map(
+        (resource) => resource.mode === 'shared' ? { ...resource, mode: 'exclusive' as const } : resource) },
+      acquireOne),
+    }),
+  },
+  {
+    name: 'canary-busy-on-shared',
+    bug: 'answers RESOURCE_BUSY to a shared acquire of a disk others hold shared',
+    faults: [],
+    caughtBy: 'A1',
+    steps: 2000,
+    model: variant('canary-busy-on-shared', 'refuses a second shared holder', {
+      acquire: (state, request) => walk(state, request, (s, owner, resource) =>
+        resource.mode === 'shared' && s.entries.some((entry) => entry.resource === resource.name)
+          ? { error: errorData('RESOURCE_BUSY', `resource busy: '${resource.name}' is locked`) }
+          : acquireOne(s, owner, resource)),
+    }),
+  },
+  {
+    name: 'canary-release-leaves-tombstone',
+    bug: 'keeps an empty lock entry after its last owner releases, so the next acquire of the ' +
+      'free disk answers RESOURCE_BUSY',
+    faults: [],
+    caughtBy: 'A1',
+    steps: 2000,
+    model: variant('canary-release-leaves-tombstone', 'a released lock stays busy', {
+      release(state, request) {
+        const reply = walk(state, request, (s, owner, resource) => {
+          const released = releaseOne(s, owner, resource);
+          if ('error' in released || resource.mode === 'readonly') return released;
+          const gone = s.entries.find((entry) => !released.state.entries.includes(entry) &&
+            !released.state.entries.some((e) => e.key === entry.key));
+          return gone ? { state: { ...released.state,
+            entries: [...released.state.entries, { ...gone, owners: [] }]
+              .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) } } : released;
+        });
+        return reply.ok ? ok(reply.state, null) : reply;
+      },
     }),
   },
 ];

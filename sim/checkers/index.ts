@@ -1,8 +1,11 @@
 /** Every checker, in the order they are evaluated after a step. */
+import { busyNeedsHolder } from './busy-needs-holder.ts';
 import type { Checker, InvariantId } from './checker.ts';
+import { daemonContinuity } from './daemon-continuity.ts';
 import { deadGrantsReleased } from './dead-grants-released.ts';
 import { failureContract } from './failure-contract.ts';
 import { fencing } from './fencing.ts';
+import { grantsLockable } from './grants-lockable.ts';
 import { migrationHandover } from './migration-handover.ts';
 import { mutualExclusion } from './mutual-exclusion.ts';
 import { restrictedConnection } from './restricted-connection.ts';
@@ -13,6 +16,9 @@ import { writeExclusion } from './write-exclusion.ts';
 export const CHECKERS: readonly Checker[] = [
   restrictedConnection,
   failureContract,
+  daemonContinuity,
+  grantsLockable,
+  busyNeedsHolder,
   writeExclusion,
   mutualExclusion,
   fencing,
