@@ -236,6 +236,23 @@ export const CANARIES: readonly Canary[] = [
       },
     }),
   },
+  {
+    name: 'canary-state-ignored',
+    bug: 'returns a state string on release, as a stateful driver does, but never checks it on ' +
+      'acquire, so a VM paused while another took and released its disk resumes on stale state ' +
+      '(reference §6 #12: sanlock\'s state is parsed but never used)',
+    faults: [],
+    caughtBy: 'S9',
+    steps: 2000,
+    model: variant('canary-state-ignored', 'state strings that are never checked', {
+      usesState: true,
+      release(state, request) {
+        const reply = lockdModel.release(state, request);
+        return reply.ok ? ok(reply.state, request.resources.map((r) => r.name).join(' ') || null) : reply;
+      },
+      relabel: undefined,
+    }),
+  },
 ];
 
 export function findCanary(name: string): Canary | undefined {

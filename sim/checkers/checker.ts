@@ -9,10 +9,10 @@ import type { World } from '../world/types.ts';
 import type { Step } from '../steps.ts';
 
 /**
- * The reference's invariants (S1–S8), F1 (a failure affects no more than declared), H1 (grants
+ * The reference's invariants (S1–S9), F1 (a failure affects no more than declared), H1 (grants
  * stay within what the definitions make lockable) and A1 (no busy answer without a holder).
  */
-export type InvariantId = 'S1' | 'S2' | 'S3' | 'S4' | 'S5' | 'S6' | 'S7' | 'S8' | 'F1' | 'H1' | 'A1';
+export type InvariantId = 'S1' | 'S2' | 'S3' | 'S4' | 'S5' | 'S6' | 'S7' | 'S8' | 'S9' | 'F1' | 'H1' | 'A1';
 
 export interface CheckInput {
   readonly ctx: SimContext;

@@ -8,6 +8,7 @@ import { fencing } from './fencing.ts';
 import { grantsLockable } from './grants-lockable.ts';
 import { migrationHandover } from './migration-handover.ts';
 import { mutualExclusion } from './mutual-exclusion.ts';
+import { noStaleResume } from './no-stale-resume.ts';
 import { restrictedConnection } from './restricted-connection.ts';
 import { runHoldsLocks } from './run-holds-locks.ts';
 import { writeExclusion } from './write-exclusion.ts';
@@ -24,6 +25,7 @@ export const CHECKERS: readonly Checker[] = [
   fencing,
   runHoldsLocks,
   migrationHandover,
+  noStaleResume,
   deadGrantsReleased,
 ];
 

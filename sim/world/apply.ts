@@ -12,6 +12,7 @@ import { drain } from './actors.ts';
 import type { SimContext } from './context.ts';
 import { Draft, type ActorTransition } from './draft.ts';
 import type { CompletedCall } from './lock-calls.ts';
+import { trackReleases } from './releases.ts';
 import type { World } from './types.ts';
 
 export interface Applied {
@@ -34,6 +35,7 @@ export function applyStep(
   if (!dispatchStep(ctx, d, step)) return null;
   drain(ctx, d);
   settleMigrations(d);
+  trackReleases(ctx, world, d);
   if (step.kind !== 'timer') d.time += 1;
   return { world: d.finish(), lockCalls: d.lockCalls, notes: d.notes, transitions: d.transitions };
 }

@@ -54,6 +54,17 @@ export interface Proc {
   readonly devices: readonly DiskUse[];
   /** SIGTERM was sent; the process will exit (an `exit` step), or be SIGKILLed at the grace. */
   readonly terminating: boolean;
+  /**
+   * Disks it released on pause or at a migration's switchover, and whether another owner was
+   * granted one since (`releases.ts`, for S9); absent when none, and for drivers without state.
+   */
+  readonly released?: readonly ReleasedDisk[];
+}
+
+export interface ReleasedDisk {
+  readonly disk: number;
+  /** Another owner was granted the disk after this process released it. */
+  readonly overtaken: boolean;
 }
 
 /** A lock call in flight: an invoked actor of a domain statechart, not yet completed. */
