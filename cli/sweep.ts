@@ -8,7 +8,7 @@
  */
 import { runCells } from '../matrix/pool.ts';
 import type { CellResult, CellSpec } from '../matrix/cell.ts';
-import type { InvariantId } from '../sim/checkers/index.ts';
+import { isKnown, type InvariantId } from '../sim/checkers/index.ts';
 import type { FaultName } from '../sim/faults/index.ts';
 import type { WorldShape } from '../sim/world/shape.ts';
 import { shellWord } from '../drivers/registry/offer.ts';
@@ -67,7 +67,9 @@ function findings(cells: readonly CellResult[]) {
     .map((cell) => ({ invariant: cell.invariant!, seed: cell.seed!, message: cell.message! })));
   // A chunk that found a safety violation stopped there; its liveness finding is of the seeds
   // before it, as a single run would have reported had the violation not come first.
-  const liveness = lowest(cells.flatMap((cell) => (cell.liveness ? [cell.liveness] : [])));
+  // A new finding at any seed before a known one at a lower seed (the known leak never masks).
+  const all = cells.flatMap((cell) => (cell.liveness ? [cell.liveness] : []));
+  const liveness = lowest(all.filter((found) => !isKnown(found.invariant))) ?? lowest(all);
   return { violation, liveness };
 }
 

@@ -12,7 +12,7 @@ import type { Step } from '../steps.ts';
  * The reference's invariants (S1–S9), F1 (a failure affects no more than declared), H1 (grants
  * stay within what the definitions make lockable) and A1 (no busy answer without a holder).
  */
-export type InvariantId = 'S1' | 'S2' | 'S3' | 'S4' | 'S5' | 'S6' | 'S7' | 'S8' | 'S9' | 'F1' | 'H1' | 'A1';
+export type InvariantId = 'S1' | 'S2' | 'S3' | 'S4' | 'S5' | 'S6' | 'S7' | 'S7d' | 'S8' | 'S9' | 'F1' | 'H1' | 'A1';
 
 export interface CheckInput {
   readonly ctx: SimContext;
@@ -31,6 +31,11 @@ export interface Checker {
   readonly verifies: string;
   /** One sentence: what it deliberately does not judge. */
   readonly doesNotVerify: string;
+  /**
+   * A finding already known and explained (the scenario that shows it): reported as known, and
+   * never in place of a new finding (matrix, sweeps, the explorer; shrink keeps the invariant).
+   */
+  readonly known?: string;
   applies(ctx: SimContext): boolean;
   /** Safety: returns a message when the step broke the invariant. */
   check?(input: CheckInput): string | null;

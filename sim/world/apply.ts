@@ -12,6 +12,7 @@ import { drain } from './actors.ts';
 import type { SimContext } from './context.ts';
 import { Draft, type ActorTransition } from './draft.ts';
 import type { CompletedCall } from './lock-calls.ts';
+import { trackOrphanGrants } from './orphan-grants.ts';
 import { trackReleases } from './releases.ts';
 import type { World } from './types.ts';
 
@@ -36,6 +37,7 @@ export function applyStep(
   drain(ctx, d);
   settleMigrations(d);
   trackReleases(ctx, world, d);
+  trackOrphanGrants(ctx, world, d);
   if (step.kind !== 'timer') d.time += 1;
   return { world: d.finish(), lockCalls: d.lockCalls, notes: d.notes, transitions: d.transitions };
 }

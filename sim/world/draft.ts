@@ -48,6 +48,7 @@ export class Draft {
   nextPid: number;
   nextSeq: number;
   faults: number;
+  orphanGrants: readonly string[];
   /** Notes for the trace: what happened inside the step that the step itself does not say
    * (allocated by the first note: most steps have none). */
   notes: readonly string[] = NO_NOTES;
@@ -72,6 +73,7 @@ export class Draft {
     this.nextPid = from.nextPid;
     this.nextSeq = from.nextSeq;
     this.faults = from.faults;
+    this.orphanGrants = from.orphanGrants;
   }
 
   get hosts(): HostState[] { return this.hostsCopy ??= this.from.hosts.slice(); }
@@ -180,6 +182,7 @@ export class Draft {
       nextPid: this.nextPid,
       nextSeq: this.nextSeq,
       faults: this.faults,
+      orphanGrants: this.orphanGrants,
     };
   }
 }

@@ -171,6 +171,13 @@ export const WORLD_FIELDS: { readonly [K in keyof World]: FieldRule<K> } = {
     state: { dropped: 'the fault budget used is kept beside the state (the visited set), so a ' +
       'visit with budget left is not dominated by one without' },
   },
+  orphanGrants: {
+    digest: null,
+    unhashed: 'follows from the steps and the service states they led through; a replay that ' +
+      'reproduces those reproduces it',
+    state: { dropped: 'only tells how grants of dead owners came about, to name a liveness ' +
+      'finding (S7 or the known S7d): the path that first reached a state carries it' },
+  },
   nextSeq: {
     digest: null,
     unhashed: 'sequence numbers follow from the steps; the calls in flight are hashed',

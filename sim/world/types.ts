@@ -125,6 +125,12 @@ export interface World {
   readonly nextSeq: number;
   /** Faults injected so far. */
   readonly faults: number;
+  /**
+   * Grants the service made to an owner that was already dead when it made them, as
+   * `pid:key` (`orphan-grants.ts`): the known virtlockd leak, told apart from grants that
+   * outlived their owner (S7 and S7d).
+   */
+  readonly orphanGrants: readonly string[];
 }
 
 export function domainIndex(world: World, vm: number, host: number): number {

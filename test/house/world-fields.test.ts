@@ -53,6 +53,7 @@ const CHANGES: { readonly [K in keyof World]: (world: World, ctx: SimContext) =>
   nextPid: (w) => w.nextPid + 1,
   faults: (w) => w.faults + 1,
   nextSeq: (w) => w.nextSeq + 1,
+  orphanGrants: (w) => [...w.orphanGrants, '999:/x'],
 };
 
 describe('the world fields description', () => {
