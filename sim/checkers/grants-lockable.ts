@@ -9,7 +9,7 @@
  */
 import type { DiskUse, VmDefinition, World } from '../world/types.ts';
 import { who, type Checker } from './checker.ts';
-import { diskGrants, type DiskGrant } from './grants.ts';
+import { diskGrants, heldKey, heldLocks, type DiskGrant } from './grants.ts';
 
 /** The VM whose process (live before or after the step, or named by a call) owns `pid`. */
 function vmOf(before: World, after: World, pid: number, calls: readonly { readonly call:
@@ -38,10 +38,11 @@ export const grantsLockable: Checker = {
   applies: (ctx) => ctx.model.locks,
   check({ ctx, before, after, lockCalls }) {
     if (after.service === before.service) return null;
-    const old = diskGrants(ctx, before.service);
-    for (const grant of diskGrants(ctx, after.service)) {
-      if (grant.disk === undefined) continue;
-      if (old.some((g) => g.key === grant.key && g.owner === grant.owner && g.mode === grant.mode)) continue;
+    const old = heldLocks(ctx, before.service);
+    const now = diskGrants(ctx, after.service);
+    if (now === diskGrants(ctx, before.service)) return null;
+    for (const grant of now) {
+      if (grant.disk === undefined || old.has(heldKey(grant.owner, grant.disk, grant.mode))) continue;
       const vm = vmOf(before, after, grant.owner, lockCalls);
       const definition = vm === undefined ? undefined : after.vms[vm]?.definition;
       if (!definition) continue;

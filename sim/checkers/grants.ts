@@ -100,3 +100,16 @@ function ownerGrants(ctx: SimContext, service: unknown, owner: number): Map<numb
   }
   return counts;
 }
+
+const idsByGrants = new WeakMap<readonly DiskGrant[], Set<string>>();
+
+/** Every grant as `key owner`, cached per grant list: "was this grant there before?" in O(1). */
+export function grantIds(ctx: SimContext, service: unknown): ReadonlySet<string> {
+  const grants = diskGrants(ctx, service);
+  let ids = idsByGrants.get(grants);
+  if (!ids) {
+    ids = new Set(grants.map((grant) => `${grant.key} ${grant.owner}`));
+    idsByGrants.set(grants, ids);
+  }
+  return ids;
+}
