@@ -253,6 +253,17 @@ export const CANARIES: readonly Canary[] = [
       relabel: undefined,
     }),
   },
+  {
+    name: 'canary-register-unrestricted',
+    bug: "drops RESTRICT when the child registers, so the connection leaked into QEMU stays " +
+      'usable and the guest can lock any disk, another VM\'s included',
+    faults: [],
+    caughtBy: 'S6',
+    steps: 2000,
+    model: variant('canary-register-unrestricted', 'forgets RESTRICT on register', {
+      register: (state, owner) => lockdModel.register(state, owner, { restrict: false }),
+    }),
+  },
 ];
 
 export function findCanary(name: string): Canary | undefined {
