@@ -264,6 +264,207 @@ export const CANARIES: readonly Canary[] = [
       register: (state, owner) => lockdModel.register(state, owner, { restrict: false }),
     }),
   },
+  {
+    name: 'canary-shared-release-drops-all',
+    bug: 'releasing a shared lock removes the whole entry, every other holder with it',
+    faults: [],
+    caughtBy: 'S2',
+    steps: 2000,
+    model: variant('canary-shared-release-drops-all', 'one shared release frees all holders', {
+      release(state, request) {
+        const reply = lockdModel.release(state, request);
+        if (!reply.ok) return reply;
+        const names = new Set(request.resources.filter((r) => r.mode === 'shared').map((r) => r.name));
+        return ok({ ...reply.state, entries: reply.state.entries.filter((e) => !(e.shared && names.has(e.resource))) }, null);
+      },
+    }),
+  },
+  {
+    name: 'canary-acquire-first-only',
+    bug: 'takes only the first resource of a multi-disk acquire and answers success',
+    faults: [],
+    caughtBy: 'S2',
+    steps: 2000,
+    model: variant('canary-acquire-first-only', 'acquires the first disk only', {
+      acquire: (state, request) => {
+        const reply = lockdModel.acquire(state, { ...request, resources: request.resources.slice(0, 1) });
+        return reply.ok ? reply : reply;
+      },
+    }),
+  },
+  {
+    name: 'canary-cross-host-blind',
+    bug: "checks only its own host's holders (a lockspace not on shared storage, reference " +
+      '§6 #19), so two hosts lock one disk exclusively',
+    faults: [],
+    caughtBy: 'S1',
+    steps: 2000,
+    model: variant('canary-cross-host-blind', 'ignores holders on other hosts', {
+      acquire: (state, request) => walk(state, request, (s, owner, resource) => {
+        const others = s.entries.filter((e) => !e.owners.some((o) => o.host === owner.host));
+        const mine = { ...s, entries: s.entries.filter((e) => !others.includes(e)) };
+        const result = acquireOne(mine, owner, resource);
+        if ('error' in result) return result;
+        // Both hosts' tables end up in one list: a second entry with the same key is kept apart.
+        const added = result.state.entries.filter((e) => !mine.entries.includes(e));
+        return { state: { ...s, entries: [...s.entries.filter((e) => !added.some((a) => a.key === e.key) ||
+          others.includes(e)), ...added.map((e) => others.some((o) => o.key === e.key)
+          ? { ...e, key: `${e.key}@h${owner.host}` } : e)]
+          .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) } };
+      }),
+    }),
+  },
+  {
+    name: 'canary-acquire-continues',
+    bug: 'goes on past a busy resource and takes the later ones, then reports the failure: ' +
+      'not the prefix it declares',
+    faults: [],
+    caughtBy: 'F1',
+    steps: 2000,
+    model: variant('canary-acquire-continues', 'skips busy resources, keeps the rest', {
+      acquire(state, request) {
+        let current = state;
+        let error = null;
+        for (const resource of request.resources) {
+          const result = acquireOne(current, request.owner, resource);
+          if ('error' in result) error ??= result.error;
+          else current = result.state;
+        }
+        return error ? { ok: false, state: current, error, done: 0 } : ok(current, null);
+      },
+    }),
+  },
+  {
+    name: 'canary-restrict-acquire-only',
+    bug: 'a restricted connection refuses acquires but still accepts releases',
+    faults: [],
+    caughtBy: 'S6',
+    steps: 2000,
+    model: variant('canary-restrict-acquire-only', 'RESTRICT blocks acquire only', {
+      callFromOwner: (state, request, operation) => operation === 'acquire'
+        ? lockdModel.callFromOwner(state, request, operation)
+        : walk(state, request, releaseOne),
+    }),
+  },
+  {
+    name: 'canary-reexec-unrestricts',
+    bug: 'restores registrations without their restricted flag after a re-exec, so the ' +
+      'guests\' leaked connections work again',
+    faults: ['daemon-reexec'],
+    caughtBy: 'S6',
+    steps: 2000,
+    model: variant('canary-reexec-unrestricts', 'loses RESTRICT on re-exec', {
+      daemonReexec: (state, host) => ({ ...state, registrations: state.registrations.map((r) =>
+        r.host === host ? { ...r, restricted: false } : r) }),
+    }),
+  },
+  {
+    name: 'canary-reexec-drops-shared',
+    bug: 'does not write shared locks to the re-exec state file, so they are gone after it',
+    faults: ['daemon-reexec'],
+    caughtBy: 'S8',
+    steps: 2000,
+    model: variant('canary-reexec-drops-shared', 'loses shared locks on re-exec', {
+      daemonReexec: (state, host) => ({ ...state, entries: state.entries.flatMap((entry) => {
+        if (!entry.shared) return [entry];
+        const owners = entry.owners.filter((owner) => owner.host !== host);
+        return owners.length > 0 ? [{ ...entry, owners }] : [];
+      }) }),
+    }),
+  },
+  {
+    name: 'canary-key-collision',
+    bug: 'names locks after a truncated path, so two different disks share one lock and the ' +
+      'second answers RESOURCE_BUSY while nobody holds it',
+    faults: [],
+    caughtBy: 'A1',
+    steps: 2000,
+    model: variant('canary-key-collision', 'truncated lock names collide', {
+      acquire: (state, request) => walk(state, request, (s, owner, resource) => {
+        const clash = s.entries.find((e) => e.resource !== resource.name &&
+          e.resource.slice(0, 12) === resource.name.slice(0, 12) && resource.mode !== 'readonly');
+        return clash ? { error: errorData('RESOURCE_BUSY', `resource busy: '${resource.name}' is locked`) }
+          : acquireOne(s, owner, resource);
+      }),
+    }),
+  },
+  {
+    name: 'canary-last-shared-upgrades',
+    bug: 'turns a shared lock exclusive once one holder is left (an "optimisation"), locking ' +
+      'more than the definition asks',
+    faults: [],
+    caughtBy: 'H1',
+    steps: 2000,
+    model: variant('canary-last-shared-upgrades', 'a lone shared holder becomes exclusive', {
+      release(state, request) {
+        const reply = lockdModel.release(state, request);
+        if (!reply.ok) return reply;
+        return ok({ ...reply.state, entries: reply.state.entries.map((e) =>
+          e.shared && e.owners.length === 1 && state.entries.some((o) => o.key === e.key && o.owners.length > 1)
+            ? { ...e, shared: false } : e) }, null);
+      },
+    }),
+  },
+  {
+    name: 'canary-eof-releases-first-only',
+    bug: "releases only the first of a dead owner's locks when its connection closes",
+    faults: ['process-crash'],
+    caughtBy: 'S7',
+    steps: 120,
+    model: variant('canary-eof-releases-first-only', 'EOF releases one lock', {
+      ownerGone(state, owner) {
+        const held = state.entries.filter((e) => e.owners.some((o) => o.pid === owner.pid));
+        if (held.length <= 1) return lockdModel.ownerGone(state, owner);
+        const gone = lockdModel.ownerGone({ ...state, entries: state.entries.filter((e) => e === held[0] ||
+          !held.includes(e)) }, owner);
+        return { ...gone, state: { ...gone.state, entries: [...gone.state.entries, ...held.slice(1)]
+          .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) } };
+      },
+    }),
+  },
+  {
+    name: 'canary-eof-keeps-exclusive',
+    bug: "releases a dead owner's shared locks when its connection closes, but keeps its " +
+      'exclusive ones',
+    faults: ['process-crash'],
+    caughtBy: 'S7',
+    steps: 120,
+    model: variant('canary-eof-keeps-exclusive', 'EOF keeps exclusive locks', {
+      ownerGone(state, owner) {
+        const kept = state.entries.filter((e) => !e.shared && e.owners.some((o) => o.pid === owner.pid));
+        const gone = lockdModel.ownerGone({ ...state, entries: state.entries.filter((e) => !kept.includes(e)) }, owner);
+        return { ...gone, state: { ...gone.state, entries: [...gone.state.entries, ...kept]
+          .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) } };
+      },
+    }),
+  },
+  {
+    name: 'canary-busy-on-readonly',
+    bug: 'checks read-only disks against exclusive holders (which never lock them, reference ' +
+      '§6 #20) and answers RESOURCE_BUSY',
+    faults: [],
+    caughtBy: 'A1',
+    steps: 2000,
+    model: variant('canary-busy-on-readonly', 'read-only users meet busy', {
+      acquire: (state, request) => walk(state, request, (s, owner, resource) =>
+        resource.mode === 'readonly' && s.entries.some((e) => e.resource === resource.name && !e.shared)
+          ? { error: errorData('RESOURCE_BUSY', `resource busy: '${resource.name}' is locked`) }
+          : acquireOne(s, owner, resource)),
+    }),
+  },
+  {
+    name: 'canary-readonly-as-exclusive',
+    bug: 'takes a read-only disk for a write and locks it exclusively, so one reader keeps ' +
+      'the disk\'s writer (and every other reader) out',
+    faults: [],
+    caughtBy: 'H1',
+    steps: 2000,
+    model: variant('canary-readonly-as-exclusive', 'locks read-only disks exclusively', {
+      acquire: (state, request) => walk(state, { ...request, resources: request.resources.map(
+        (resource) => resource.mode === 'readonly' ? { ...resource, mode: 'exclusive' as const } : resource) },
+      acquireOne),
+    }),
+  },
 ];
 
 export function findCanary(name: string): Canary | undefined {
