@@ -1,7 +1,7 @@
 /**
  * Issues 3 and 16: simulated steps per second in random mode with the model driver on one core
- * (issue 16: at least 100,000 with the richer workload: layouts drawn per seed), and the
- * core, and the wall time of the default `lockchart matrix` (the main job).
+ * (issue 16: at least 100,000 with the richer workload: layouts drawn per seed), and the wall
+ * time of the default `lockchart matrix` (the main job).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
