@@ -9,6 +9,7 @@
  * seeds after it ran at all depends on where the chunks were cut. Every seed up to the lowest
  * violating one runs in any cutting, so that prefix is what a sweep reports.
  */
+import { isKnown } from '../sim/checkers/index.ts';
 import { shellWord } from '../drivers/registry/offer.ts';
 import type { InvariantId } from '../sim/checkers/index.ts';
 import type { FaultName } from '../sim/faults/index.ts';
@@ -96,12 +97,19 @@ const lowest = (findings: ReadonlyArray<SweepFinding | null>) =>
  * or before it — every seed up to it, whatever the cutting — the lowest liveness finding and the
  * steps. A part beginning after the lowest violation may have stopped anywhere: it is left out.
  */
+function lowestNew(findings: readonly (SweepFinding | null)[]): SweepFinding | null {
+  return lowest(findings.filter((found) => found !== null && !isKnown(found.invariant))) ??
+    lowest(findings);
+}
+
 export function joinParts(parts: readonly SweepPart[]): Omit<SweepPart, 'range'> {
   const violation = lowest(parts.map((part) => part.violation));
   const counted = violation ? parts.filter((part) => part.range.first <= violation.seed) : parts;
   return {
     violation,
-    liveness: lowest(counted.map((part) => part.liveness)),
+    // A new liveness finding at any seed over a known one at a lower seed: the known leak
+    // (S7d) never masks a new one.
+    liveness: lowestNew(counted.map((part) => part.liveness)),
     steps: counted.reduce((sum, part) => sum + part.steps, 0),
   };
 }

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileSafe, shellWord } from '../drivers/registry/offer.ts';
-import type { InvariantId, Violation } from '../sim/checkers/index.ts';
+import { preferNew, type InvariantId, type Violation } from '../sim/checkers/index.ts';
 import { resolveSimDriver, type SimDriver } from '../sim/resolve-driver.ts';
 import type { FaultName } from '../sim/faults/index.ts';
 import { runRandom } from '../sim/run/random.ts';
@@ -110,8 +110,9 @@ export async function runCell(spec: CellSpec): Promise<CellResult> {
       ...(spec.shape ? { shape: spec.shape } : {}),
       ...(spec.invariants ? { invariants: spec.invariants } : {}) });
     steps += run.steps;
-    if (run.liveness && !liveness) {
-      liveness = { invariant: run.liveness.invariant, message: run.liveness.message, seed };
+    // A new finding replaces a known one (the known leak never masks another).
+    if (run.liveness) {
+      liveness = preferNew(liveness, { invariant: run.liveness.invariant, message: run.liveness.message, seed });
     }
     if (run.violation && spec.shrink === false) {
       return { driver: cellName(spec), fault: spec.fault, verdict: 'violated',

@@ -5,6 +5,7 @@
  * model allowed — reported beside the verdict. Real cells run in the main thread: the kernel-lock
  * addons do not run in worker threads.
  */
+import { preferNew } from '../sim/checkers/index.ts';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileSafe } from '../drivers/registry/offer.ts';
@@ -48,8 +49,9 @@ export async function runRealCell(spec: CellSpec, signal?: AbortSignal):
     });
     if (signal?.aborted) return undefined;
     steps += run.steps;
-    if (run.liveness && !liveness) {
-      liveness = { invariant: run.liveness.invariant, message: run.liveness.message, seed };
+    // A new finding replaces a known one (the known leak never masks another).
+    if (run.liveness) {
+      liveness = preferNew(liveness, { invariant: run.liveness.invariant, message: run.liveness.message, seed });
     }
     const verdict = run.violation ? 'violated' : 'safe';
     if (run.violation || run.findings.length > 0) {

@@ -13,6 +13,8 @@ import { EXIT_LIVENESS, EXIT_SAFETY } from './sim.ts';
 import { EXIT_INTERRUPTED, runInterruptibly } from '../interrupt.ts';
 import { checkOutputFile } from '../output-path.ts';
 import { driverFlag } from '../../drivers/registry/offer.ts';
+import { isLayoutName, LAYOUT_NAMES, LAYOUTS } from '../../sim/world/layouts.ts';
+import { createStorage } from '../../sim/world/storage.ts';
 
 /** The default workload budget: small enough to exhaust 2 × 2 × 2 with two faults quickly. */
 export const DEFAULT_WORKLOAD = 4;
@@ -25,14 +27,16 @@ export const exploreCommand: Command = {
     'usage: lockchart explore [--driver NAME|PATH] [--hosts H] [--domains N] [--disks K]',
     '                         [--faults a,b] [--fault-budget F] [--workload W|unbounded]',
     '                         [--depth D] [--max-states N] [--no-symmetry] [--no-coverage]',
-    '                         [--invariants S1,S3] [--trace FILE] [--json]',
+    '                         [--layout NAME] [--invariants S1,S3] [--trace FILE] [--json]',
     '                         [--design libvirt|rfc|rfc-early-shutdown]',
     '',
     'Breadth-first search over every world the statecharts and the driver model can reach:',
     'every workload step, every fault within the budget, every admissible outcome of every',
     'failing call. The simulator\'s checkers judge every transition (S1-S6) and every quiescent',
     'state (S7); the first counterexample is a shortest one.',
-    '  --hosts, --domains, --disks   the world (default 2 × 2 × 2, plain symmetric layout)',
+    '  --hosts, --domains, --disks   the world (default 2 × 2 × 2)',
+    `  --layout        how the VMs share disks: ${LAYOUT_NAMES.join(', ')} (default plain: VM v`,
+    '                  boots from disk v, exclusive; the others let two VMs hold one disk at once)',
     '  --fault-budget  faults per behaviour, 0-7 (default 1 with --faults, else 0)',
     `  --workload      workload steps per behaviour, 0-${MAX_WORKLOAD} or unbounded (default ` +
       `${DEFAULT_WORKLOAD}): without`,
@@ -56,19 +60,26 @@ export const exploreCommand: Command = {
       'no-symmetry': { type: 'boolean' }, 'no-coverage': { type: 'boolean' },
       invariants: { type: 'string' }, trace: { type: 'string' }, json: { type: 'boolean' },
       design: { type: 'string' },
+      layout: { type: 'string' },
     }, 'explore');
     if (positionals.length > 0) {
       throw new CliError(`explore: unexpected argument '${positionals[0]}'`);
     }
     const faults = faultsOption(values.faults);
+    const shape = {
+      hosts: positiveOption(values.hosts, 'hosts', 2, SHAPE_LIMITS.hosts),
+      vms: positiveOption(values.domains, 'domains', 2, SHAPE_LIMITS.vms),
+      disks: positiveOption(values.disks, 'disks', 2, SHAPE_LIMITS.disks),
+    };
+    const layout = values.layout ?? 'plain';
+    if (!isLayoutName(layout)) {
+      throw new CliError(`--layout: unknown layout '${layout}' (known: ${LAYOUT_NAMES.join(', ')})`);
+    }
     const options: ExploreOptions = {
       driver: await driverOption(values.driver),
       design: designOption(values.design),
-      shape: {
-        hosts: positiveOption(values.hosts, 'hosts', 2, SHAPE_LIMITS.hosts),
-        vms: positiveOption(values.domains, 'domains', 2, SHAPE_LIMITS.vms),
-        disks: positiveOption(values.disks, 'disks', 2, SHAPE_LIMITS.disks),
-      },
+      shape,
+      ...(layout === 'plain' ? {} : { definitions: LAYOUTS[layout](shape, createStorage(shape.disks)) }),
       faults,
       faultBudget: rangeOption(values['fault-budget'], 'fault-budget', faults.length > 0 ? 1 : 0,
         MAX_FAULTS),

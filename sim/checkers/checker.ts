@@ -8,8 +8,13 @@ import type { CompletedCall } from '../world/lock-calls.ts';
 import type { World } from '../world/types.ts';
 import type { Step } from '../steps.ts';
 
-/** The reference's invariants (S1–S7), and F1: a failure affects no more than declared. */
-export type InvariantId = 'S1' | 'S2' | 'S3' | 'S4' | 'S5' | 'S6' | 'S7' | 'F1' | 'L1';
+/**
+ * The reference's invariants (S1–S9), F1 (a failure affects no more than declared), H1 (grants
+ * stay within what the definitions make lockable), A1 (no busy answer without a holder) and L1
+ * (a waiting acquire ends).
+ */
+export type InvariantId = 'S1' | 'S2' | 'S3' | 'S4' | 'S5' | 'S6' | 'S7' | 'S7d' | 'S8' | 'S9' |
+  'F1' | 'H1' | 'A1' | 'L1';
 
 export interface CheckInput {
   readonly ctx: SimContext;
@@ -28,6 +33,11 @@ export interface Checker {
   readonly verifies: string;
   /** One sentence: what it deliberately does not judge. */
   readonly doesNotVerify: string;
+  /**
+   * A finding already known and explained (the scenario that shows it): reported as known, and
+   * never in place of a new finding (matrix, sweeps, the explorer; shrink keeps the invariant).
+   */
+  readonly known?: string;
   applies(ctx: SimContext): boolean;
   /** Safety: returns a message when the step broke the invariant. */
   check?(input: CheckInput): string | null;

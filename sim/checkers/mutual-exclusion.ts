@@ -20,6 +20,7 @@ export const mutualExclusion: Checker = {
   check({ ctx, before, after }) {
     if (after.service === before.service) return null;
     const grants = diskGrants(ctx, after.service);
+    if (grants === diskGrants(ctx, before.service)) return null;
     for (let i = 0; i < grants.length; i++) {
       const a = grants[i]!;
       if (a.disk === undefined) continue;

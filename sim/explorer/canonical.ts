@@ -13,6 +13,7 @@
 import type { SimContext } from '../world/context.ts';
 import type { DiskUse, PendingCall, Proc, VmDefinition, World } from '../world/types.ts';
 import { memo } from '../world/memo.ts';
+import { releasedBits } from '../world/releases.ts';
 import { DomainCodes } from './domain-codes.ts';
 import { Interner } from './interner.ts';
 import { Renaming, spellingTable } from './renaming.ts';
@@ -191,7 +192,11 @@ export class Canonicaliser {
 
   private rawProcs(world: World, out: Int32Array, n: number): number {
     out[n++] = world.procs.length;
-    for (const proc of world.procs) n = this.proc(proc, 0, proc.vm, proc.host, out, n);
+    for (const proc of world.procs) {
+      n = this.proc(proc, 0, proc.vm, proc.host, out, n);
+      // S9's release records (drivers with state strings, which are explored raw).
+      out[n++] = releasedBits(proc);
+    }
     return n;
   }
 

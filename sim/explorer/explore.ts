@@ -15,7 +15,7 @@
  */
 import { EXPLORING_STEP, markStep } from '../../drivers/registry/call-slot.ts';
 import { selectCheckers } from '../run/session.ts';
-import type { Checker, InvariantId, Violation } from '../checkers/index.ts';
+import { isKnown, type Checker, type InvariantId, type Violation } from '../checkers/index.ts';
 import type { SimDriver } from '../resolve-driver.ts';
 import type { FaultName } from '../faults/index.ts';
 import { isFault, type Step } from '../steps.ts';
@@ -254,8 +254,11 @@ export class Explorer {
     // Under the RFC design, calls that only wait (a busy AcquireResource) settle nothing more.
     if (!isQuiescent(world, this.ctx)) return;
     this.quiescent++;
-    if (this.livenessFinding) return;
+    // After a known finding, keep looking for a new one: the known leak never masks another.
+    const known = this.livenessFinding !== null;
+    if (known && !isKnown(this.livenessFinding!.violation.invariant)) return;
     for (const checker of this.liveness) {
+      if (known && checker.known) continue;
       const message = checker.checkSettled!(this.ctx, world);
       if (!message) continue;
       const steps = this.stepsTo(node);

@@ -16,7 +16,8 @@ import { createContext } from '../world/context.ts';
 import { DEFAULT_DESIGN, type Design } from '../world/design.ts';
 import { enabledSteps } from '../steps/index.ts';
 import { createWorld } from '../world/setup.ts';
-import { DEFAULT_SHAPE, drawDefinitions, type WorldShape } from '../world/shape.ts';
+import { drawDefinitions } from '../world/layouts.ts';
+import { DEFAULT_SHAPE, type WorldShape } from '../world/shape.ts';
 import type { VmDefinition, World } from '../world/types.ts';
 import { Session, type SessionObserver } from './session.ts';
 

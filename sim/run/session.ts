@@ -150,8 +150,10 @@ export class Session {
 
   private check(before: World, step: Step, lockCalls: readonly CompletedCall[], index: number):
     Violation | null {
+    // One input for every checker: a step's checks allocate nothing else.
+    const input = { ctx: this.ctx, before, after: this.world, step, lockCalls };
     for (const checker of this.checkers) {
-      const message = checker.check?.({ ctx: this.ctx, before, after: this.world, step, lockCalls });
+      const message = checker.check?.(input);
       if (message) {
         return { invariant: checker.id, checker: checker.name, kind: 'safety', message, step: index };
       }

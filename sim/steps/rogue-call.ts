@@ -1,11 +1,15 @@
 /**
  * `rogue-call`: the guest abuses the lock connection leaked into it and sends a lock call of its
- * own; after RESTRICT this must change nothing (S6).
+ * own — on any disk of the shared storage: its own devices, held or not, and other VMs' disks
+ * (a read-only device is asked for exclusively: the guest wants to write it). After RESTRICT
+ * this must change nothing (S6).
  */
 import type { Step } from '../steps.ts';
 import { expected } from '../real-actions.ts';
 import { isRunning, toSpec } from '../world/actors.ts';
+import type { SimContext } from '../world/context.ts';
 import { rogueStep } from '../world/step-cache.ts';
+import type { DiskUse, Proc, VmDefinition } from '../world/types.ts';
 import { at, nat, oneOf } from './read.ts';
 import type { StepModule } from './module.ts';
 
@@ -13,23 +17,31 @@ type RogueCallStep = Extract<Step, { kind: 'rogue-call' }>;
 
 const OPS = ['acquire', 'release'] as const;
 
+/** What the guest names: its own spelling and mode of the disk where it has one, else the
+ * canonical path, exclusively. */
+function rogueUse(ctx: SimContext, proc: Proc, definition: VmDefinition | undefined, disk: number): DiskUse {
+  const own = proc.devices.find((use) => use.disk === disk) ??
+    definition?.disks.find((use) => use.disk === disk) ?? definition?.spares.find((use) => use.disk === disk);
+  if (own && own.mode !== 'readonly') return own;
+  return { disk, mode: 'exclusive', path: own?.path ?? ctx.storage.canonical(disk) };
+}
+
 export const rogueCall: StepModule<RogueCallStep> = {
   kind: 'rogue-call',
   role: 'workload',
   enabled(ctx, world, phase, out) {
     if (phase !== 'all') return;
+    const disks = ctx.storage.count;
     for (const proc of world.procs) {
-      if (!isRunning(proc)) continue;
-      const device = proc.devices.find((use) => use.mode !== 'readonly');
-      if (!device || ctx.model.registration(world.service, proc.pid) === 'none') continue;
-      for (const op of OPS) out.push(rogueStep(proc.vm, proc.host, op, device.disk));
+      if (!isRunning(proc) || ctx.model.registration(world.service, proc.pid) === 'none') continue;
+      for (const op of OPS) for (let disk = 0; disk < disks; disk++) out.push(rogueStep(proc.vm, proc.host, op, disk));
     }
   },
   apply(ctx, d, step) {
     const proc = d.proc(step.vm, step.host);
     if (!proc || ctx.model.registration(d.service, proc.pid) === 'none') return false;
-    const use = proc.devices.find((device) => device.disk === step.disk);
-    if (!use) return false;
+    if (step.disk >= ctx.storage.count) return false;
+    const use = rogueUse(ctx, proc, d.vmsView[step.vm]?.definition, step.disk);
     const reply = ctx.model.callFromOwner(d.service,
       { owner: { pid: proc.pid, host: step.host }, resources: [toSpec(use)] }, step.op);
     d.service = reply.state;
@@ -47,7 +59,7 @@ export const rogueCall: StepModule<RogueCallStep> = {
   },
   real(ctx, before, _after, step) {
     const proc = before.procs.find((p) => p.vm === step.vm && p.host === step.host)!;
-    const disk = proc.devices.find((use) => use.disk === step.disk)!;
+    const disk = rogueUse(ctx, proc, before.vms[step.vm]?.definition, step.disk);
     const reply = ctx.model.callFromOwner(before.service,
       { owner: { pid: proc.pid, host: step.host }, resources: [toSpec(disk)] }, step.op);
     return [{ kind: 'rogue', pid: proc.pid, op: step.op, disk, expect: expected(reply) }];

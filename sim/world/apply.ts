@@ -13,6 +13,8 @@ import type { SimContext } from './context.ts';
 import { Draft, type ActorTransition } from './draft.ts';
 import { reapSupervisors } from './supervisor.ts';
 import type { CompletedCall } from './lock-calls.ts';
+import { trackOrphanGrants } from './orphan-grants.ts';
+import { trackReleases } from './releases.ts';
 import type { World } from './types.ts';
 
 export interface Applied {
@@ -36,6 +38,8 @@ export function applyStep(
   drain(ctx, d);
   settleMigrations(d);
   if (ctx.design !== 'libvirt') reapSupervisors(ctx, d);
+  trackReleases(ctx, world, d);
+  trackOrphanGrants(ctx, world, d);
   if (step.kind !== 'timer') d.time += 1;
   return { world: d.finish(), lockCalls: d.lockCalls, notes: d.notes, transitions: d.transitions };
 }

@@ -49,6 +49,7 @@ export class Draft {
   nextPid: number;
   nextSeq: number;
   faults: number;
+  orphanGrants: readonly string[];
   /** Notes for the trace: what happened inside the step that the step itself does not say
    * (allocated by the first note: most steps have none). */
   notes: readonly string[] = NO_NOTES;
@@ -74,6 +75,7 @@ export class Draft {
     this.nextPid = from.nextPid;
     this.nextSeq = from.nextSeq;
     this.faults = from.faults;
+    this.orphanGrants = from.orphanGrants;
   }
 
   get hosts(): HostState[] { return this.hostsCopy ??= this.from.hosts.slice(); }
@@ -187,6 +189,7 @@ export class Draft {
       nextSeq: this.nextSeq,
       faults: this.faults,
       supervisors: same(this.supervisorsCopy, from.supervisors),
+      orphanGrants: this.orphanGrants,
     };
   }
 }

@@ -18,6 +18,7 @@ import { fnv1a } from '../../machines/interned.ts';
 import type { Symmetry } from '../explorer/symmetry.ts';
 import type { SimContext } from './context.ts';
 import type { Storage } from './storage.ts';
+import { releasedBits } from './releases.ts';
 import type { DiskUse, World } from './types.ts';
 
 /** Renamings for the plain key: a symmetry image, pids numbered as met. */
@@ -96,7 +97,8 @@ export const WORLD_FIELDS: { readonly [K in keyof World]: FieldRule<K> } = {
     digest: (hash, procs) => procs.reduce((h, proc) => {
       let next = mix(mix(mix(h, proc.pid), proc.actor.hash), proc.terminating ? 1 : 0);
       for (const use of proc.devices) next = mix(mix(next, use.disk), fnv1a(use.mode + use.path));
-      return next;
+      // Only drivers with state strings keep release records: other worlds digest as before.
+      return proc.released ? mix(next, releasedBits(proc)) : next;
     }, hash),
     state: 'kept',
     plain: (procs, naming) => {
@@ -107,7 +109,7 @@ export const WORLD_FIELDS: { readonly [K in keyof World]: FieldRule<K> } = {
         (naming.hosts <= 2 ? naming.host(a.host) - naming.host(b.host) : 0));
       return sorted.map((p) => `P${naming.vm(p.vm)}@${naming.host(p.host)}:` +
         `${JSON.stringify(p.actor.snapshot.value)}:${p.terminating}:${plainUses(p.devices, naming)}:` +
-        `${naming.pid(p.pid)}`);
+        `${naming.pid(p.pid)}${p.released ? `:R${releasedBits(p)}` : ''}`);
     },
   },
   service: {
@@ -186,6 +188,13 @@ export const WORLD_FIELDS: { readonly [K in keyof World]: FieldRule<K> } = {
       });
       return parts.sort();
     },
+  },
+  orphanGrants: {
+    digest: null,
+    unhashed: 'follows from the steps and the service states they led through; a replay that ' +
+      'reproduces those reproduces it',
+    state: { dropped: 'only tells how grants of dead owners came about, to name a liveness ' +
+      'finding (S7 or the known S7d): the path that first reached a state carries it' },
   },
   nextSeq: {
     digest: null,

@@ -51,6 +51,7 @@ export function createWorld(ctx: SimContext, definitions: readonly VmDefinition[
     })),
     nextPid: 100,
     nextSeq: 0,
+    orphanGrants: [],
     faults: 0,
     supervisors: supervised(ctx.design) ? domains.map(() => null) : [],
   };

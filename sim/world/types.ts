@@ -54,6 +54,17 @@ export interface Proc {
   readonly devices: readonly DiskUse[];
   /** SIGTERM was sent; the process will exit (an `exit` step), or be SIGKILLed at the grace. */
   readonly terminating: boolean;
+  /**
+   * Disks it released on pause or at a migration's switchover, and whether another owner was
+   * granted one since (`releases.ts`, for S9); absent when none, and for drivers without state.
+   */
+  readonly released?: readonly ReleasedDisk[];
+}
+
+export interface ReleasedDisk {
+  readonly disk: number;
+  /** Another owner was granted the disk after this process released it. */
+  readonly overtaken: boolean;
 }
 
 /** A lock call in flight: an invoked actor of a domain statechart, not yet completed. */
@@ -133,6 +144,12 @@ export interface World {
    * the libvirt design.
    */
   readonly supervisors: readonly (SupervisorSlot | null)[];
+  /**
+   * Grants the service made to an owner that was already dead when it made them, as
+   * `pid:key` (`orphan-grants.ts`): the known virtlockd leak, told apart from grants that
+   * outlived their owner (S7 and S7d).
+   */
+  readonly orphanGrants: readonly string[];
 }
 
 export function domainIndex(world: World, vm: number, host: number): number {

@@ -18,6 +18,7 @@ describe('lockchart explore: bad input is one line and a non-zero exit', () => {
     [['explore', '--faults', 'meteor'], /--faults: unknown fault 'meteor'/],
     [['explore', '--invariants', 'S9'], /--invariants: unknown invariant 'S9'/],
     [['explore', '--driver', 'zfs'], /unknown driver 'zfs'/],
+    [['explore', '--layout', 'tiled'], /--layout: unknown layout 'tiled' \(known: plain, cluster,/],
     [['explore', '--bogus'], /explore: Unknown option '--bogus'/],
     [['explore', 'extra'], /explore: unexpected argument 'extra'/],
     [['matrix', '--exhaustive', '--workload', '99'], /--workload must be an integer from 0 to 14/],
@@ -66,6 +67,14 @@ describe('lockchart explore', () => {
       '--fault-budget', '1', '--workload', '2', '--no-symmetry', '--json')).out);
     expect(plain.symmetry).toBe(1);
     expect(plain.states).toBeGreaterThan(report.states);
+  });
+
+  it('takes a layout where two VMs hold one disk at once', async () => {
+    const run = await cli('explore', '--layout', 'cluster', '--workload', '3', '--json');
+    const report = JSON.parse(run.out);
+    expect(report.exhausted).toBe(true);
+    const plain = JSON.parse((await cli('explore', '--workload', '3', '--json')).out);
+    expect(report.states).not.toBe(plain.states);
   });
 
   it('says when a bound stopped it short of exhaustion', async () => {

@@ -56,6 +56,7 @@ const CHANGES: { readonly [K in keyof World]: (world: World, ctx: SimContext) =>
   nextSeq: (w) => w.nextSeq + 1,
   supervisors: (w) => w.domains.map((_, i) => (i === 0
     ? { alive: true, manager: OPERATION_MACHINES.manager.initial({}).state, awaiting: null } : null)),
+  orphanGrants: (w) => [...w.orphanGrants, '999:/x'],
 };
 
 describe('the world fields description', () => {

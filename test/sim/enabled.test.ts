@@ -7,7 +7,7 @@ import { applyStep } from '../../sim/world/apply.ts';
 import { createContext } from '../../sim/world/context.ts';
 import { enabledSteps } from '../../sim/steps/index.ts';
 import { createWorld } from '../../sim/world/setup.ts';
-import { drawDefinitions } from '../../sim/world/shape.ts';
+import { drawDefinitions } from '../../sim/world/layouts.ts';
 
 describe('enabled steps and applying them agree', () => {
   it('every enabled step applies, and applying never mutates the world it was given', async () => {
