@@ -143,7 +143,7 @@ describe('a sweep with findings, sharded', () => {
     expect(merged.out).toBe(whole.out);
     expect(merged.code).toBe(whole.code);
     expect(JSON.parse(whole.out)).toMatchObject({ violation: { invariant: 'S2', seed: 3 },
-      liveness: { invariant: 'S7', seed: 1 } });
+      liveness: { invariant: 'S7d', seed: 1 } });
     const text = await cli('merge', ...[1, 2, 3, 4, 5, 6].map(shard));
     expect(text.out).toMatch(/merged from 6 report\(s\)/);
   }, 120_000);

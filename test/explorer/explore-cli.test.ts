@@ -16,7 +16,7 @@ describe('lockchart explore: bad input is one line and a non-zero exit', () => {
     [['explore', '--hosts', '0'], /--hosts must be an integer from 1 to 8/],
     [['explore', '--domains', '99'], /--domains must be an integer from 1 to 16/],
     [['explore', '--faults', 'meteor'], /--faults: unknown fault 'meteor'/],
-    [['explore', '--invariants', 'S9'], /--invariants: unknown invariant 'S9'/],
+    [['explore', '--invariants', 'S99'], /--invariants: unknown invariant 'S99'/],
     [['explore', '--driver', 'zfs'], /unknown driver 'zfs'/],
     [['explore', '--layout', 'tiled'], /--layout: unknown layout 'tiled' \(known: plain, cluster,/],
     [['explore', '--bogus'], /explore: Unknown option '--bogus'/],
