@@ -4,6 +4,8 @@
  * addons, daemon clients) loads only when something creates one.
  */
 import type { DriverConfig, LockDriver } from '../../contract/driver.ts';
+import { SANLOCK_DAEMON_CONFIG } from '../lease/driver.ts';
+import { leaseModel } from '../lease/model.ts';
 import { lockdModel } from '../model/lockd-model.ts';
 import { nopModel } from '../nop/nop-model.ts';
 import type { LockServiceModel } from '../../contract/service.ts';
@@ -34,10 +36,19 @@ function real(name: string, summary: string, family: DriverFamily, referenceOffe
     driver: { create, config: {}, family } };
 }
 
+/**
+ * The lease model as this repository's real sanlock daemons run (io_timeout 1 s, `-w 0`): what
+ * real mode compares the `sanlock` driver with.
+ */
+export const MODEL_SANLOCK = simulated(leaseModel as LockServiceModel<never>, SANLOCK_DAEMON_CONFIG,
+  'model-sanlock', "sanlock's leases as the real daemons here run (io_timeout 1 s, no watchdog)");
+
 /** The built-in models the safety matrix simulates by default. */
 export const DEFAULT_MODELS: readonly DriverOffer[] = [
   simulated(nopModel as LockServiceModel<never>),
   simulated(lockdModel as LockServiceModel<never>),
+  simulated(leaseModel as LockServiceModel<never>),
+  MODEL_SANLOCK,
 ];
 
 export const BUILTIN_OFFERS: readonly DriverOffer[] = [

@@ -18,6 +18,11 @@ import { pathAlias, type PathAliasStep } from './path-alias.ts';
 import { processCrash, type ProcessCrashStep } from './process-crash.ts';
 import { processKill, type ProcessKillStep } from './process-kill.ts';
 import { releaseFails } from './release-fails.ts';
+import { clockJump, type ClockJumpStep } from './clock-jump.ts';
+import { processPause, type ProcessPauseStep } from './process-pause.ts';
+import { storageEio, type StorageEioStep } from './storage-eio.ts';
+import { storageStall, type StorageStallStep } from './storage-stall.ts';
+import { watchdogOff, type WatchdogOffStep } from './watchdog-off.ts';
 
 export const FAULT_CLASSES = {
   'process-crash': processCrash,
@@ -34,6 +39,11 @@ export const FAULT_CLASSES = {
   'connection-drop': connectionDrop,
   'image-probe': imageProbe,
   'daemon-double-reexec': daemonDoubleReexec,
+  'storage-stall': storageStall,
+  'storage-eio': storageEio,
+  'process-pause': processPause,
+  'clock-jump': clockJump,
+  'watchdog-off': watchdogOff,
 } as const;
 
 /** The steps of the classes that strike as `fault` steps. */
@@ -48,7 +58,12 @@ export type FaultStep =
   | PathAliasStep
   | ConnectionDropStep
   | ImageProbeStep
-  | DaemonDoubleReexecStep;
+  | DaemonDoubleReexecStep
+  | StorageStallStep
+  | StorageEioStep
+  | ProcessPauseStep
+  | ClockJumpStep
+  | WatchdogOffStep;
 
 export type FaultName = keyof typeof FAULT_CLASSES;
 
