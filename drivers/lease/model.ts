@@ -8,7 +8,8 @@
  * - the child registers its own connection; libvirtd acquires, releases and inquires on behalf of
  *   its pid; for a pid the host's daemon does not know, all three silently do nothing and succeed
  *   (libvirt's plugin, edge case #14);
- * - a holder's death (its registered connection closes) releases its leases, and kills nobody;
+ * - a registered connection that closes releases its pid's leases, and the daemon SIGKILLs the
+ *   pid (`client_pid_dead`: a QEMU that closed its connection must not run on unleased);
  * - a lease another host holds is refused while that host renews (-243), and free once it has
  *   been silent for host_dead_seconds (the model refuses at once where sanlock may block inside
  *   the acquire until then);
@@ -157,14 +158,17 @@ export const leaseModel: LockServiceModel<LeaseState> = {
     const registrations = state.registrations.filter((r) => r.pid !== owner.pid);
     const record = hostOf(state, owner.host);
     // Releasing writes the lease: with its storage failing the lease stays held on disk.
-    if (record.storage !== 'ok') return { state: settle({ ...state, registrations }, owner.host), released: 0, kill: false };
+    if (record.storage !== 'ok') {
+      return { state: settle({ ...state, registrations }, owner.host), released: 0, kill: true };
+    }
     let released = 0;
     const leases = state.leases.map((lease) => {
       const holders = lease.holders.filter((h) => !(h.pid === owner.pid && h.host === owner.host));
       released += lease.holders.length - holders.length;
       return holders.length === lease.holders.length ? lease : { ...lease, holders };
     });
-    return { state: settle({ ...state, registrations, leases }, owner.host), released, kill: false };
+    // sanlock's client_pid_dead SIGKILLs the pid whose registered connection closed.
+    return { state: settle({ ...state, registrations, leases }, owner.host), released, kill: true };
   },
   daemonCrash: (state, host) => leaseEvent(state, state.now, { kind: 'daemon-crash', host }),
   // sanlock has no re-exec: a daemon with lockspaces cannot be restarted in place.

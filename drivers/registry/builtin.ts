@@ -48,11 +48,11 @@ export const DEFAULT_MODELS: readonly DriverOffer[] = [
   simulated(nopModel as LockServiceModel<never>),
   simulated(lockdModel as LockServiceModel<never>),
   simulated(leaseModel as LockServiceModel<never>),
-  MODEL_SANLOCK,
 ];
 
 export const BUILTIN_OFFERS: readonly DriverOffer[] = [
   ...DEFAULT_MODELS,
+  MODEL_SANLOCK,
   simulated(lockdModel as LockServiceModel<never>,
     { file_lockspace_dir: '/var/lib/libvirt/lockd/files' }, 'model-indirect',
     "virtlockd's semantics with indirect leases (file_lockspace_dir)"),

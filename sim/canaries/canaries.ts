@@ -11,6 +11,7 @@ import {
   type LockdState,
 } from '../../drivers/model/lockd-model.ts';
 import { ok, type LockServiceModel } from '../../contract/service.ts';
+import { LEASE_CANARIES } from './lease-canaries.ts';
 
 export interface Canary {
   readonly name: string;
@@ -22,7 +23,9 @@ export interface Canary {
   readonly caughtBy: string;
   /** Steps per random run that show it best (short runs keep unrelated liveness noise out). */
   readonly steps: number;
-  readonly model: LockServiceModel<LockdState>;
+  /** The correct driver the canary is a broken variant of (default: `model`). */
+  readonly reference?: string;
+  readonly model: LockServiceModel<LockdState> | LockServiceModel<never>;
 }
 
 function variant(name: string, summary: string, overrides: Partial<LockServiceModel<LockdState>>):
@@ -163,6 +166,8 @@ export const CANARIES: readonly Canary[] = [
       ownerGone: (state) => ({ state, released: 0, kill: false }),
     }),
   },
+  ...LEASE_CANARIES.map((canary) => ({ ...canary,
+    model: canary.model as unknown as LockServiceModel<never> })),
 ];
 
 export function findCanary(name: string): Canary | undefined {
