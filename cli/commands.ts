@@ -4,6 +4,7 @@ import { conformCommand } from './commands/conform.ts';
 import { diagramCommand } from './commands/diagram.ts';
 import { exploreCommand } from './commands/explore.ts';
 import { machinesCommand } from './commands/machines.ts';
+import { marginCommand } from './commands/margin.ts';
 import { matrixCommand } from './commands/matrix.ts';
 import { mergeCommand } from './commands/merge.ts';
 import { replayCommand } from './commands/replay.ts';
@@ -24,4 +25,5 @@ export const commands: readonly Command[] = [
   machinesCommand,
   diagramCommand,
   conformCommand,
+  marginCommand,
 ];
