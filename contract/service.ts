@@ -159,8 +159,13 @@ export interface TimedService<S> {
 /** What a timed service did at an instant. */
 export interface TimedEffects<S> {
   readonly state: S;
-  /** Signals the service sends to owner processes (sanlock's kill escalation), in order. */
-  readonly signals: readonly { readonly pid: number; readonly signal: 'SIGTERM' | 'SIGKILL' }[];
+  /**
+   * Signals the service sends to owner processes (sanlock's kill escalation), in order;
+   * `suspend`: its killpath helper asks libvirtd to suspend the owner's domain instead of a
+   * SIGTERM (libvirt's `on_lockfailure='pause'`, `libvirt_sanlock_helper`).
+   */
+  readonly signals: readonly { readonly pid: number;
+    readonly signal: 'SIGTERM' | 'SIGKILL' | 'suspend' }[];
   /** Hosts whose watchdog fired: each is reset, everything on it dies. */
   readonly resets: readonly number[];
   /** One line each for the trace: what happened at the instant. */

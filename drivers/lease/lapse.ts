@@ -33,7 +33,7 @@ export function liveHolders(state: LeaseState, host: number): number[] {
   const pids = new Set<number>();
   for (const lease of state.leases) {
     for (const holder of lease.holders) {
-      if (holder.host === host && holder.generation === record.generation &&
+      if (holder.host === host && holder.generation === record.generation && !holder.onDiskOnly &&
         state.registrations.some((r) => r.pid === holder.pid && r.host === host)) {
         pids.add(holder.pid);
       }
@@ -82,7 +82,15 @@ function signal(state: LeaseState, host: number, kind: 'SIGTERM' | 'SIGKILL', ou
   notes: string[]): void {
   const pids = liveHolders(state, host);
   if (pids.length === 0) return;
-  const sent = kind === 'SIGKILL' || state.params.holderSigterm === 'exit';
+  const how = state.params.holderSigterm;
+  if (kind === 'SIGTERM' && how === 'pause') {
+    // The killpath helper runs instead of a SIGTERM: libvirtd suspends the domain.
+    for (const pid of pids) out.push({ pid, signal: 'suspend' });
+    notes.push(`h${host}'s sanlock daemon runs the killpath helper for pid ${pids.join(', ')} ` +
+      '(on_lockfailure pause)');
+    return;
+  }
+  const sent = kind === 'SIGKILL' || how === 'exit';
   for (const pid of pids) if (sent) out.push({ pid, signal: kind });
   notes.push(`h${host}'s sanlock daemon sends ${kind} to pid ${pids.join(', ')}` +
     (sent ? '' : ' (ignored)'));

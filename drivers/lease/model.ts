@@ -28,7 +28,7 @@ import {
 } from '../../contract/service.ts';
 import { advanceLease, lapsedForAll, leaseEvent, nextInstant, settle } from './lapse.ts';
 import { readParams } from './params.ts';
-import { dropAll, inquireString, parseLockState, sanlockFailure, takeAll } from './paxos.ts';
+import { dropAll, forgetAll, inquireString, parseLockState, sanlockFailure, takeAll } from './paxos.ts';
 import {
   encodeLease, hostOf, registeredOn, registrationOf, type LeaseState,
 } from './state.ts';
@@ -83,7 +83,12 @@ function release(state: LeaseState, request: ServiceRequest) {
   }
   if (!registeredOn(state, pid, host)) return ok<LeaseState, string | null>(state, null);
   const problem = unavailable(state, host, 'release', what);
-  if (problem) return fail<LeaseState, string | null>(state, problem, 0);
+  if (problem) {
+    // The write fails, the daemon forgets the tokens anyway: the pid no longer uses the
+    // lockspace (its killing stops, §6 #17), the leases stay owned on disk.
+    const forgotten = settle({ ...state, leases: forgetAll(state, pid, host, request.resources) }, host);
+    return fail<LeaseState, string | null>(forgotten, problem, 0);
+  }
   const inquired = inquireString(state, pid, host);
   const { leases, unheld } = dropAll(state, pid, host, request.resources);
   const next = settle({ ...state, leases }, host);

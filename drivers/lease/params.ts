@@ -20,7 +20,9 @@
  * Configuration keys: `io_timeout` (seconds; 0 means sanlock's default, 10), `kill_grace_seconds`,
  * `use_watchdog` (sanlock's `-w`), `watchdog_fire_timeout`; and lockchart's: `lease_versions`
  * (acquire checks the versions in the state string, as the sanlock driver's option of that name),
- * `holder_sigterm` (`exit`, QEMU's way, or `ignore`: a holder only SIGKILL ends), `clock_rates`
+ * `holder_sigterm` (`exit`, QEMU's way; `ignore`: a holder only SIGKILL ends — the helper that
+ * cannot reach libvirtd, §6 #16; `pause`: libvirt's `on_lockfailure='pause'`, the killpath helper
+ * suspends the domain instead of a SIGTERM, §6 #17), `clock_rates`
  * (`host:rate,…`: a host whose clock runs fast or slow, for the margin search) and
  * `disk_lease_dir` (libvirt's, for the state strings).
  */
@@ -39,7 +41,7 @@ export interface LeaseParams {
   readonly useWatchdog: boolean;
   readonly watchdogFireTimeoutS: number;
   readonly leaseVersions: boolean;
-  readonly holderSigterm: 'exit' | 'ignore';
+  readonly holderSigterm: 'exit' | 'ignore' | 'pause';
   /** Hosts whose clock runs at another rate than the virtual clock (1 = exact). */
   readonly clockRates: Readonly<Record<number, number>>;
   readonly diskLeaseDir: string;
@@ -101,7 +103,9 @@ export function readParams(config: DriverConfig): LeaseParams {
   const killGraceS = integer(config, 'kill_grace_seconds', 40, 0);
   const watchdogFireTimeoutS = integer(config, 'watchdog_fire_timeout', 60, 2);
   const sigterm = config['holder_sigterm'] ?? 'exit';
-  if (sigterm !== 'exit' && sigterm !== 'ignore') bad('holder_sigterm', sigterm, "'exit' or 'ignore'");
+  if (sigterm !== 'exit' && sigterm !== 'ignore' && sigterm !== 'pause') {
+    bad('holder_sigterm', sigterm, "'exit', 'ignore' or 'pause'");
+  }
   const dir = config['disk_lease_dir'] ?? DEFAULT_DISK_LEASE_DIR;
   if (typeof dir !== 'string' || !dir.startsWith('/')) bad('disk_lease_dir', dir, 'an absolute path');
   const idRenewalMs = 2 * io * 1000;

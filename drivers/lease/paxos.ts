@@ -109,7 +109,7 @@ export function dropAll(state: LeaseState, pid: number, host: number,
     const key = leaseKey(resource);
     const at = findLease(leases, key);
     const lease = at < 0 ? undefined : leases[at]!;
-    const mine = lease?.holders.findIndex((h) => h.pid === pid && h.host === host) ?? -1;
+    const mine = lease?.holders.findIndex((h) => h.pid === pid && h.host === host && !h.onDiskOnly) ?? -1;
     if (!lease || mine < 0) {
       unheld.push(resource.name);
       continue;
@@ -119,11 +119,24 @@ export function dropAll(state: LeaseState, pid: number, host: number,
   return { leases, unheld };
 }
 
+/**
+ * A release whose write fails (storage failing): the daemon drops the pid's tokens all the same,
+ * the leases stay owned on disk (`LeaseHolder.onDiskOnly`).
+ */
+export function forgetAll(state: LeaseState, pid: number, host: number,
+  resources: readonly ResourceSpec[]): readonly PaxosLease[] {
+  const keys = new Set(resources.filter((r) => r.mode !== 'readonly').map(leaseKey));
+  return state.leases.map((lease) => (keys.has(lease.key) && lease.holders.some((h) =>
+    h.pid === pid && h.host === host && !h.onDiskOnly)
+    ? { ...lease, holders: lease.holders.map((h) => (h.pid === pid && h.host === host
+      ? { ...h, onDiskOnly: true as const } : h)) } : lease));
+}
+
 /** Every lease `pid` holds through `host`, in sanlock's state-string form (null: none). */
 export function inquireString(state: LeaseState, pid: number, host: number): string | null {
   const held: SanlockResource[] = [];
   for (const lease of state.leases) {
-    if (!lease.holders.some((h) => h.pid === pid && h.host === host)) continue;
+    if (!lease.holders.some((h) => h.pid === pid && h.host === host && !h.onDiskOnly)) continue;
     held.push({ lockspace: AUTO_DISK_LOCKSPACE, name: lease.key,
       flags: lease.shared ? ResourceFlag.SHARED : 0, lver: BigInt(lease.lver),
       disks: [{ path: inLeaseDir(state.params.diskLeaseDir, lease.key), offset: 0 }] });

@@ -12,6 +12,11 @@ export interface LeaseHolder {
   readonly pid: number;
   readonly host: number;
   readonly generation: number;
+  /**
+   * Released by the pid, but the release could not be written (its storage failing): the
+   * daemon forgot the lease, the disk did not — others wait for host_dead as for a silent host.
+   */
+  readonly onDiskOnly?: true;
 }
 
 /** A paxos lease on shared storage (libvirt names disk leases by the MD5 of the path). */
@@ -144,7 +149,9 @@ export function encodeLease(state: LeaseState): string {
   out += '|';
   for (const lease of state.leases) {
     out += `${lease.key}${lease.shared ? 's' : 'x'}${lease.lver}`;
-    for (const holder of lease.holders) out += `,${holder.pid}@${holder.host}.${holder.generation}`;
+    for (const holder of lease.holders) {
+      out += `,${holder.pid}@${holder.host}.${holder.generation}${holder.onDiskOnly ? 'd' : ''}`;
+    }
     out += ';';
   }
   out += '|';

@@ -4,14 +4,19 @@
  * reached before the next step (`catchUp`, called by `applyStep`), so no instant is ever late and
  * every step sees the service as it is at that time. What the service does at an instant reaches
  * the world here: its signals go to the QEMUs (SIGTERM: the process exits when it gets to it;
- * SIGKILL: it dies at once), a watchdog reset takes its host down. Untimed services never get
+ * SIGKILL: it dies at once; the killpath helper's suspend: libvirtd pauses the domain), a
+ * watchdog reset takes its host down. Untimed services never get
  * here.
  */
 import type { TimedEffects, TimedEvent } from '../../contract/service.ts';
 import type { SimContext } from './context.ts';
 import type { Draft } from './draft.ts';
-import { procDies } from './actors.ts';
+import { callDomain, procDies } from './actors.ts';
+import { plainEvent } from './events.ts';
 import { hostDiesAndReboots } from './host-death.ts';
+
+/** The management call the killpath helper makes (on_lockfailure pause). */
+const SUSPEND = plainEvent('domain.pause');
 
 /** A guard against a service whose instants do not move on (a model bug, reported as such). */
 const MAX_INSTANTS_PER_STEP = 10_000;
@@ -23,7 +28,10 @@ function applyEffects(ctx: SimContext, d: Draft, effects: TimedEffects<unknown>)
     const proc = d.procByPid(pid);
     if (!proc) continue;
     if (signal === 'SIGKILL') procDies(ctx, d, pid, 'kill');
-    else if (!proc.terminating) d.setProc({ ...proc, terminating: true });
+    else if (signal === 'suspend') {
+      // libvirt_sanlock_helper: virDomainSuspend through libvirtd, when libvirtd is there.
+      if (d.hosts[proc.host]!.libvirtd) callDomain(ctx, d, proc.vm, proc.host, SUSPEND);
+    } else if (!proc.terminating) d.setProc({ ...proc, terminating: true });
   }
   for (const host of effects.resets) {
     if (host < d.hostCount) hostDiesAndReboots(ctx, d, host, 'done');

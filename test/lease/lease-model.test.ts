@@ -18,6 +18,7 @@ import { runRandom } from '../../sim/run/random.ts';
 import { replayStrict } from '../../sim/run/replay.ts';
 import { readTraceFile } from '../../sim/trace/reader.ts';
 import { FileSink } from '../../sim/trace/writer.ts';
+import { loadScenario, runScenario } from '../../sim/scenario/run.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lockchart-lease-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,7 +40,7 @@ describe('lease parameters', () => {
 
   it('refuse bad values with one clear error', () => {
     for (const config of [{ io_timeout: 'ten' }, { io_timeout: -1 }, { use_watchdog: 'maybe' },
-      { holder_sigterm: 'pause' }, { clock_rates: '1:3' }, { disk_lease_dir: 'relative' }]) {
+      { holder_sigterm: 'stop' }, { clock_rates: '1:3' }, { disk_lease_dir: 'relative' }]) {
       expect(() => readParams(config)).toThrow(LockError);
     }
     expect(() => readParams({ io_timeout: 'ten' })).toThrow(/'io_timeout' must be a whole number/);
@@ -89,5 +90,21 @@ describe('lease conformance', () => {
     const results = await runConformance(serviceHarness(() => createServiceDriver(leaseModel), {}));
     expect(results.filter((result) => result.verdict === 'fail')).toEqual([]);
     expect(results.length).toBeGreaterThan(10);
+  });
+});
+
+describe("on_lockfailure 'pause' (§6 #17)", () => {
+  it('stops the killing once the STOP path released; without that release, SIGKILL comes', async () => {
+    const file = 'scenarios/sanlock-lockfailure-pause.scenario';
+    const released = await runScenario(loadScenario(file));
+    expect(released.passed, released.message).toBe(true);
+    // The same lease loss, the release never reaching the daemon: the pid still uses the
+    // lockspace at kill_grace's end and is SIGKILLed.
+    const scenario = loadScenario(file);
+    const actions = scenario.actions.filter(({ action }) => !(action.type === 'step' &&
+      action.step.kind === 'complete' && action.step.invoke === 'releaseLocks'));
+    const stuck = await runScenario({ ...scenario, actions });
+    expect(stuck.passed).toBe(false);
+    expect(stuck.message).toMatch(/assertion failed: qemu of web@h0 is dead, not paused/);
   });
 });
