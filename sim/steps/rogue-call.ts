@@ -5,6 +5,8 @@
 import type { Step } from '../steps.ts';
 import { expected } from '../real-actions.ts';
 import { isRunning, toSpec } from '../world/actors.ts';
+import type { SimContext } from '../world/context.ts';
+import { nextInstant } from '../world/service-clock.ts';
 import { rogueStep } from '../world/step-cache.ts';
 import { at, nat, oneOf } from './read.ts';
 import type { StepModule } from './module.ts';
@@ -13,11 +15,21 @@ type RogueCallStep = Extract<Step, { kind: 'rogue-call' }>;
 
 const OPS = ['acquire', 'release'] as const;
 
+/**
+ * Whether a timed lock service acts within the step's millisecond: then the service changes by
+ * itself in the same step and S6 could not tell the guest's effect from time's. The guest's call
+ * waits for a quiet millisecond (between instants the service is constant, so nothing is lost).
+ */
+function serviceDue(ctx: SimContext, service: unknown, time: number): boolean {
+  const next = nextInstant(ctx, service);
+  return next !== null && next <= time + 1;
+}
+
 export const rogueCall: StepModule<RogueCallStep> = {
   kind: 'rogue-call',
   role: 'workload',
   enabled(ctx, world, phase, out) {
-    if (phase !== 'all') return;
+    if (phase !== 'all' || serviceDue(ctx, world.service, world.time)) return;
     for (const proc of world.procs) {
       if (!isRunning(proc)) continue;
       const device = proc.devices.find((use) => use.mode !== 'readonly');
@@ -28,6 +40,7 @@ export const rogueCall: StepModule<RogueCallStep> = {
   apply(ctx, d, step) {
     const proc = d.proc(step.vm, step.host);
     if (!proc || ctx.model.registration(d.service, proc.pid) === 'none') return false;
+    if (serviceDue(ctx, d.service, d.time)) return false;
     const use = proc.devices.find((device) => device.disk === step.disk);
     if (!use) return false;
     const reply = ctx.model.callFromOwner(d.service,
