@@ -5,6 +5,7 @@ import { diagramCommand } from './commands/diagram.ts';
 import { exploreCommand } from './commands/explore.ts';
 import { interopCommand } from './commands/interop.ts';
 import { machinesCommand } from './commands/machines.ts';
+import { marginCommand } from './commands/margin.ts';
 import { matrixCommand } from './commands/matrix.ts';
 import { mergeCommand } from './commands/merge.ts';
 import { replayCommand } from './commands/replay.ts';
@@ -26,4 +27,5 @@ export const commands: readonly Command[] = [
   diagramCommand,
   conformCommand,
   interopCommand,
+  marginCommand,
 ];

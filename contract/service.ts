@@ -127,7 +127,66 @@ export interface LockServiceModel<S> {
    * pids and no symmetry reduction.
    */
   relabel?(state: S, map: Relabelling): S | undefined;
+  /**
+   * Optional: a service that acts on its own as time passes (sanlock's leases: renewal, expiry,
+   * kill escalation, watchdog fencing). A model without it has no notion of time, and the
+   * simulator never asks it about time. See `TimedService`.
+   */
+  readonly timed?: TimedService<S>;
 }
+
+/**
+ * The part of a service that lives on the virtual clock (milliseconds of `World.time`). The
+ * service's state changes by itself only at *instants* it names: the simulator processes every
+ * instant the clock reaches, in order, before the next step (so none is ever late), and a `time`
+ * step lets the clock jump to the next one. Between instants the state is constant, so the
+ * untimed calls (`acquire`, `release` …) need no clock: whatever depends on time was decided at
+ * an instant (a host's lease expired, a lease became free to take over).
+ */
+export interface TimedService<S> {
+  /** The next instant at which the service acts by itself, or null when nothing is due. */
+  next(state: S): number | null;
+  /** What the service does at instant `now` (the one `next` named): the new state and effects. */
+  advance(state: S, now: number): TimedEffects<S>;
+  /**
+   * An event of the environment at `now` that the service must place in time (a crash, a storage
+   * fault, a stopped daemon, a clock that jumps). Null when the service has no such part: the
+   * fault cannot strike it.
+   */
+  event(state: S, now: number, event: TimedEvent): S | null;
+}
+
+/** What a timed service did at an instant. */
+export interface TimedEffects<S> {
+  readonly state: S;
+  /**
+   * Signals the service sends to owner processes (sanlock's kill escalation), in order;
+   * `suspend`: its killpath helper asks libvirtd to suspend the owner's domain instead of a
+   * SIGTERM (libvirt's `on_lockfailure='pause'`, `libvirt_sanlock_helper`).
+   */
+  readonly signals: readonly { readonly pid: number;
+    readonly signal: 'SIGTERM' | 'SIGKILL' | 'suspend' }[];
+  /** Hosts whose watchdog fired: each is reset, everything on it dies. */
+  readonly resets: readonly number[];
+  /** One line each for the trace: what happened at the instant. */
+  readonly notes: readonly string[];
+}
+
+/** Environment events a timed service places in time (`TimedService.event`). */
+export type TimedEvent =
+  /** The host's lock daemon dies and is started again, empty (the `daemon-crash` fault). */
+  | { readonly kind: 'daemon-crash'; readonly host: number }
+  /** The host dies and reboots (`host-crash`, or a watchdog reset). */
+  | { readonly kind: 'host-crash'; readonly host: number }
+  /** The host's lock daemon is stopped (SIGSTOP) for `ms`, then continued. */
+  | { readonly kind: 'daemon-pause'; readonly host: number; readonly ms: number }
+  /** The host's lease storage fails (EIO) or hangs, for `ms` (null: until the end). */
+  | { readonly kind: 'storage'; readonly host: number; readonly mode: 'eio' | 'stall';
+      readonly ms: number | null }
+  /** The host's monotonic clock jumps forward by `ms`. */
+  | { readonly kind: 'clock-jump'; readonly host: number; readonly ms: number }
+  /** The host loses its watchdog (wdmd stopped, `-w 0`): nothing fences it any more. */
+  | { readonly kind: 'watchdog-off'; readonly host: number };
 
 /** A renaming of the identities a service state mentions (see `LockServiceModel.relabel`). */
 export interface Relabelling {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileSafe, shellWord } from '../drivers/registry/offer.ts';
 import { preferNew, type InvariantId, type Violation } from '../sim/checkers/index.ts';
 import { resolveSimDriver, type SimDriver } from '../sim/resolve-driver.ts';
-import type { FaultName } from '../sim/faults/index.ts';
+import { faultClassOf, type FaultName } from '../sim/faults/index.ts';
 import { runRandom } from '../sim/run/random.ts';
 import { replayLenient } from '../sim/run/replay.ts';
 import { shrinkSteps } from '../sim/run/shrink.ts';
@@ -58,7 +58,10 @@ export interface CellFinding {
 export interface CellResult {
   readonly driver: string;
   readonly fault: Column;
-  /** `n/a`: a real driver cannot make this fault class real. */
+  /**
+   * `n/a`: a real driver cannot make this fault class real, or the class strikes only a lock
+   * service on the virtual clock and this driver's has none.
+   */
   readonly verdict: 'safe' | 'violated' | 'n/a';
   /** Run in real mode (real processes, files, daemons). */
   readonly real?: true;
@@ -96,9 +99,15 @@ export function replayCommand(spec: CellSpec, trace: string): string {
 }
 
 export async function runCell(spec: CellSpec): Promise<CellResult> {
-  if (spec.exhaustive) return runExhaustiveCell(spec, spec.exhaustive);
   const driver = await resolveSimDriver(spec.driver);
   const started = performance.now();
+  const clockless = spec.fault !== 'none' && faultClassOf(spec.fault).needsClock && !driver.model.timed;
+  if (clockless) {
+    return { driver: cellName(spec), fault: spec.fault, verdict: 'n/a', seeds: 0, steps: 0,
+      message: `${spec.fault} strikes a lock service on the virtual clock; ` +
+        `${driver.name} has none`, ms: 0 };
+  }
+  if (spec.exhaustive) return runExhaustiveCell(spec, spec.exhaustive);
   const faults = spec.faults ?? (spec.fault === 'none' ? [] : [spec.fault]);
   let steps = 0;
   let liveness: CellFinding | undefined;

@@ -35,7 +35,12 @@ export type RealAction =
       readonly disk: DiskUse; readonly expect: Expected }
   | { readonly kind: 'daemonCrash' | 'daemonReexec' | 'hostCrash' | 'libvirtdRestart';
       readonly host: number }
-  | { readonly kind: 'imageProbe'; readonly host: number; readonly disk: number };
+  | { readonly kind: 'imageProbe'; readonly host: number; readonly disk: number }
+  /** The host's lease storage fails (EIO) or hangs, for `ms` (null: for the rest of the run). */
+  | { readonly kind: 'storage'; readonly host: number; readonly mode: 'eio' | 'stall';
+      readonly ms: number | null }
+  /** The host's lock daemon is stopped (SIGSTOP) for `ms`, then continued. */
+  | { readonly kind: 'daemonPause'; readonly host: number; readonly ms: number };
 
 /** How a process that died in a step ends for real (null: the step's own action ends it). */
 export type ProcessEnd = 'term' | 'kill' | 'crash';

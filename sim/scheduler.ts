@@ -9,7 +9,7 @@ import type { FaultName } from './faults/index.ts';
 import { drawChoices } from './steps/index.ts';
 import type { Prng } from './prng.ts';
 import { faultOf, isFault, type Step } from './steps.ts';
-import type { Swarm } from './swarm.ts';
+import { TIME_WEIGHT, type Swarm } from './swarm.ts';
 
 export function chooseStep(prng: Prng, steps: readonly Step[], swarm: Swarm): Step {
   const faults: Step[] = [];
@@ -25,6 +25,7 @@ export function chooseStep(prng: Prng, steps: readonly Step[], swarm: Swarm): St
       return drawChoices(prng, prng.pick(faults.filter((step) => faultOf(step) === fault)));
     }
   }
-  const weights = normal.map((step) => swarm.weights[step.kind as keyof Swarm['weights']]);
+  const weights = normal.map((step) => (step.kind === 'time' ? TIME_WEIGHT
+    : swarm.weights[step.kind as keyof Swarm['weights']]));
   return normal[prng.weighted(weights)]!;
 }

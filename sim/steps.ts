@@ -56,6 +56,8 @@ export type Step =
   | { readonly kind: 'guest-pause'; readonly vm: number; readonly host: number }
   | { readonly kind: 'rogue-call'; readonly vm: number; readonly host: number;
       readonly op: 'acquire' | 'release'; readonly disk: number }
+  /** Time passes: to the lock service's next instant, or by `ms` (a timed service only). */
+  | { readonly kind: 'time'; readonly ms?: number }
   | FaultStep;
 
 /** Whether a step injects a fault (counts against a fault budget). */

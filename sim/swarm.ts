@@ -14,9 +14,15 @@ export type StepKind = Step['kind'];
 export interface Swarm {
   /** Per fault class switched on: the probability per step that it strikes, when it can. */
   readonly faultRates: Readonly<Partial<Record<FaultName, number>>>;
-  /** Relative weight of each kind of non-fault step. */
-  readonly weights: Readonly<Record<Exclude<StepKind, 'fault'>, number>>;
+  /** Relative weight of each kind of non-fault step (`time` has a fixed one: `TIME_WEIGHT`). */
+  readonly weights: Readonly<Record<Exclude<StepKind, 'fault' | 'time'>, number>>;
 }
+
+/**
+ * The weight of a `time` step (a timed lock service's next instant). Fixed rather than drawn, so
+ * that the seeds of untimed drivers, which never see the step, draw what they always drew.
+ */
+export const TIME_WEIGHT = 1;
 
 const BASE_WEIGHTS: Swarm['weights'] = {
   complete: 6,

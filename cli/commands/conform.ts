@@ -22,6 +22,7 @@ import { unavailable } from '../../real/backends.ts';
 import { offerOption } from '../sim-options.ts';
 import { integerOption, parse } from '../args.ts';
 import { CliError, type Command, type CommandIo } from '../command.ts';
+import { conformSanlock } from './conform-sanlock.ts';
 
 interface Target {
   readonly driver: string;
@@ -165,6 +166,28 @@ function report(io: CommandIo, json: boolean, target: Target, checks: readonly C
   return passed;
 }
 
+async function runSanlock(values: Record<string, string | boolean | undefined>, io: CommandIo):
+  Promise<number> {
+  for (const flag of ['lockspace', 'destructive', 'daemon-pid', 'timeout-ms']) {
+    if (values[flag] !== undefined) throw new CliError(`conform: --${flag} only applies to --driver lockd`);
+  }
+  const socket = values['socket'] as string | undefined;
+  const leaseDir = values['lease-dir'] as string | undefined;
+  const hostId = values['host-id'] as string | undefined;
+  const { checks, where } = await conformSanlock({ ...(socket ? { socket } : {}),
+    ...(leaseDir ? { leaseDir } : {}), ...(hostId ? { hostId } : {}) });
+  const passed = checks.every((check) => check.verdict !== 'fail');
+  if (values['json'] === true) {
+    io.out(JSON.stringify({ driver: 'sanlock', where, passed, checks }, null, 2));
+    return passed ? 0 : 1;
+  }
+  io.out(`conformance (sanlock at ${where}):`);
+  io.out(formatResults(checks));
+  const failed = checks.filter((c) => c.verdict === 'fail').length;
+  io.out(`\n${passed ? 'all checks passed' : `${failed} check(s) failed`}`);
+  return passed ? 0 : 1;
+}
+
 export const conformCommand: Command = {
   name: 'conform',
   summary: 'run the driver conformance suite (and virtlockd hazard checks) against a driver',
@@ -172,6 +195,7 @@ export const conformCommand: Command = {
     'usage: lockchart conform --driver lockd --socket PATH [--lockspace DIR] [--json]',
     '                         [--destructive [--daemon-pid PID]] [--timeout-ms N]',
     '       lockchart conform --driver libvirt-lockd --socket PATH [--lockspace DIR] [--json]',
+    '       lockchart conform --driver sanlock [--socket PATH --lease-dir DIR] [--host-id N]',
     '       lockchart conform --driver model|nop|ofd|posix|CANARY|PATH [--json]',
     '',
     'Runs every conformance check through the libvirt face and prints a verdict per check.',
@@ -183,7 +207,9 @@ export const conformCommand: Command = {
     'between fork and exec by libvirt\'s code. model, nop and the canaries run in memory; ofd and',
     'posix with real files and owner processes. PATH is a module (docs/plugins.md): its',
     'createDriver runs with real disk files and real owner processes, a model-only module in',
-    'memory. Exit 0 only if nothing fails.',
+    'memory. sanlock: the real daemon through the sanlock driver (auto disk leases): a daemon you',
+    'run (its socket, and the disk_lease_dir of its lockspace), or a private one started and',
+    'stopped here (root, /usr/sbin/sanlock). Exit 0 only if nothing fails.',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parse(argv, {
@@ -194,9 +220,15 @@ export const conformCommand: Command = {
       destructive: { type: 'boolean' },
       'daemon-pid': { type: 'string' },
       'timeout-ms': { type: 'string' },
+      'lease-dir': { type: 'string' },
+      'host-id': { type: 'string' },
     }, 'conform');
     if (positionals.length > 0) {
       throw new CliError(`conform: unexpected argument '${positionals[0]}'`);
+    }
+    if (values.driver === 'sanlock') return runSanlock(values, io);
+    for (const flag of ['lease-dir', 'host-id'] as const) {
+      if (values[flag] !== undefined) throw new CliError(`conform: --${flag} only applies to --driver sanlock`);
     }
     const target = await targetOf(values);
     if (target.socket) await reachable(target.socket);

@@ -4,6 +4,8 @@
  * addons, daemon clients) loads only when something creates one.
  */
 import type { DriverConfig, LockDriver } from '../../contract/driver.ts';
+import { SANLOCK_DAEMON_CONFIG } from '../lease/driver.ts';
+import { leaseModel } from '../lease/model.ts';
 import { lockdModel } from '../model/lockd-model.ts';
 import { nopModel } from '../nop/nop-model.ts';
 import type { LockServiceModel } from '../../contract/service.ts';
@@ -49,15 +51,24 @@ const MODEL_FOREIGN = simulated(lockdModel as LockServiceModel<never>,
   { file_lockspace_dir: '/var/lib/libvirt/lockd/files', alias_locks: true, foreign_hosts: '1' },
   'model-foreign', "lockchart's lockd driver next to libvirt's own lockd.so (h1), one lockspace");
 
+/**
+ * The lease model as this repository's real sanlock daemons run (io_timeout 1 s, `-w 0`): what
+ * real mode compares the `sanlock` driver with.
+ */
+export const MODEL_SANLOCK = simulated(leaseModel as LockServiceModel<never>, SANLOCK_DAEMON_CONFIG,
+  'model-sanlock', "sanlock's leases as the real daemons here run (io_timeout 1 s, no watchdog)");
+
 /** The built-in models the safety matrix simulates by default. */
 export const DEFAULT_MODELS: readonly DriverOffer[] = [
   simulated(nopModel as LockServiceModel<never>),
   MODEL,
   MODEL_FOREIGN,
+  simulated(leaseModel as LockServiceModel<never>),
 ];
 
 export const BUILTIN_OFFERS: readonly DriverOffer[] = [
   ...DEFAULT_MODELS,
+  MODEL_SANLOCK,
   simulated(lockdModel as LockServiceModel<never>,
     { file_lockspace_dir: '/var/lib/libvirt/lockd/files' }, 'model-indirect',
     "virtlockd's semantics with indirect leases (file_lockspace_dir)"),

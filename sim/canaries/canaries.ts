@@ -14,6 +14,7 @@ import {
 import { errorData } from '../../contract/errors.ts';
 import { ok, type LockServiceModel } from '../../contract/service.ts';
 import type { Design } from '../world/design.ts';
+import { LEASE_CANARIES } from './lease-canaries.ts';
 
 export interface Canary {
   readonly name: string;
@@ -27,7 +28,9 @@ export interface Canary {
   readonly design?: Design;
   /** Steps per random run that show it best (short runs keep unrelated liveness noise out). */
   readonly steps: number;
-  readonly model: LockServiceModel<LockdState>;
+  /** The correct driver the canary is a broken variant of (default: `model`). */
+  readonly reference?: string;
+  readonly model: LockServiceModel<LockdState> | LockServiceModel<never>;
 }
 
 function variant(name: string, summary: string, overrides: Partial<LockServiceModel<LockdState>>):
@@ -483,6 +486,8 @@ export const CANARIES: readonly Canary[] = [
       acquireOne),
     }),
   },
+  ...LEASE_CANARIES.map((canary) => ({ ...canary,
+    model: canary.model as unknown as LockServiceModel<never> })),
 ];
 
 export function findCanary(name: string): Canary | undefined {

@@ -34,4 +34,9 @@ export interface FaultClass<S extends Step = Step> {
   enabled(ctx: SimContext, world: World, out: Step[]): void;
   /** Absent for the outcome faults (failing completions). */
   readonly steps?: FaultSteps<S>;
+  /**
+   * Set for a class that strikes only a lock service on the virtual clock (`TimedService`): an
+   * untimed driver's cell is not applicable rather than trivially safe.
+   */
+  readonly needsClock?: true;
 }

@@ -3,6 +3,7 @@
  * VMs keep running — `systemctl restart virtlockd` (reference §6 #1, #3).
  */
 import { callsOn, failInFlight } from '../world/lock-calls.ts';
+import { serviceEvent } from '../world/service-clock.ts';
 import type { SimContext } from '../world/context.ts';
 import type { Draft } from '../world/draft.ts';
 import { nat } from '../steps/read.ts';
@@ -16,7 +17,10 @@ export interface DaemonCrashStep {
 
 /** The daemon's state is gone, it restarts empty, and every call it was serving fails. */
 export function daemonDiesAndRestarts(ctx: SimContext, d: Draft, host: number): void {
-  d.service = ctx.model.daemonCrash(d.service, host);
+  // A timed service places the crash in time (its leases age from the last renewal on).
+  if (!serviceEvent(ctx, d, { kind: 'daemon-crash', host })) {
+    d.service = ctx.model.daemonCrash(d.service, host);
+  }
   d.hosts[host] = { ...d.hosts[host]!, daemonEpoch: d.hosts[host]!.daemonEpoch + 1 };
   for (const call of callsOn(d.pending, host)) {
     failInFlight(d, call, 'RPC', 'End of file while reading data: the lock daemon connection closed');

@@ -1,6 +1,6 @@
 /** `host-crash`: a host dies with its libvirtd, lock daemon and VMs, and reboots empty. */
-import { procDies } from '../world/actors.ts';
-import { freshDomain } from '../world/setup.ts';
+import { hostDiesAndReboots } from '../world/host-death.ts';
+import { serviceEvent } from '../world/service-clock.ts';
 import { nat } from '../steps/read.ts';
 import type { FaultClass } from './class.ts';
 
@@ -23,18 +23,9 @@ export const hostCrash: FaultClass<HostCrashStep> = {
     apply(ctx, d, step) {
       const host = step.host;
       if (host >= d.hostCount) return false;
-      for (const proc of d.procs.filter((p) => p.host === host)) {
-        procDies(ctx, d, proc.pid, 'crash', { notifyLibvirtd: false });
-      }
-      d.service = ctx.model.hostCrash(d.service, host);
-      d.hosts[host] = { libvirtd: true, daemonEpoch: d.hosts[host]!.daemonEpoch + 1 };
-      d.pending = d.pending.filter((call) => call.host !== host);
-      d.timers = d.timers.filter((timer) => timer.host !== host);
-      d.vms.forEach((state, vm) => {
-        d.setDomain(vm, host, freshDomain(state.definition.disks));
-      });
-      // Queued notifications for the dead host's domains belong to the old libvirtd.
-      for (let i = d.inbox.length - 1; i >= 0; i--) if (d.inbox[i]!.host === host) d.inbox.splice(i, 1);
+      // A timed service places the crash in time first: its leases stay held on disk.
+      const timed = serviceEvent(ctx, d, { kind: 'host-crash', host });
+      hostDiesAndReboots(ctx, d, host, timed ? 'done' : 'after');
       return true;
     },
     describe: (step) => `FAULT host-crash h${step.host}`,

@@ -19,6 +19,11 @@ import { processCrash, type ProcessCrashStep } from './process-crash.ts';
 import { processKill, type ProcessKillStep } from './process-kill.ts';
 import { releaseFails } from './release-fails.ts';
 import { supervisorCrash, type SupervisorCrashStep } from './supervisor-crash.ts';
+import { clockJump, type ClockJumpStep } from './clock-jump.ts';
+import { processPause, type ProcessPauseStep } from './process-pause.ts';
+import { storageEio, type StorageEioStep } from './storage-eio.ts';
+import { storageStall, type StorageStallStep } from './storage-stall.ts';
+import { watchdogOff, type WatchdogOffStep } from './watchdog-off.ts';
 
 export const FAULT_CLASSES = {
   'process-crash': processCrash,
@@ -36,6 +41,11 @@ export const FAULT_CLASSES = {
   'image-probe': imageProbe,
   'daemon-double-reexec': daemonDoubleReexec,
   'supervisor-crash': supervisorCrash,
+  'storage-stall': storageStall,
+  'storage-eio': storageEio,
+  'process-pause': processPause,
+  'clock-jump': clockJump,
+  'watchdog-off': watchdogOff,
 } as const;
 
 /** The steps of the classes that strike as `fault` steps. */
@@ -51,7 +61,12 @@ export type FaultStep =
   | ConnectionDropStep
   | ImageProbeStep
   | DaemonDoubleReexecStep
-  | SupervisorCrashStep;
+  | SupervisorCrashStep
+  | StorageStallStep
+  | StorageEioStep
+  | ProcessPauseStep
+  | ClockJumpStep
+  | WatchdogOffStep;
 
 export type FaultName = keyof typeof FAULT_CLASSES;
 

@@ -22,6 +22,7 @@ import { migrate } from './migrate.ts';
 import type { Fields, Phase, ScenarioSyntax, StepModule } from './module.ts';
 import { StepError } from './read.ts';
 import { rogueCall } from './rogue-call.ts';
+import { time } from './time.ts';
 import { timer } from './timer.ts';
 import { write } from './write.ts';
 
@@ -31,6 +32,7 @@ type StepKind = Exclude<Step['kind'], 'fault'>;
 export const STEP_MODULES: { readonly [K in StepKind]: StepModule<Extract<Step, { kind: K }>> } = {
   complete,
   timer,
+  time,
   exit,
   write,
   call,

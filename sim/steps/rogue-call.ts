@@ -8,6 +8,7 @@ import type { Step } from '../steps.ts';
 import { expected } from '../real-actions.ts';
 import { isRunning, toSpec } from '../world/actors.ts';
 import type { SimContext } from '../world/context.ts';
+import { nextInstant } from '../world/service-clock.ts';
 import { rogueStep } from '../world/step-cache.ts';
 import type { DiskUse, Proc, VmDefinition } from '../world/types.ts';
 import { at, nat, oneOf } from './read.ts';
@@ -26,11 +27,21 @@ function rogueUse(ctx: SimContext, proc: Proc, definition: VmDefinition | undefi
   return { disk, mode: 'exclusive', path: own?.path ?? ctx.storage.canonical(disk) };
 }
 
+/**
+ * Whether a timed lock service acts within the step's millisecond: then the service changes by
+ * itself in the same step and S6 could not tell the guest's effect from time's. The guest's call
+ * waits for a quiet millisecond (between instants the service is constant, so nothing is lost).
+ */
+function serviceDue(ctx: SimContext, service: unknown, time: number): boolean {
+  const next = nextInstant(ctx, service);
+  return next !== null && next <= time + 1;
+}
+
 export const rogueCall: StepModule<RogueCallStep> = {
   kind: 'rogue-call',
   role: 'workload',
   enabled(ctx, world, phase, out) {
-    if (phase !== 'all') return;
+    if (phase !== 'all' || serviceDue(ctx, world.service, world.time)) return;
     const disks = ctx.storage.count;
     for (const proc of world.procs) {
       if (!isRunning(proc) || ctx.model.registration(world.service, proc.pid) === 'none') continue;
@@ -40,6 +51,7 @@ export const rogueCall: StepModule<RogueCallStep> = {
   apply(ctx, d, step) {
     const proc = d.proc(step.vm, step.host);
     if (!proc || ctx.model.registration(d.service, proc.pid) === 'none') return false;
+    if (serviceDue(ctx, d.service, d.time)) return false;
     if (step.disk >= ctx.storage.count) return false;
     const use = rogueUse(ctx, proc, d.vmsView[step.vm]?.definition, step.disk);
     const reply = ctx.model.callFromOwner(d.service,

@@ -3,12 +3,14 @@
  * not enabled (a call the domain refuses, a process that is not there, a failure outcome the
  * driver does not admit). The step's own change comes from its module (`sim/steps`,
  * `sim/faults`); then the notifications it queued are delivered, migrations that ended are
- * settled, and time advances by 1 ms (a timer jumps to its due time instead).
+ * settled, and time advances by 1 ms (a timer, or a `time` step, sets the clock instead). A
+ * timed lock service then acts at every instant the clock reached (`service-clock.ts`).
  */
 import { dispatchStep } from '../steps/index.ts';
 import { settleMigrations } from '../steps/migrate.ts';
 import type { Step } from '../steps.ts';
 import { drain } from './actors.ts';
+import { catchUp } from './service-clock.ts';
 import type { SimContext } from './context.ts';
 import { Draft, type ActorTransition } from './draft.ts';
 import { reapSupervisors } from './supervisor.ts';
@@ -38,8 +40,14 @@ export function applyStep(
   drain(ctx, d);
   settleMigrations(d);
   if (ctx.design !== 'libvirt') reapSupervisors(ctx, d);
+  // A timer or a `time` step sets the clock itself; any other step takes a millisecond.
+  if (step.kind !== 'timer' && step.kind !== 'time') d.time += 1;
+  // A timed service acts at every instant the clock reached (untimed ones never do).
+  if (catchUp(ctx, d)) {
+    drain(ctx, d);
+    settleMigrations(d);
+  }
   trackReleases(ctx, world, d);
   trackOrphanGrants(ctx, world, d);
-  if (step.kind !== 'timer') d.time += 1;
   return { world: d.finish(), lockCalls: d.lockCalls, notes: d.notes, transitions: d.transitions };
 }

@@ -65,3 +65,6 @@ export const detachStep = (vm: number, host: number, disk: number) =>
 export const migrateStep = (vm: number, phase: MigrationPhase, to?: number): Step =>
   cached(9, vm, to ?? 15, PHASE_CODES[phase], (): Step =>
     (to === undefined ? { kind: 'migrate', vm, phase } : { kind: 'migrate', vm, phase, to }));
+
+/** Time passes to the lock service's next instant (one object: the step has no target). */
+export const TIME_STEP = Object.freeze({ kind: 'time' } as const);

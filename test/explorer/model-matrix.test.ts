@@ -22,6 +22,13 @@ describe('model × every fault class, exhaustively on a small world', () => {
   for (const fault of ALL_COLUMNS as readonly Column[]) {
     it(`model × ${fault}: the exhaustive verdict is random mode's`, async () => {
       const exhaustive = await exhaustively(fault);
+      const random0 = fault === 'none' ? null : await runCell({ driver: 'model', fault, seeds: 1,
+        steps: 10, firstSeed: 1, shape, traceDir: null, shrink: false });
+      if (random0?.verdict === 'n/a') {
+        // A class that strikes only a lock service on the virtual clock: n/a both ways.
+        expect(exhaustive.verdict).toBe('n/a');
+        return;
+      }
       expect(exhaustive.exhausted || exhaustive.verdict === 'violated').toBe(true);
       const random = await runCell({ driver: 'model', fault, seeds: 10, steps: 1200, firstSeed: 1,
         shape, traceDir: null, shrink: false });

@@ -35,7 +35,7 @@ describe('lockchart conform (in-memory drivers)', () => {
 
   it.each([
     [[], /conform: which driver\? --driver NAME\|PATH/],
-    [['--driver', 'sanlock'], /unknown driver 'sanlock' \(built in: nop, model/],
+    [['--driver', 'dlm'], /unknown driver 'dlm' \(built in: nop, model/],
     [['--driver', 'posix-naive'], /posix-naive holds every lock in one process/],
     [['--driver', 'lockd'], /--driver lockd needs --socket PATH$/],
     [['--driver', 'lockd', '--socket', 'relative/sock'], /must be an absolute path/],

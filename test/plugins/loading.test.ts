@@ -65,9 +65,9 @@ export function createDriver() { const { inquire, ...rest } = createModelDriver(
     ['factory-throws.ts', "export function createDriver() { throw new Error('no disks'); }\n", ['conform'],
       /createDriver\(\) threw Error: no disks/],
     ['bad-reference.ts', `import { createModelDriver } from 'LOCKCHART/drivers/model/driver.ts';
-export const reference = 'model-sanlock';
+export const reference = 'model-dlm';
 export function createDriver() { return { ...createModelDriver(), name: 'ref' }; }\n`, ['conform'],
-      /'reference' names no built-in model 'model-sanlock' \(built-in models: nop, model, /],
+      /'reference' names no built-in model 'model-dlm' \(built-in models: nop, model, /],
     ['relative-config.ts', `import { lockdModel } from 'LOCKCHART/drivers/model/lockd-model.ts';
 export const model = { ...lockdModel, name: 'rel' };
 export const config = { file_lockspace_dir: 'var/lockd' };\n`, ['sim'],

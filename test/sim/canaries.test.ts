@@ -20,7 +20,7 @@ describe('canaries', () => {
   for (const canary of CANARIES) {
     it(`${canary.name} is caught by ${canary.caughtBy}`, async () => {
       const driver = await resolveSimDriver(canary.name);
-      const model = await resolveSimDriver('model');
+      const model = await resolveSimDriver(canary.reference ?? 'model');
       const faults = canary.faults as never;
       const started = performance.now();
       let caught: { seed: number; step: number; invariant: string } | null = null;

@@ -1,0 +1,50 @@
+/**
+ * `storage-stall`: the host's lease storage hangs. The renewal thread is stuck, the daemon's main
+ * loop fails the lease by its age and kills the holders (reference sanlock.md §6: SIGTERM at
+ * +5.8 s, SIGKILL at +8.8 s with io_timeout 1 and -g 3); lease calls on the host time out.
+ */
+import { describe, expect, it } from 'vitest';
+import { runCell } from '../../matrix/cell.ts';
+import { FAULT_NAMES } from '../../sim/faults/index.ts';
+import { parseScenario } from '../../sim/scenario/parse.ts';
+import { runScenario } from '../../sim/scenario/run.ts';
+import { describeStep, readStep } from '../../sim/steps/index.ts';
+
+describe('storage-stall', () => {
+  it('is a fault class like the others: listed, read, described', () => {
+    expect(FAULT_NAMES).toContain('storage-stall');
+    expect(describeStep(readStep({ kind: 'fault', fault: 'storage-stall', host: 0, ms: null })))
+      .toBe('FAULT storage-stall h0 for good');
+    expect(describeStep(readStep({ kind: 'fault', fault: 'storage-stall', host: 0, ms: 30_000 })))
+      .toBe('FAULT storage-stall h0 for 30 s');
+  });
+
+  it('SIGTERMs the holder once the lease failed; the lease stays owned on disk', async () => {
+    const scenario = ['driver lease', 'config io_timeout=1', 'hosts 2', 'disks 1',
+      'vm web disk0:exclusive', 'vm copy disk0:exclusive', 'expect safe',
+      'start web@h0', 'complete web@h0 registerOwner', 'complete web@h0 acquireLocks',
+      'fault storage-stall h0 forever', 'time 9s', 'exit web@h0', 'assert process web@h0 dead',
+      'start copy@h1', 'complete copy@h1 registerOwner', 'complete copy@h1 acquireLocks',
+      'timer copy@h1 killGraceMs', 'assert process copy@h1 dead'];
+    const result = await runScenario(parseScenario(scenario.join('\n'), 'stall.scenario'));
+    expect(result.passed, result.message).toBe(true);
+  });
+
+  it('fails lease calls on the host while it lasts, and they work again after it', async () => {
+    const lines = ['driver lease', 'config io_timeout=1', 'hosts 1', 'disks 1',
+      'vm web disk0:exclusive', 'expect safe', 'fault storage-stall h0 4s',
+      'start web@h0', 'complete web@h0 registerOwner', 'complete web@h0 acquireLocks'];
+    const during = await runScenario(parseScenario([...lines, 'assert free disk0'].join('\n'), 'eio.scenario'));
+    expect(during.passed, during.message).toBe(true);
+    const after = await runScenario(parseScenario([...lines.slice(0, 7), 'time 5s', ...lines.slice(7),
+      'assert held web@h0 disk0'].join('\n'), 'eio-after.scenario'));
+    expect(after.passed, after.message).toBe(true);
+  });
+
+  it('is safe in the lease row, and in the row without a watchdog; n/a for an untimed driver', async () => {
+    const cell = { fault: 'storage-stall' as const, seeds: 4, steps: 1000, firstSeed: 1, traceDir: null };
+    expect((await runCell({ ...cell, driver: 'lease' })).verdict).toBe('safe');
+    expect((await runCell({ ...cell, driver: 'model-sanlock' })).verdict).toBe('safe');
+    expect((await runCell({ ...cell, driver: 'model' })).verdict).toBe('n/a');
+  });
+});
