@@ -63,7 +63,10 @@ export const DEFAULT_MODELS: readonly DriverOffer[] = [
   simulated(nopModel as LockServiceModel<never>),
   MODEL,
   MODEL_FOREIGN,
-  simulated(leaseModel as LockServiceModel<never>),
+  // Lease versions checked (the check libvirt meant, 7474560b): libvirt today skips it, which
+  // S9 catches in every run that migrates (§6 #12, scenarios/sanlock-lver-ignored.scenario) and
+  // would hide every other verdict of the row.
+  simulated(leaseModel as LockServiceModel<never>, { lease_versions: true }),
 ];
 
 export const BUILTIN_OFFERS: readonly DriverOffer[] = [

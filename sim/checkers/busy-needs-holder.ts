@@ -6,7 +6,9 @@
  * acquire of a held lock, reference §6 #6). Holders are read from the service's grants, dead
  * owners' included: they still block.
  * Does not verify: injected failures (their code is the fault's choice), other error codes, or
- * which of several candidate resources the service blamed.
+ * which of several candidate resources the service blamed; timed services (the lease model),
+ * whose leases stay owned on disk past their holders' grants — a dead host's until host_dead,
+ * a failed release's until it expires — so busy is right there with no grant in sight.
  */
 import { placeOf, type Checker } from './checker.ts';
 import { affectedBy, conflicts, diskGrants } from './grants.ts';
@@ -16,8 +18,8 @@ export const busyNeedsHolder: Checker = {
   name: 'busy-needs-holder',
   kind: 'safety',
   verifies: 'an acquire refused as busy met a conflicting holder of a disk it did not get',
-  doesNotVerify: 'injected failures, other error codes',
-  applies: (ctx) => ctx.model.locks,
+  doesNotVerify: 'injected failures, other error codes, timed services',
+  applies: (ctx) => ctx.model.locks && ctx.model.timed === undefined,
   check({ ctx, after, lockCalls }) {
     for (const completed of lockCalls) {
       const { call, answer, natural, kind } = completed;
