@@ -1,7 +1,8 @@
 /**
  * S9 — no stale resume.
  * Verifies: a process that released a disk on pause or at a migration's switchover is granted it
- * again only if no other owner was granted it in between; otherwise it would resume on cached
+ * again only if no other owner was granted it exclusively in between (a shared co-holder of a
+ * shareable disk writes it by definition, and the guest knows); otherwise it would resume on cached
  * state the disk no longer matches (reference §7 S9, the lease-version semantics state strings
  * were designed for). Judged from the world's own record of releases and grants
  * (`sim/world/releases.ts`), never from the driver's state string.

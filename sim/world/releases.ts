@@ -12,10 +12,15 @@ import type { SimContext } from './context.ts';
 import type { Draft } from './draft.ts';
 import type { Proc, ReleasedDisk, World } from './types.ts';
 
-/** The (owner, physical disk) pairs the service grants, as `owner:disk` strings. */
-function granted(ctx: SimContext, service: unknown): Set<string> {
+/**
+ * The (owner, physical disk) pairs the service grants, as `owner:disk` strings; only the
+ * exclusive ones with `exclusiveOnly` (what makes a released disk's cached state stale: a shared
+ * holder of a shareable disk is its co-writer by definition, and the guest knows it).
+ */
+function granted(ctx: SimContext, service: unknown, exclusiveOnly = false): Set<string> {
   const out = new Set<string>();
   for (const grant of ctx.model.grants(service)) {
+    if (exclusiveOnly && grant.mode !== 'exclusive') continue;
     const disk = ctx.storage.resolve(grant.resource);
     if (disk !== undefined) out.add(`${grant.owner}:${disk}`);
   }
@@ -41,12 +46,16 @@ export function trackReleases(ctx: SimContext, before: World, d: Draft): void {
       }
     }
   }
-  const fresh = [...now].filter((pair) => !was.has(pair)).map((pair) => pair.split(':').map(Number));
+  const exclusive = granted(ctx, d.service, true);
+  const fresh = [...now].filter((pair) => !was.has(pair))
+    .map((pair) => [...pair.split(':').map(Number), exclusive.has(pair) ? 1 : 0]);
   for (const proc of [...d.procs]) {
     let records = proc.released ?? [];
-    for (const [owner, disk] of fresh) {
-      records = owner === proc.pid ? records.filter((r) => r.disk !== disk)
-        : records.map((r) => (r.disk === disk && !r.overtaken ? { disk, overtaken: true } : r));
+    for (const [owner, disk, isExclusive] of fresh) {
+      if (owner === proc.pid) records = records.filter((r) => r.disk !== disk);
+      else if (isExclusive) {
+        records = records.map((r) => (r.disk === disk && !r.overtaken ? { disk, overtaken: true } : r));
+      }
     }
     for (const disk of released.get(proc.pid) ?? []) {
       records = [...records.filter((r) => r.disk !== disk), { disk, overtaken: false }];
