@@ -40,6 +40,14 @@ export interface RealWrite {
 
 export type LockCallKind = 'acquire' | 'release' | 'inquire';
 
+/** How a VM ends (`RealBackend.end`). */
+export type VmEnd = 'term' | 'kill' | 'crash';
+
+/** The signal that ends a VM stand-in that way (a crash is an abort). */
+export const END_SIGNAL: Readonly<Record<VmEnd, NodeJS.Signals>> = {
+  term: 'SIGTERM', kill: 'SIGKILL', crash: 'SIGABRT',
+};
+
 /** How a call is made. */
 export interface CallOptions {
   /**
@@ -89,7 +97,7 @@ export interface RealBackend {
   /** The stand-in writes one record to the disk. */
   write(pid: number, disk: number): Promise<void>;
   /** Ends a process and resolves once it is gone and the lock service reacted to it. */
-  end(pid: number, how: 'term' | 'kill' | 'crash'): Promise<void>;
+  end(pid: number, how: VmEnd): Promise<void>;
   /** Closes the process's own lock-service connection while it lives; says whether it died. */
   dropConnection(pid: number): Promise<{ readonly killed: boolean }>;
   /** The guest sends a lock call through its own (restricted) connection. */

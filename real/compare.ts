@@ -93,16 +93,17 @@ export function compareFailure(what: string, kind: 'acquire' | 'release', disks:
   code: string): string | null {
   const [was, now] = [levels(before), levels(after)];
   let mask = 0;
-  // Only what the kernel can show is judged: a read-only disk is never locked; an acquire of a
-  // disk already locked as strongly (another VM's shared lock) leaves no trace; a release cannot
-  // change a disk nobody had locked (see `contractBreach`).
+  // Only what the kernel can show is judged: a read-only disk is never locked; a shared acquire
+  // of a disk another VM already locks shared leaves no trace; a release cannot change a disk
+  // nobody had locked (see `contractBreach`).
   let care = 0;
   disks.forEach((use, i) => {
     const held = RANK[was.get(use.disk) ?? 'unlocked'];
     const change = RANK[now.get(use.disk) ?? 'unlocked'] - held;
     if (kind === 'acquire' ? change > 0 : change < 0) mask |= 1 << i;
     if (use.mode === 'readonly') return;
-    if (kind === 'acquire' ? held < RANK[use.mode] : held > 0) care |= 1 << i;
+    const invisible = use.mode === 'shared' && held === RANK.shared;
+    if (kind === 'acquire' ? !invisible : held > 0) care |= 1 << i;
   });
   const breach = contractBreach(kind === 'acquire' ? failure.acquire : failure.release,
     disks.length, mask, care);

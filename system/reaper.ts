@@ -18,6 +18,7 @@ import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isAlive } from './process-identity.ts';
 
 /** Something to reap if this process dies without cleaning it up. */
 export type Leftover =
@@ -147,20 +148,10 @@ function reaperPid(journal: string): number | null {
     try {
       const [pid, start] = readFileSync(`${journal}.pid`, 'utf8').trim().split(' ');
       // Only if the pid still names the reaper: it may have ended and its pid been reused.
-      return startTimeOf(Number(pid)) === start ? Number(pid) : null;
+      return isAlive({ pid: Number(pid), startTime: Number(start) }) ? Number(pid) : null;
     } catch {
       if (Date.now() > deadline) return null;
       Atomics.wait(pause, 0, 0, 5);
     }
-  }
-}
-
-/** Field 22 of /proc/PID/stat (the start time), or null when there is no such process. */
-function startTimeOf(pid: number): string | null {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return text.slice(text.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
   }
 }

@@ -2,6 +2,7 @@
 import { INVARIANT_IDS, type InvariantId } from '../../sim/checkers/index.ts';
 import { runRandom } from '../../sim/run/random.ts';
 import { describeSwarm } from '../../sim/swarm.ts';
+import { readTraceFile } from '../../sim/trace/reader.ts';
 import { FileSink } from '../../sim/trace/writer.ts';
 import { parse } from '../args.ts';
 import { CliError, type Command } from '../command.ts';
@@ -19,7 +20,6 @@ import {
 import { driverFlag, shellWord } from '../../drivers/registry/offer.ts';
 import { EXIT_INTERRUPTED, runInterruptibly } from '../interrupt.ts';
 import { checkOutputDirectory, checkOutputFile } from '../output-path.ts';
-import { CountingSink } from '../../sim/trace/writer.ts';
 import { MAX_SEED } from '../../sim/prng.ts';
 
 const INVARIANTS: readonly string[] = INVARIANT_IDS;
@@ -142,12 +142,11 @@ export const simCommand: Command = {
     const inspection = await inspectOption(values.inspect);
     const seed = first;
     const sink = values.trace ? new FileSink(values.trace) : undefined;
-    const counted = sink ? new CountingSink(sink) : undefined;
     let run;
     try {
       run = runInterruptibly(() => runRandom({ driver, seed, steps, faults, design,
         ...(shape ? { shape } : {}), ...(invariants ? { invariants } : {}),
-        ...(counted ? { sink: counted } : {}),
+        ...(sink ? { sink } : {}),
         ...(inspection ? { observer: inspection.observer } : {}) }));
     } finally {
       // A socket left open would keep the process alive after a crash.
@@ -155,8 +154,10 @@ export const simCommand: Command = {
     }
     const replay = `lockchart replay ${shellWord(values.trace ?? '')}${driverFlag(offer)}`;
     if (run.interrupted) {
-      io.err(`lockchart: sim interrupted (SIGINT) at seed ${seed}` + (counted
-        ? ` after ${counted.steps} step(s); ${values.trace} holds them, a valid prefix ` +
+      // Counted from the file, the truth: the interrupt may land between a record's write and
+      // any count kept beside it.
+      io.err(`lockchart: sim interrupted (SIGINT) at seed ${seed}` + (sink
+        ? ` after ${readTraceFile(sink.path).steps.length} step(s); ${values.trace} holds them, a valid prefix ` +
           `(${replay})` : '; no trace was kept (pass --trace FILE to keep one)'));
       return EXIT_INTERRUPTED;
     }

@@ -27,8 +27,8 @@ import { lockError } from '../../contract/errors.ts';
 import { FAULT_NAMES } from '../../sim/faults/index.ts';
 import type { WorldShape } from '../../sim/world/shape.ts';
 import type { DiskUse } from '../../sim/world/types.ts';
-import type { CallOptions, LockCallKind, ObservedLock, RealBackend, RealReply, RealWrite }
-  from '../backend.ts';
+import { END_SIGNAL, type CallOptions, type LockCallKind, type ObservedLock, type RealBackend,
+  type RealReply, type RealWrite, type VmEnd } from '../backend.ts';
 import { createLockdWorld, type LockdWorld } from '../lockd/world.ts';
 import { domainOf, LibvirtHost, replyOf, resourcesOf, type RealDisk } from './host.ts';
 
@@ -137,9 +137,9 @@ class LibvirtBackend implements LibvirtRealBackend {
     await entry.vm.write(this.world!.image(disk));
   }
 
-  async end(pid: number, how: 'term' | 'kill' | 'crash'): Promise<void> {
+  async end(pid: number, how: VmEnd): Promise<void> {
     const entry = this.vm(pid, 'end');
-    await entry.vm.kill(how === 'term' ? 'SIGTERM' : how === 'kill' ? 'SIGKILL' : 'SIGABRT');
+    await entry.vm.kill(END_SIGNAL[how]);
     await this.host(entry.host).settle();
   }
 

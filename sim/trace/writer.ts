@@ -49,16 +49,3 @@ export class TeeSink implements TraceSink {
     for (const sink of this.sinks) sink.close();
   }
 }
-
-/** Passes records on and counts the steps written (how far an interrupted run got). */
-export class CountingSink implements TraceSink {
-  steps = 0;
-  constructor(private readonly sink: TraceSink) {}
-  write(record: TraceRecord): void {
-    this.sink.write(record);
-    if (record.type === 'step') this.steps++;
-  }
-  close(): void {
-    this.sink.close();
-  }
-}

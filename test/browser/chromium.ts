@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliDecompressSync } from 'node:zlib';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { describe } from 'vitest';
+import { describeWhere } from '../helpers/describe-where.ts';
 
 export const DEBIAN_CHROMIUM = '/usr/bin/chromium';
 const NPM_CHROMIUM = '@sparticuz/chromium';
@@ -49,13 +49,7 @@ export function browserUnavailable(): string | null {
 
 /** `describe`, or a skip with a printed reason when no browser can run here (never in CI). */
 export function describeBrowser(name: string, body: () => void): void {
-  const missing = browserUnavailable();
-  if (missing !== null && process.env['CI'] !== 'true') {
-    console.warn(`skipping '${name}': ${missing}`);
-    describe.skip(name, body);
-    return;
-  }
-  describe(name, body);
+  describeWhere(browserUnavailable(), name, body);
 }
 
 function locate(): ChromiumBinary | string {

@@ -26,8 +26,11 @@ describe('real mode against a model backend', () => {
     }
   });
 
-  // Real mode runs the libvirt design: a canary of the RFC design has no real side.
-  for (const canary of CANARIES.filter((c) => (c.design ?? 'libvirt') === 'libvirt')) {
+  // Real mode runs the libvirt design: a canary of the RFC design has no real side. A canary
+  // whose bug is in the state strings alone (caught by S9) takes and refuses exactly the
+  // reference's locks: real mode compares replies and locks, so it cannot diverge there.
+  for (const canary of CANARIES.filter((c) => (c.design ?? 'libvirt') === 'libvirt' &&
+    c.caughtBy !== 'S9')) {
     it(`shows ${canary.name}'s bug as a divergence from the reference model`, async () => {
       let findings = 0;
       for (let seed = 1; seed <= 12 && findings === 0; seed++) {

@@ -77,7 +77,7 @@ describeLibvirt("findings reproduced on libvirt's own lock manager", () => {
   it('L1: an acquire for a pid that died is granted and kept (destroy during start)', async () => {
     const { result, last } = await replayScenario('destroy-during-start-leaks');
     expect(result.findings).toEqual([]);
-    expect(result.liveness?.invariant).toBe('S7');
+    expect(result.liveness?.invariant).toBe('S7d');
     // After the last step the disk is still locked for real, for a process that is gone.
     expect(last).toEqual([{ disk: 0, mode: 'exclusive', holder: null }]);
   });

@@ -4,9 +4,9 @@
  * printed reason; in CI the tests run and fail.
  */
 import { existsSync } from 'node:fs';
-import { describe } from 'vitest';
 import { libvirtSupport } from '../../drivers/libvirt/build.ts';
 import { VIRTLOCKD_BINARY } from '../../daemons/virtlockd.ts';
+import { describeWhere } from '../helpers/describe-where.ts';
 
 function missing(): string | null {
   if (!existsSync(VIRTLOCKD_BINARY)) return `${VIRTLOCKD_BINARY} is not installed (libvirt-daemon)`;
@@ -17,10 +17,5 @@ const why = missing();
 
 /** `describe`, or a skip with a printed reason when libvirt cannot be driven here (never in CI). */
 export function describeLibvirt(name: string, body: () => void): void {
-  if (why !== null && process.env['CI'] !== 'true') {
-    console.warn(`skipping '${name}': ${why}`);
-    describe.skip(name, body);
-    return;
-  }
-  describe(name, body);
+  describeWhere(why, name, body);
 }

@@ -8,13 +8,13 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe } from 'vitest';
 import {
   SOCKET_ACTIVATOR,
   VIRTLOCKD_BINARY,
   VirtlockdDaemon,
   type VirtlockdOptions,
 } from '../../daemons/virtlockd.ts';
+import { describeWhere } from '../helpers/describe-where.ts';
 
 function missingComponent(): string | null {
   if (!existsSync(VIRTLOCKD_BINARY)) return `${VIRTLOCKD_BINARY} is not installed (libvirt-daemon)`;
@@ -31,12 +31,7 @@ const missing = missingComponent();
 
 /** `describe`, or a skip with a printed reason when virtlockd cannot run here (never in CI). */
 export function describeVirtlockd(name: string, body: () => void): void {
-  if (missing !== null && process.env['CI'] !== 'true') {
-    console.warn(`skipping '${name}': ${missing}`);
-    describe.skip(name, body);
-    return;
-  }
-  describe(name, body);
+  describeWhere(missing, name, body);
 }
 
 /** Daemons and dirs a test file made; `release()` in afterEach/afterAll frees them all. */

@@ -25,6 +25,10 @@ describeSanlock('sanlock conformance against the real daemon', () => {
     const results = await runConformance(sanlockHarness({ socket: daemon.socketPath, leaseDir,
       hostId: 1 }));
     expect(results.map((result) => result.id)).toEqual(CHECKS.map((check) => check.id));
-    expect(results.filter((result) => result.verdict !== 'pass')).toEqual([]);
+    expect(results.filter((result) => result.verdict === 'fail')).toEqual([]);
+    // The sanlock harness spells each disk one way only (no symlinks to it): the alias check,
+    // which libvirt's own lockd.so fails, does not apply to it yet.
+    expect(results.filter((result) => result.verdict === 'n/a').map((result) => result.id))
+      .toEqual(['alias-spellings-exclude']);
   });
 });

@@ -7,9 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe } from 'vitest';
 import { SANLOCK_BINARY, SanlockDaemon, SETPRIV, type SanlockDaemonOptions }
   from '../../daemons/sanlock.ts';
+import { describeWhere } from '../helpers/describe-where.ts';
 
 function missingComponent(): string | null {
   if (!existsSync(SANLOCK_BINARY)) return `${SANLOCK_BINARY} is not installed (package sanlock)`;
@@ -26,12 +26,7 @@ export const sanlockMissing = missingComponent();
 
 /** `describe`, or a skip with a printed reason when sanlock cannot run here (never in CI). */
 export function describeSanlock(name: string, body: () => void): void {
-  if (sanlockMissing !== null && process.env['CI'] !== 'true') {
-    console.warn(`skipping '${name}': ${sanlockMissing}`);
-    describe.skip(name, body);
-    return;
-  }
-  describe(name, body);
+  describeWhere(sanlockMissing, name, body);
 }
 
 /** Daemons and dirs a test file made; `release()` in afterAll frees them all. */
