@@ -29,7 +29,7 @@ export interface SimDriver {
 
 const CANARY_OFFERS: readonly DriverOffer[] = CANARIES.map((canary) => ({
   name: canary.name, summary: canary.bug, origin: { kind: 'builtin' }, canary: true,
-  model: { model: canary.model as LockServiceModel<unknown>, config: {} },
+  model: { model: canary.model as LockServiceModel<unknown>, config: canary.config ?? {} },
 }));
 
 const CATALOGUE: readonly DriverOffer[] = [...BUILTIN_OFFERS, ...CANARY_OFFERS];

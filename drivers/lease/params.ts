@@ -98,6 +98,13 @@ function clockRates(config: DriverConfig): Record<number, number> {
   return rates;
 }
 
+/**
+ * The `lease` row's configuration: lease versions checked (the check libvirt meant, 7474560b).
+ * libvirt today skips it, which S9 catches in every run that migrates (§6 #12,
+ * scenarios/sanlock-lver-ignored.scenario) and would hide every other verdict of the row.
+ */
+export const LEASE_ROW_CONFIG: DriverConfig = { lease_versions: true };
+
 export function readParams(config: DriverConfig): LeaseParams {
   const io = integer(config, 'io_timeout', DEFAULT_IO_TIMEOUT_S, 0) || DEFAULT_IO_TIMEOUT_S;
   const killGraceS = integer(config, 'kill_grace_seconds', 40, 0);

@@ -6,6 +6,7 @@
 import type { DriverConfig, LockDriver } from '../../contract/driver.ts';
 import { SANLOCK_DAEMON_CONFIG } from '../lease/driver.ts';
 import { leaseModel } from '../lease/model.ts';
+import { LEASE_ROW_CONFIG } from '../lease/params.ts';
 import { lockdModel } from '../model/lockd-model.ts';
 import { nopModel } from '../nop/nop-model.ts';
 import type { LockServiceModel } from '../../contract/service.ts';
@@ -63,10 +64,7 @@ export const DEFAULT_MODELS: readonly DriverOffer[] = [
   simulated(nopModel as LockServiceModel<never>),
   MODEL,
   MODEL_FOREIGN,
-  // Lease versions checked (the check libvirt meant, 7474560b): libvirt today skips it, which
-  // S9 catches in every run that migrates (§6 #12, scenarios/sanlock-lver-ignored.scenario) and
-  // would hide every other verdict of the row.
-  simulated(leaseModel as LockServiceModel<never>, { lease_versions: true }),
+  simulated(leaseModel as LockServiceModel<never>, LEASE_ROW_CONFIG),
 ];
 
 export const BUILTIN_OFFERS: readonly DriverOffer[] = [

@@ -13,6 +13,7 @@ import {
 } from '../../drivers/model/lockd-model.ts';
 import { errorData } from '../../contract/errors.ts';
 import { ok, type LockServiceModel } from '../../contract/service.ts';
+import type { DriverConfig } from '../../contract/driver.ts';
 import type { Design } from '../world/design.ts';
 import { LEASE_CANARIES } from './lease-canaries.ts';
 
@@ -30,6 +31,8 @@ export interface Canary {
   readonly steps: number;
   /** The correct driver the canary is a broken variant of (default: `model`). */
   readonly reference?: string;
+  /** The configuration it runs with: its reference's, so that only the planted bug differs. */
+  readonly config?: DriverConfig;
   readonly model: LockServiceModel<LockdState> | LockServiceModel<never>;
 }
 

@@ -4,7 +4,9 @@
  * out. The simulator must catch each against the correct `lease` model (`reference`), as it
  * catches the virtlockd canaries (`canaries.ts`).
  */
+import type { DriverConfig } from '../../contract/driver.ts';
 import type { LockServiceModel } from '../../contract/service.ts';
+import { LEASE_ROW_CONFIG } from '../../drivers/lease/params.ts';
 import { leaseModel } from '../../drivers/lease/model.ts';
 import type { LeaseState } from '../../drivers/lease/state.ts';
 import { settle } from '../../drivers/lease/lapse.ts';
@@ -31,8 +33,9 @@ export interface LeaseCanary {
   readonly faults: readonly string[];
   readonly caughtBy: string;
   readonly steps: number;
-  /** The correct driver it is compared with. */
+  /** The correct driver it is compared with, and its configuration (lease versions checked). */
   readonly reference: 'lease';
+  readonly config: DriverConfig;
   readonly model: LockServiceModel<LeaseState>;
 }
 
@@ -46,6 +49,7 @@ export const LEASE_CANARIES: readonly LeaseCanary[] = [
     caughtBy: 'S2',
     steps: 2000,
     reference: 'lease',
+    config: LEASE_ROW_CONFIG,
     model: variant('canary-lease-no-watchdog', 'the lease model without its watchdog',
       retimed((params) => ({ ...params, useWatchdog: false }))),
   },
@@ -58,6 +62,7 @@ export const LEASE_CANARIES: readonly LeaseCanary[] = [
     caughtBy: 'S2',
     steps: 2000,
     reference: 'lease',
+    config: LEASE_ROW_CONFIG,
     model: variant('canary-lease-early-expiry', 'takeover before the watchdog fires',
       retimed((params) => ({ ...params, hostDeadMs: params.idRenewalFailMs }))),
   },
@@ -69,6 +74,7 @@ export const LEASE_CANARIES: readonly LeaseCanary[] = [
     caughtBy: 'S2',
     steps: 2000,
     reference: 'lease',
+    config: LEASE_ROW_CONFIG,
     model: variant('canary-lease-release-all', 'a release drops all the pid\'s leases', {
       release(state, request) {
         const reply = leaseModel.release(state, request);

@@ -22,14 +22,18 @@ export const noStaleResume: Checker = {
   applies: (ctx) => ctx.model.locks && ctx.model.usesState,
   check({ ctx, before, after }) {
     if (after.service === before.service) return null;
+    // The VM's processes, not only the releasing one: a migration resumes on its destination.
+    const vmOf = new Map(after.procs.map((proc) => [proc.pid, proc.vm]));
     for (const proc of before.procs) {
       for (const record of proc.released ?? []) {
         if (!record.overtaken) continue;
-        const had = diskGrants(ctx, before.service).some((g) => g.owner === proc.pid && g.disk === record.disk);
-        const has = diskGrants(ctx, after.service).some((g) => g.owner === proc.pid && g.disk === record.disk);
-        if (had || !has) continue;
-        return `${who(after, proc.pid)} was granted disk${record.disk} again although another owner ` +
-          'was granted it after its release: it resumes on stale state';
+        const mine = (g: { owner: number; disk?: number }) =>
+          g.disk === record.disk && (g.owner === proc.pid || vmOf.get(g.owner) === proc.vm);
+        const had = diskGrants(ctx, before.service).some(mine);
+        const regrant = diskGrants(ctx, after.service).find(mine);
+        if (had || regrant === undefined) continue;
+        return `${who(after, regrant.owner)} was granted disk${record.disk} again although another ` +
+          `owner was granted it after ${who(after, proc.pid)} released it: it resumes on stale state`;
       }
     }
     return null;

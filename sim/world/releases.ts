@@ -49,10 +49,13 @@ export function trackReleases(ctx: SimContext, before: World, d: Draft): void {
   const exclusive = granted(ctx, d.service, true);
   const fresh = [...now].filter((pair) => !was.has(pair))
     .map((pair) => [...pair.split(':').map(Number), exclusive.has(pair) ? 1 : 0]);
+  // A migration's destination is another process of the same VM: its grant ends the source's
+  // record (judged by S9 first), as the source's own re-grant after a pause does.
+  const vmOf = new Map(d.procs.map((proc) => [proc.pid, proc.vm]));
   for (const proc of [...d.procs]) {
     let records = proc.released ?? [];
     for (const [owner, disk, isExclusive] of fresh) {
-      if (owner === proc.pid) records = records.filter((r) => r.disk !== disk);
+      if (vmOf.get(owner!) === proc.vm) records = records.filter((r) => r.disk !== disk);
       else if (isExclusive) {
         records = records.map((r) => (r.disk === disk && !r.overtaken ? { disk, overtaken: true } : r));
       }

@@ -5,11 +5,13 @@
  * finding is the bug's, not the workload's). The time to detection is printed.
  */
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_SEEDS } from '../../cli/commands/matrix.ts';
 import { CANARIES } from '../../sim/canaries/canaries.ts';
 import { resolveSimDriver } from '../../sim/resolve-driver.ts';
 import { runRandom } from '../../sim/run/random.ts';
 
-const SEEDS = 30;
+// The matrix's default budget: every canary must be caught within what `lockchart matrix` runs.
+const SEEDS = DEFAULT_SEEDS;
 
 describe('canaries', () => {
   it('there are at least five canaries, each naming its bug and the invariant that catches it', () => {
