@@ -31,8 +31,17 @@ export interface DomainContext {
   readonly definition: readonly ResourceSpec[];
   /** The disks attached now (the live configuration: hotplug and unplug change it). */
   readonly disks: readonly ResourceSpec[];
-  /** The saved lock-state string (status XML `<lockstate>`), for resume and migration. */
+  /**
+   * The saved lock-state string (`priv->lockState`, status XML `<lockstate>`): set by a release
+   * (pause, switchover) or a migration cookie, used by the next resume and freed once a resume
+   * succeeds; a failed resume keeps it for the next try (qemuProcessStartCPUs).
+   */
   readonly lockState: string | null;
+  /**
+   * The migration cookie's `<lockstate>` a source sends (qemuMigrationCookieAddLockstate): its
+   * inquire result while it runs. The source's own `lockState` is left alone.
+   */
+  readonly cookie: string | null;
   /** The disk a hotplug or unplug is about. */
   readonly pending: ResourceSpec | null;
   readonly lastError: LockErrorData | null;
@@ -113,13 +122,14 @@ export const domainMachine = setup({
     saveLockState: assign({
       lockState: ({ event }) => (event as { output?: string | null }).output ?? null,
     }),
+    // libvirt frees the old string before a release and gets none back when the release fails.
+    dropLockState: assign({ lockState: null }),
     keepCookie: assign({
       lockState: ({ context, event }: Args) =>
         event.type === 'migrate.prepare' ? event.lockState : context.lockState,
     }),
-    inquired: assign({
-      lockState: ({ context, event }) =>
-        (event as { output?: string | null }).output ?? context.lockState,
+    bakeCookie: assign({
+      cookie: ({ event }) => (event as { output?: string | null }).output ?? null,
     }),
     setPending: assign({
       pending: ({ context, event }: Args) => {
@@ -158,6 +168,7 @@ export const domainMachine = setup({
     definition: input.disks,
     disks: input.liveDisks ?? input.disks,
     lockState: input.lockState ?? null,
+    cookie: null,
     pending: null,
     lastError: null,
     reconnected: input.reconnect ?? null,
@@ -198,7 +209,9 @@ export const domainMachine = setup({
         id: 'acquireLocks',
         src: 'acquireLocks',
         input: lockInput,
-        onDone: { target: '#domain.active.vcpus.running', actions: ['clearError', 'contProcess'] },
+        onDone: {
+          target: '#domain.active.vcpus.running', actions: ['dropLockState', 'clearError', 'contProcess'],
+        },
         onError: { target: 'destroying', actions: 'recordError' },
       },
     },
@@ -224,7 +237,7 @@ export const domainMachine = setup({
                 id: 'acquireLocks',
                 src: 'acquireLocks',
                 input: lockInput,
-                onDone: { target: 'running', actions: ['clearError', 'contProcess'] },
+                onDone: { target: 'running', actions: ['dropLockState', 'clearError', 'contProcess'] },
                 onError: { target: 'paused', actions: 'recordError' },
               },
             },
@@ -240,7 +253,7 @@ export const domainMachine = setup({
                 src: 'releaseLocks',
                 input: lockInput,
                 onDone: { target: 'paused', actions: ['saveLockState', 'clearError'] },
-                onError: { target: 'paused', actions: 'recordError' },
+                onError: { target: 'paused', actions: ['dropLockState', 'recordError'] },
               },
             },
           },
@@ -294,7 +307,7 @@ export const domainMachine = setup({
             id: 'inquireLocks',
             src: 'inquireLocks',
             input: lockInput,
-            onDone: { target: 'begun', actions: 'inquired' },
+            onDone: { target: 'begun', actions: 'bakeCookie' },
             onError: { target: '#domain.active.vcpus.running', actions: 'recordError' },
           },
         },
@@ -306,7 +319,7 @@ export const domainMachine = setup({
             src: 'releaseLocks',
             input: lockInput,
             onDone: { target: 'performed', actions: ['saveLockState', 'clearError'] },
-            onError: { target: 'performed', actions: 'recordError' },
+            onError: { target: 'performed', actions: ['dropLockState', 'recordError'] },
           },
         },
         performed: {
@@ -342,7 +355,9 @@ export const domainMachine = setup({
             id: 'acquireLocks',
             src: 'acquireLocks',
             input: lockInput,
-            onDone: { target: '#domain.active.vcpus.running', actions: ['clearError', 'contProcess'] },
+            onDone: {
+              target: '#domain.active.vcpus.running', actions: ['dropLockState', 'clearError', 'contProcess'],
+            },
             onError: { target: '#domain.destroying', actions: 'recordError' },
           },
         },

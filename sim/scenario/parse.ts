@@ -23,7 +23,7 @@
  *   fault image-probe h0 disk0
  *   settle                                  (let everything in flight complete)
  *   assert domain web@h0 active.vcpus.paused | assert process web@h0 running|paused|dead
- *   assert held web@h0 disk0 | assert free disk0
+ *   assert held web@h0 disk0 | assert free disk0 | assert lockstate web@h0 none|kept
  *
  * Every problem is reported as `file:line: what is wrong`.
  */
@@ -51,7 +51,10 @@ export type Assertion =
   | { readonly what: 'process'; readonly vm: number; readonly host: number;
       readonly state: 'running' | 'paused' | 'dead' }
   | { readonly what: 'held'; readonly vm: number; readonly host: number; readonly disk: number }
-  | { readonly what: 'free'; readonly disk: number };
+  | { readonly what: 'free'; readonly disk: number }
+  /** The domain's saved lock-state string (`priv->lockState`) is absent, or kept. */
+  | { readonly what: 'lockstate'; readonly vm: number; readonly host: number;
+      readonly state: 'none' | 'kept' };
 
 export type Action =
   | { readonly type: 'step'; readonly step: Step }
@@ -335,7 +338,10 @@ function assertion(state: State, args: string[]): Assertion {
       return { what, ...at(state, target), disk: diskArg(state, value) };
     case 'free':
       return { what, disk: diskArg(state, target) };
+    case 'lockstate':
+      if (value !== 'none' && value !== 'kept') fail("'assert lockstate' takes none or kept");
+      return { what, ...at(state, target), state: value as 'none' | 'kept' };
     default:
-      return fail("'assert' takes domain, process, held or free");
+      return fail("'assert' takes domain, process, held, free or lockstate");
   }
 }

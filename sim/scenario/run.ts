@@ -13,6 +13,7 @@ import { Session } from '../run/session.ts';
 import { describeStep } from '../steps/index.ts';
 import type { Step } from '../steps.ts';
 import type { TraceSink } from '../trace/writer.ts';
+import type { DomainContext } from '../../machines/domain.machine.ts';
 import { isRunning } from '../world/actors.ts';
 import { createContext } from '../world/context.ts';
 import { diskGrants } from '../checkers/grants.ts';
@@ -181,6 +182,13 @@ function checkAssertion(
       const holders = diskGrants(ctx, world.service).filter((g) => g.disk === assertion.disk);
       return holders.length === 0 ? null
         : `disk${assertion.disk} is held by pid ${holders.map((g) => g.owner).join(', ')}`;
+    }
+    case 'lockstate': {
+      const { lockState } = world.domains[assertion.vm * world.hosts.length + assertion.host]!
+        .snapshot.context as DomainContext;
+      const actual = lockState === null ? 'none' : 'kept';
+      return actual === assertion.state ? null
+        : `domain ${name(assertion.vm, assertion.host)} has lock state ${lockState === null ? 'none' : `'${lockState}'`}`;
     }
   }
 }

@@ -84,7 +84,7 @@ export const migrate: StepModule<MigrateStep> = {
     switch (step.phase) {
       case 'prepare':
         return callDomain(ctx, d, step.vm, to, {
-          type: 'migrate.prepare', lockState: domainContext(d, step.vm, from).lockState,
+          type: 'migrate.prepare', lockState: domainContext(d, step.vm, from).cookie,
         } as never);
       case 'perform':
         return callDomain(ctx, d, step.vm, from, plainEvent('migrate.perform'));
