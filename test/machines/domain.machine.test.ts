@@ -101,7 +101,16 @@ describe('the domain machine: pause and resume', () => {
     const { snapshot, actions } = run(paused(), { type: 'domain.resume' });
     expect(snapshot.matches({ active: { vcpus: 'resuming' } })).toBe(true);
     expect(spawned(actions)[0]?.input).toEqual({ disks: [A], lockState: 'saved' });
-    expect(named(run(snapshot, done('acquireLocks')).actions)).toEqual(['contProcess']);
+    const resumed = run(snapshot, done('acquireLocks'));
+    expect(named(resumed.actions)).toEqual(['contProcess']);
+    // qemuProcessStartCPUs frees priv->lockState once the resume succeeded.
+    expect(resumed.snapshot.context.lockState).toBeNull();
+  });
+
+  it('keeps no state string when the release on pause fails (libvirt freed the old one first)', () => {
+    const pausing = run(running(), { type: 'domain.pause' }).snapshot;
+    const withOld = { ...pausing, context: { ...pausing.context, lockState: 'old' } } as typeof pausing;
+    expect(run(withOld, fail('releaseLocks')).snapshot.context.lockState).toBeNull();
   });
 
   it('stays paused with its state kept when the resume acquire fails', () => {
@@ -167,7 +176,9 @@ describe('the domain machine: migration', () => {
     expect(inquiring.value).toEqual({ outgoing: 'inquiring' });
     expect(spawnedIds(actions)).toEqual(['inquireLocks']);
     const begun = run(inquiring, done('inquireLocks', 'cookie')).snapshot;
-    expect(begun.context.lockState).toBe('cookie');
+    // The inquire result goes into the migration cookie only (qemuMigrationCookieAddLockstate).
+    expect(begun.context.cookie).toBe('cookie');
+    expect(begun.context.lockState).toBeNull();
     const { snapshot, actions: perform } = run(begun, { type: 'migrate.perform' });
     expect(snapshot.value).toEqual({ outgoing: 'performing' });
     expect(named(perform)).toEqual(['stopProcess']);
