@@ -14,7 +14,11 @@
  * - destroy, crash and kill make no lock call at all: the lock service releases on the process's
  *   connection EOF;
  * - QEMU's own STOP event releases like a pause; its RESUME event (someone typed `cont`) does
- *   *not* acquire in current libvirt, which the simulator shows to be unsafe.
+ *   *not* acquire in current libvirt, which the simulator shows to be unsafe;
+ * - a pause releases twice (reference §6 #8): StopCPUs no longer sets the domain's state, so
+ *   the STOP event its `stop` makes QEMU emit — handled while StopCPUs waits for the reply —
+ *   finds the domain RUNNING and releases, then StopCPUs releases again. The second release
+ *   reaches the driver with nothing held: virtlockd answers "not locked", libvirt only warns.
  *
  * Lock calls are named actors (`registerOwner`, `acquireLocks`, …), process commands are named
  * actions (`launchProcess`, `contProcess`, …) and the SIGTERM→SIGKILL grace is the named delay
@@ -122,7 +126,11 @@ export const domainMachine = setup({
     saveLockState: assign({
       lockState: ({ event }) => (event as { output?: string | null }).output ?? null,
     }),
-    // libvirt frees the old string before a release and gets none back when the release fails.
+    /**
+     * The state string is gone after a failed pause release: the STOP handler frees it before
+     * its release, and StopCPUs' release overwrites the handler's (virtlockd's driver sets it
+     * to NULL before it asks the daemon anything).
+     */
     dropLockState: assign({ lockState: null }),
     keepCookie: assign({
       lockState: ({ context, event }: Args) =>
@@ -244,16 +252,48 @@ export const domainMachine = setup({
             running: {
               on: {
                 'domain.pause': { guard: 'devicesIdle', target: 'pausing', actions: 'stopProcess' },
-                'qemu.stop': { target: 'pausing', description: 'QEMU stopped itself (I/O error, watchdog)' },
+                'qemu.stop': { target: 'stopping', description: 'QEMU stopped itself (I/O error, watchdog)' },
               },
             },
-            pausing: {
+            stopping: {
+              description: "the STOP handler: the domain was RUNNING, so it releases",
               invoke: {
                 id: 'releaseLocks',
                 src: 'releaseLocks',
                 input: lockInput,
                 onDone: { target: 'paused', actions: ['saveLockState', 'clearError'] },
-                onError: { target: 'paused', actions: ['dropLockState', 'recordError'] },
+                onError: { target: 'paused', actions: ['recordError', 'dropLockState'] },
+              },
+            },
+            pausing: {
+              description: "StopCPUs: `stop`, with the domain's state still RUNNING; QEMU's STOP " +
+                'event comes before the reply, its handler releases, then StopCPUs releases again',
+              initial: 'awaitingStop',
+              states: {
+                awaitingStop: {
+                  description: 'left within the step: the host delivers the STOP event with the `stop`',
+                  tags: ['passedThrough'],
+                  on: { 'qemu.stop': 'stopHandler' },
+                },
+                stopHandler: {
+                  invoke: {
+                    id: 'releaseLocks',
+                    src: 'releaseLocks',
+                    input: lockInput,
+                    onDone: { target: 'stopCpus', actions: ['saveLockState', 'clearError'] },
+                    onError: { target: 'stopCpus', actions: ['recordError', 'dropLockState'] },
+                  },
+                },
+                stopCpus: {
+                  description: 'the second release: nothing is held any more, a failure only warns',
+                  invoke: {
+                    id: 'stopCpusRelease',
+                    src: 'releaseLocks',
+                    input: lockInput,
+                    onDone: { target: '#domain.active.vcpus.paused', actions: ['saveLockState', 'clearError'] },
+                    onError: { target: '#domain.active.vcpus.paused', actions: ['recordError', 'dropLockState'] },
+                  },
+                },
               },
             },
           },
@@ -313,7 +353,8 @@ export const domainMachine = setup({
         },
         begun: { on: { 'migrate.perform': { target: 'performing', actions: 'stopProcess' } } },
         performing: {
-          description: 'switchover: the vCPUs stop and the source releases',
+          description: 'switchover: QEMU stops the vCPUs and the STOP handler releases, once ' +
+            '(libvirt waits for it: no StopCPUs here)',
           invoke: {
             id: 'releaseLocks',
             src: 'releaseLocks',

@@ -44,6 +44,7 @@ export const DomainIn = {
   vcpusRunning: inState(domainMachine, 'active.vcpus.running'),
   vcpusPaused: inState(domainMachine, 'active.vcpus.paused'),
   vcpusPausing: inState(domainMachine, 'active.vcpus.pausing'),
+  vcpusStopping: inState(domainMachine, 'active.vcpus.stopping'),
   vcpusResuming: inState(domainMachine, 'active.vcpus.resuming'),
   devicesIdle: inState(domainMachine, 'active.devices.idle'),
   destroying: inState(domainMachine, 'destroying'),

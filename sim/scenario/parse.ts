@@ -24,10 +24,12 @@
  *   settle                                  (let everything in flight complete)
  *   assert domain web@h0 active.vcpus.paused | assert process web@h0 running|paused|dead
  *   assert held web@h0 disk0 | assert free disk0 | assert lockstate web@h0 none|kept
+ *   assert error web@h0 RESOURCE_BUSY|none  (the last lock error libvirtd logged for the domain)
  *
  * Every problem is reported as `file:line: what is wrong`.
  */
 import type { DriverConfig } from '../../contract/driver.ts';
+import { LIBVIRT_ERROR_CODES, type LockErrorCode } from '../../contract/errors.ts';
 import type { LockMode } from '../../contract/flags.ts';
 import { INVARIANT_IDS, type InvariantId } from '../checkers/index.ts';
 import type { Step } from '../steps.ts';
@@ -54,7 +56,9 @@ export type Assertion =
   | { readonly what: 'free'; readonly disk: number }
   /** The domain's saved lock-state string (`priv->lockState`) is absent, or kept. */
   | { readonly what: 'lockstate'; readonly vm: number; readonly host: number;
-      readonly state: 'none' | 'kept' };
+      readonly state: 'none' | 'kept' }
+  | { readonly what: 'error'; readonly vm: number; readonly host: number;
+      readonly code: LockErrorCode | 'none' };
 
 export type Action =
   | { readonly type: 'step'; readonly step: Step }
@@ -341,7 +345,12 @@ function assertion(state: State, args: string[]): Assertion {
     case 'lockstate':
       if (value !== 'none' && value !== 'kept') fail("'assert lockstate' takes none or kept");
       return { what, ...at(state, target), state: value as 'none' | 'kept' };
+    case 'error':
+      if (value !== 'none' && !Object.hasOwn(LIBVIRT_ERROR_CODES, value ?? '')) {
+        fail(`'assert error' takes none or an error code (${Object.keys(LIBVIRT_ERROR_CODES).join(', ')})`);
+      }
+      return { what, ...at(state, target), code: value as LockErrorCode | 'none' };
     default:
-      return fail("'assert' takes domain, process, held, free or lockstate");
+      return fail("'assert' takes domain, process, held, free, lockstate or error");
   }
 }

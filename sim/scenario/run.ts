@@ -19,6 +19,7 @@ import { createContext } from '../world/context.ts';
 import { diskGrants } from '../checkers/grants.ts';
 import { createWorld } from '../world/setup.ts';
 import type { World } from '../world/types.ts';
+import type { DomainContext } from '../../machines/domain.machine.ts';
 import { parseScenario, ScenarioError, type Assertion, type Scenario } from './parse.ts';
 
 export interface ScenarioResult {
@@ -177,6 +178,14 @@ function checkAssertion(
       const holds = proc !== undefined && diskGrants(ctx, world.service)
         .some((g) => g.owner === proc.pid && g.disk === assertion.disk);
       return holds ? null : `${name(assertion.vm, assertion.host)} holds no lock on disk${assertion.disk}`;
+    }
+    case 'error': {
+      const context = world.domains[assertion.vm * world.hosts.length + assertion.host]!.snapshot
+        .context as DomainContext;
+      const code = context.lastError?.code ?? 'none';
+      return code === assertion.code ? null
+        : `the last lock error of ${name(assertion.vm, assertion.host)} is ${code}` +
+          `${context.lastError ? ` (${context.lastError.message})` : ''}, not ${assertion.code}`;
     }
     case 'free': {
       const holders = diskGrants(ctx, world.service).filter((g) => g.disk === assertion.disk);

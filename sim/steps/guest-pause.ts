@@ -1,7 +1,6 @@
 /** `guest-pause`: a running QEMU stops itself (an I/O error, a watchdog): QEMU's STOP event. */
 import type { Step } from '../steps.ts';
-import { commandProc, isRunning, notifyDomain } from '../world/actors.ts';
-import { plainEvent } from '../world/events.ts';
+import { isRunning, stopGuest } from '../world/actors.ts';
 import { guestPauseStep } from '../world/step-cache.ts';
 import { at } from './read.ts';
 import type { StepModule } from './module.ts';
@@ -18,9 +17,7 @@ export const guestPause: StepModule<GuestPauseStep> = {
   apply(_ctx, d, step) {
     const proc = d.proc(step.vm, step.host);
     if (!proc || !isRunning(proc)) return false;
-    commandProc(d, proc, 'process.stop');
-    notifyDomain(d, step.vm, step.host, plainEvent('qemu.stop'));
-    return true;
+    return stopGuest(d, proc);
   },
   describe: (step, vm) => `qemu of ${vm(step.vm)}@h${step.host} stops itself (I/O error)`,
   read: (fields) => ({ kind: 'guest-pause', ...at(fields) }),

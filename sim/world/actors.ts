@@ -188,7 +188,7 @@ const COMMANDS: Readonly<Record<ProcessCommand,
   },
   stopProcess: (_ctx, d, vm, host) => {
     const proc = d.proc(vm, host);
-    if (proc) commandProc(d, proc, 'process.stop');
+    if (proc) stopGuest(d, proc);
   },
   terminateProcess: (ctx, d, vm, host) => {
     const proc = d.proc(vm, host);
@@ -227,6 +227,17 @@ export function commandProc(d: Draft, proc: Proc, type: string): boolean {
   const next = { ...proc, actor: stepped.state };
   d.setProc(next);
   if (isRunning(proc) && !isRunning(next)) forgetWriter(d, proc.pid);
+  return true;
+}
+
+/**
+ * The guest's vCPUs stop (libvirtd's `stop`, or QEMU on its own after an I/O error): QEMU emits
+ * its STOP event, which libvirtd handles after the rest of the step's effects. A QEMU that was
+ * not running emits none (QEMU's `stop` on a stopped guest is a no-op).
+ */
+export function stopGuest(d: Draft, proc: Proc): boolean {
+  if (!commandProc(d, proc, 'process.stop')) return false;
+  notifyDomain(d, proc.vm, proc.host, plainEvent('qemu.stop'));
   return true;
 }
 

@@ -29,8 +29,9 @@ function run(from: Snapshot, ...events: AnyEventObject[]) {
 
 const running = () => run(start().snapshot, { type: 'domain.start' }, done('registerOwner'),
   done('acquireLocks')).snapshot;
-const paused = () =>
-  run(running(), { type: 'domain.pause' }, done('releaseLocks', 'saved')).snapshot;
+/** A pause: `stop`, QEMU's STOP event (its handler releases), then StopCPUs' own release. */
+const paused = () => run(running(), { type: 'domain.pause' }, { type: 'qemu.stop' },
+  done('releaseLocks', 'first'), done('stopCpusRelease', 'saved')).snapshot;
 
 describe('the domain machine: start', () => {
   it('is shut off when defined fresh, and makes no lock call', () => {
@@ -89,12 +90,31 @@ describe('the domain machine: start', () => {
 });
 
 describe('the domain machine: pause and resume', () => {
-  it('stops the process and releases on pause, keeping the state string', () => {
+  it('stops the process on pause and waits for QEMU\'s STOP event before any release', () => {
     const { snapshot: pausing, actions } = run(running(), { type: 'domain.pause' });
-    expect(pausing.matches({ active: { vcpus: 'pausing' } })).toBe(true);
+    expect(pausing.matches({ active: { vcpus: { pausing: 'awaitingStop' } } })).toBe(true);
     expect(named(actions)).toEqual(['stopProcess']);
+    expect(spawnedIds(actions)).toEqual([]);
+  });
+
+  it('releases twice on pause: the STOP handler, then StopCPUs (§6 #8)', () => {
+    const { snapshot: handler, actions } = run(running(), { type: 'domain.pause' }, { type: 'qemu.stop' });
     expect(spawnedIds(actions)).toEqual(['releaseLocks']);
-    expect(run(pausing, done('releaseLocks', 'saved')).snapshot.context.lockState).toBe('saved');
+    const { snapshot: stopCpus, actions: second } = run(handler, done('releaseLocks', 'first'));
+    expect(stopCpus.matches({ active: { vcpus: { pausing: 'stopCpus' } } })).toBe(true);
+    expect(spawned(second)).toEqual([{ id: 'stopCpusRelease', src: 'releaseLocks',
+      input: { disks: [A], lockState: 'first' } }]);
+    // StopCPUs' release overwrites the handler's state string.
+    expect(run(stopCpus, done('stopCpusRelease', 'saved')).snapshot.context.lockState).toBe('saved');
+  });
+
+  it('is paused with a warning when the second release finds nothing held', () => {
+    const stopCpus = run(running(), { type: 'domain.pause' }, { type: 'qemu.stop' },
+      done('releaseLocks', 'first')).snapshot;
+    const { snapshot } = run(stopCpus, fail('stopCpusRelease'));
+    expect(snapshot.matches({ active: { vcpus: 'paused' } })).toBe(true);
+    expect(snapshot.context.lastError).toEqual(DRIVER_FAILURE);
+    expect(snapshot.context.lockState).toBeNull();
   });
 
   it('resumes by acquiring with the saved state before cont', () => {
@@ -121,19 +141,23 @@ describe('the domain machine: pause and resume', () => {
     expect(snapshot.context.lastError).toEqual(DRIVER_FAILURE);
   });
 
-  it('releases when QEMU stops itself, and does not acquire when QEMU resumes itself', () => {
-    expect(run(running(), { type: 'qemu.stop' }).snapshot.matches({ active: { vcpus: 'pausing' } }))
+  it('releases once when QEMU stops itself, and does not acquire when QEMU resumes itself', () => {
+    const { snapshot: stopping, actions: stop } = run(running(), { type: 'qemu.stop' });
+    expect(stopping.matches({ active: { vcpus: 'stopping' } })).toBe(true);
+    expect(spawnedIds(stop)).toEqual(['releaseLocks']);
+    expect(run(stopping, done('releaseLocks', 's')).snapshot.matches({ active: { vcpus: 'paused' } }))
       .toBe(true);
     const { snapshot, actions } = run(paused(), { type: 'qemu.resume' });
     expect(snapshot.matches({ active: { vcpus: 'running' } })).toBe(true);
     expect(spawned(actions)).toEqual([]);
   });
 
-  it('treats a failed pause release as a warning: paused all the same', () => {
-    const pausing = run(running(), { type: 'domain.pause' }).snapshot;
-    const { snapshot } = run(pausing, fail('releaseLocks'));
+  it('treats failed pause releases as warnings: paused all the same, the state string lost', () => {
+    const pausing = run(running(), { type: 'domain.pause' }, { type: 'qemu.stop' }).snapshot;
+    const { snapshot } = run(pausing, fail('releaseLocks'), fail('stopCpusRelease'));
     expect(snapshot.matches({ active: { vcpus: 'paused' } })).toBe(true);
     expect(snapshot.context.lastError).toEqual(DRIVER_FAILURE);
+    expect(snapshot.context.lockState).toBeNull();
   });
 
   it('makes no lock call on destroy: the locks go with the process', () => {

@@ -51,6 +51,7 @@ describe('scenario file errors name the file, the line and the problem', () => {
     ['vm a disk0:exclusive\nexpect safe\nstart a@h0\nhosts 3', /f:4: 'hosts' must come before/],
     ['vm a disk0:exclusive\nstart a@h0', /f: missing 'expect/],
     ['expect safe\nstart a@h0', /f:2: unknown vm 'a'/],
+    ['vm a disk0:exclusive\nexpect safe\nstart a@h0\nassert error a@h0 OOPS', /f:4: 'assert error' takes none or an error code/],
   ];
   for (const [text, message] of cases) {
     it(`rejects ${JSON.stringify(text.split('\n').at(-1))}`, () => {

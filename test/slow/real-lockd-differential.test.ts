@@ -6,7 +6,7 @@
  * grants after every step, and the records on the images the writes the run commanded. A
  * disagreement fails the test and names the real-mode trace holding it, which is kept.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,8 @@ import { runReal } from '../../real/runner.ts';
 import { resolveSimDriver } from '../../sim/resolve-driver.ts';
 import type { FaultName } from '../../sim/faults/index.ts';
 import { runRandom } from '../../sim/run/random.ts';
+import { parseScenario } from '../../sim/scenario/parse.ts';
+import { runScenario } from '../../sim/scenario/run.ts';
 import { readTraceFile } from '../../sim/trace/reader.ts';
 import { FileSink } from '../../sim/trace/writer.ts';
 import { describeVirtlockd } from './lockd-support.ts';
@@ -82,6 +84,31 @@ describeVirtlockd('lockd model against the real virtlockd (differential)', () =>
       expect(result.findings).toEqual([]);
       expect(replies.at(-1)).toBe('release@h1 RESOURCE_BUSY');
     });
+
+  it('§6 #8: a pause\'s second release reaches virtlockd and is refused "not locked"', async () => {
+    // The scenario's steps, drawn against virtlockd's model (model-lockd), then for real.
+    const text = readFileSync('scenarios/double-release-on-pause.scenario', 'utf8')
+      .replace(/^driver model$/m, 'driver model-lockd');
+    const drawn = join(dir, 'double-release.model.jsonl');
+    const scenario = await runScenario(parseScenario(text, 'double-release'), new FileSink(drawn));
+    expect(scenario.passed, scenario.message).toBe(true);
+    const trace = readTraceFile(drawn);
+    const backend = lockdBackend();
+    const replies: string[] = [];
+    const call = backend.lockCall.bind(backend);
+    backend.lockCall = async (kind, host, pid, disks, state, options) => {
+      const reply = await call(kind, host, pid, disks, state, options);
+      replies.push(`${kind} ${reply.ok ? 'ok' : reply.code}`);
+      return reply;
+    };
+    const result = await runReal({ backend, source: { kind: 'trace', header: trace.header,
+      steps: trace.steps.map((record) => record.step) } });
+    expect(result.findings).toEqual([]);
+    // libvirtd's calls (the child registers itself): start, pause (two releases), resume,
+    // the guest's own stop (one release).
+    expect(replies).toEqual(['acquire ok', 'release ok', 'release RESOURCE_BUSY', 'acquire ok',
+      'release ok']);
+  });
 
   for (const faults of SWEEP) {
     it(`agrees on traces drawn with faults: ${faults.join(', ') || 'none'}`, async () => {

@@ -20,6 +20,7 @@ export function domainLetter(leaves: readonly string[]): string {
     [DomainIn.destroying.leaves, 'x'], [DomainIn.outgoing.leaves, 'o'],
     [DomainIn.incoming.leaves, 'i'], [DomainIn.vcpusRunning.leaves, 'R'],
     [DomainIn.vcpusPaused.leaves, 'P'], [DomainIn.vcpusPausing.leaves, 'p'],
+    [DomainIn.vcpusStopping.leaves, 'p'],
     [DomainIn.vcpusResuming.leaves, 'r'],
   ];
   return letters.find(([is]) => is(leaves))?.[1] ?? '?';
