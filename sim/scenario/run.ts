@@ -13,7 +13,6 @@ import { Session } from '../run/session.ts';
 import { describeStep } from '../steps/index.ts';
 import type { Step } from '../steps.ts';
 import type { TraceSink } from '../trace/writer.ts';
-import type { DomainContext } from '../../machines/domain.machine.ts';
 import { isRunning } from '../world/actors.ts';
 import { createContext } from '../world/context.ts';
 import { diskGrants } from '../checkers/grants.ts';
