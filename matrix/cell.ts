@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileSafe, shellWord } from '../drivers/registry/offer.ts';
-import { preferNew, type InvariantId, type Violation } from '../sim/checkers/index.ts';
+import { INVARIANT_IDS, preferNew, type InvariantId, type Violation } from '../sim/checkers/index.ts';
 import { resolveSimDriver, type SimDriver } from '../sim/resolve-driver.ts';
 import { faultClassOf, type FaultName } from '../sim/faults/index.ts';
 import { runRandom } from '../sim/run/random.ts';
@@ -80,6 +80,8 @@ export interface CellResult {
   /** Seeds run and steps simulated in this cell. */
   readonly seeds: number;
   readonly steps: number;
+  /** Invariants this row does not judge, and why (`ModelOffer.unjudged`). */
+  readonly unjudged?: string;
   /** A liveness finding (safe cells only): grants leaked after the heal phase. */
   readonly liveness?: CellFinding;
   /** Exhaustive cells: distinct states explored, and whether every bounded behaviour was. */
@@ -109,6 +111,9 @@ export async function runCell(spec: CellSpec): Promise<CellResult> {
   }
   if (spec.exhaustive) return runExhaustiveCell(spec, spec.exhaustive);
   const faults = spec.faults ?? (spec.fault === 'none' ? [] : [spec.fault]);
+  const invariants = spec.invariants ?? (driver.unjudged
+    ? INVARIANT_IDS.filter((id) => !driver.unjudged!.invariants.includes(id)) : undefined);
+  const unjudged = !spec.invariants && driver.unjudged ? { unjudged: driver.unjudged.why } : {};
   let steps = 0;
   let liveness: CellFinding | undefined;
   for (let k = 0; k < spec.seeds; k++) {
@@ -117,7 +122,7 @@ export async function runCell(spec: CellSpec): Promise<CellResult> {
     const run = runRandom({ driver, seed, steps: spec.steps, faults, sink,
       ...(spec.design ? { design: spec.design } : {}),
       ...(spec.shape ? { shape: spec.shape } : {}),
-      ...(spec.invariants ? { invariants: spec.invariants } : {}) });
+      ...(invariants ? { invariants } : {}) });
     steps += run.steps;
     // A new finding replaces a known one (the known leak never masks another).
     if (run.liveness) {
@@ -134,7 +139,7 @@ export async function runCell(spec: CellSpec): Promise<CellResult> {
   }
   return {
     driver: cellName(spec), fault: spec.fault, verdict: 'safe', seeds: spec.seeds, steps,
-    ...(liveness ? { liveness } : {}), ms: Math.round(performance.now() - started),
+    ...(liveness ? { liveness } : {}), ...unjudged, ms: Math.round(performance.now() - started),
   };
 }
 

@@ -20,7 +20,7 @@ export function cellSummary(cell: CellResult): string {
   const liveness = cell.liveness ? `; liveness ${cell.liveness.invariant}: ${cell.liveness.message}` +
     ` (seed ${cell.liveness.seed})` : '';
   return `${cell.seeds} seeds, ${n(cell.steps)} steps${cell.real ? ' (real mode)' : ''}` +
-    `${liveness}${findings}`;
+    `${cell.unjudged ? ` (${cell.unjudged})` : ''}${liveness}${findings}`;
 }
 
 /** An exhaustive cell: its shortest counterexample, or its exact number of states. */

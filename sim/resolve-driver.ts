@@ -13,7 +13,7 @@ import type { DriverConfig } from '../contract/driver.ts';
 import { BUILTIN_OFFERS, DEFAULT_MODELS } from '../drivers/registry/builtin.ts';
 import { DriverLoadError } from '../drivers/registry/errors.ts';
 import { loadDriverModule, looksLikePath } from '../drivers/registry/load-module.ts';
-import type { DriverOffer } from '../drivers/registry/offer.ts';
+import type { DriverOffer, Unjudged } from '../drivers/registry/offer.ts';
 import type { LockServiceModel } from '../contract/service.ts';
 import { CANARIES } from './canaries/canaries.ts';
 
@@ -25,6 +25,8 @@ export interface SimDriver {
   readonly name: string;
   readonly model: LockServiceModel<unknown>;
   readonly config: DriverConfig;
+  /** What the matrix does not judge on this driver's row (`ModelOffer.unjudged`). */
+  readonly unjudged?: Unjudged;
 }
 
 const CANARY_OFFERS: readonly DriverOffer[] = CANARIES.map((canary) => ({
@@ -35,7 +37,8 @@ const CANARY_OFFERS: readonly DriverOffer[] = CANARIES.map((canary) => ({
 const CATALOGUE: readonly DriverOffer[] = [...BUILTIN_OFFERS, ...CANARY_OFFERS];
 
 const asSim = (offer: DriverOffer): SimDriver =>
-  ({ name: offer.name, model: offer.model!.model, config: offer.model!.config });
+  ({ name: offer.name, model: offer.model!.model, config: offer.model!.config,
+    ...(offer.model!.unjudged ? { unjudged: offer.model!.unjudged } : {}) });
 
 /** The built-in models the safety matrix simulates by default. */
 export const BUILTIN_DRIVERS: readonly SimDriver[] = DEFAULT_MODELS.map(asSim);

@@ -59,12 +59,22 @@ const MODEL_FOREIGN = simulated(lockdModel as LockServiceModel<never>,
 export const MODEL_SANLOCK = simulated(leaseModel as LockServiceModel<never>, SANLOCK_DAEMON_CONFIG,
   'model-sanlock', "sanlock's leases as the real daemons here run (io_timeout 1 s, no watchdog)");
 
+/**
+ * The lease row does not judge S9: libvirt hands sanlock no lease version to check at a resume
+ * after a pause, whatever the plugin does with one (§6 #8 wipes the string, §6 #12 ignores it),
+ * so S9 would end every run that pauses and hide the row's timing verdicts.
+ */
+function leaseRow(offer: DriverOffer): DriverOffer {
+  return { ...offer, model: { ...offer.model!, unjudged: { invariants: ['S9'],
+    why: 'S9 not judged: §6 #8, #12' } } };
+}
+
 /** The built-in models the safety matrix simulates by default. */
 export const DEFAULT_MODELS: readonly DriverOffer[] = [
   simulated(nopModel as LockServiceModel<never>),
   MODEL,
   MODEL_FOREIGN,
-  simulated(leaseModel as LockServiceModel<never>, LEASE_ROW_CONFIG),
+  leaseRow(simulated(leaseModel as LockServiceModel<never>, LEASE_ROW_CONFIG)),
 ];
 
 export const BUILTIN_OFFERS: readonly DriverOffer[] = [

@@ -16,6 +16,17 @@ import type { LockServiceModel } from '../../contract/service.ts';
 export interface ModelOffer {
   readonly model: LockServiceModel<unknown>;
   readonly config: DriverConfig;
+  /** Invariants the matrix does not judge on this row, and why (shown in every cell). */
+  readonly unjudged?: Unjudged;
+}
+
+/**
+ * A known hole that would end every run of a matrix row and hide the row's other verdicts: its
+ * scenarios show it; the row judges everything else.
+ */
+export interface Unjudged {
+  readonly invariants: readonly string[];
+  readonly why: string;
 }
 
 /**
