@@ -7,12 +7,13 @@
  * short connection per call, as libvirt does it), through the whole driver, with the lease file
  * on the ext4 root instead of tmpfs, and — the yardstick on a machine whose speed varies —
  * through libsanlock itself (`libsanlock-pairs.py`, ctypes) against the same daemon and lease,
- * alternating with lockchart's client, best of two rounds each.
+ * alternating with lockchart's client, best of two rounds each. Where libvirt-sanlock is installed,
+ * also libvirt's own sanlock.so on the same daemon and lease (`libvirtSanlockPairs`).
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { identity } from '../contract/identity.ts';
@@ -27,6 +28,9 @@ import { spawnSanlockOwner } from '../conformance/harnesses/sanlock.ts';
 import { leaseOf } from '../drivers/sanlock/naming.ts';
 import type { SanlockResource } from '../drivers/sanlock/wire.ts';
 import { atLeast, type BenchFigure } from './harness.ts';
+import { libvirtSupport } from '../drivers/libvirt/build.ts';
+import { createLibvirtSanlockDriver } from '../drivers/libvirt/driver.ts';
+import { AcquireFlags, LOCK_MANAGER_VERSION, NewFlags } from '../contract/flags.ts';
 
 const RUN_MS = 3_000;
 const LIBSANLOCK = fileURLToPath(new URL('./libsanlock-pairs.py', import.meta.url));
@@ -90,6 +94,36 @@ function diskLease(leaseDir: string, diskDir: string, name: string): SanlockReso
   return leaseOf({ kind: 'disk', name: disk, mode: 'exclusive' }, leaseDir)!;
 }
 
+/**
+ * Pairs per second through libvirt's sanlock.so, each call as libvirtd makes it (New,
+ * AddResource, Acquire or Release, Free: Release asks inquire first), for a VM registered by
+ * sanlock.so in its child; timed inside the helper (no line protocol). Null where it cannot run.
+ */
+async function libvirtSanlockPairs(runDir: string, leaseDir: string, disk: string):
+  Promise<number | null> {
+  if (libvirtSupport('sanlock') !== null) return null;
+  const driver = createLibvirtSanlockDriver({ parentDir: dirname(leaseDir) });
+  await driver.init(LOCK_MANAGER_VERSION, { run_dir: runDir, disk_lease_dir: leaseDir,
+    host_id: 1, io_timeout: 1 }, 0);
+  try {
+    const vm = await driver.spawnVm();
+    const params = { ...identity(vm.pid), pid: vm.pid, uri: 'qemu:///system' };
+    const resources = [validateResource(ResourceType.DISK, disk, 0)];
+    await vm.register(driver.plugin(), { newFlags: NewFlags.NEW_STARTED,
+      flags: AcquireFlags.REGISTER_ONLY | AcquireFlags.RESTRICT, params, resources });
+    let best = 0;
+    for (let round = 0; round < 2; round++) {
+      const pairs = 500;
+      const seconds = await driver.helper().bench(driver.plugin(), pairs, params, resources);
+      best = Math.max(best, pairs / seconds);
+    }
+    await vm.kill('SIGKILL');
+    return best;
+  } finally {
+    await driver.deinit();
+  }
+}
+
 export default async function sanlockBench(): Promise<BenchFigure[]> {
   const tmpfs = mountTmpfs();
   let daemon: SanlockDaemon | null = null;
@@ -141,6 +175,7 @@ export default async function sanlockBench(): Promise<BenchFigure[]> {
       await host.driver.release(object, 0);
     });
     await owner.kill('SIGKILL');
+    const libvirt = await libvirtSanlockPairs(daemon.dir, leaseDir, join(tmpfs.dir, 'bench.img'));
 
     return [
       atLeast(`acquire+release pairs/s, registered connection, tmpfs (90% of ${REFERENCE_PAIRS})`,
@@ -160,6 +195,13 @@ export default async function sanlockBench(): Promise<BenchFigure[]> {
         unit: 'pairs/s' },
       { name: 'pairs/s, registered connection, lease on the ext4 root', value: ownExt4.rate,
         unit: 'pairs/s' },
+      ...(libvirt === null ? [] : [
+        { name: "pairs/s through libvirt's sanlock.so (libvirt-sanlock, timed in the helper)",
+          value: libvirt, unit: 'pairs/s' },
+        { name: "pair latency through libvirt's sanlock.so", value: 1000 / libvirt, unit: 'ms' },
+        { name: 'pair latency through the sanlock driver (same daemon and lease)',
+          value: 1000 / driver.rate, unit: 'ms' },
+      ]),
     ];
   } finally {
     await daemon?.stop();

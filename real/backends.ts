@@ -21,6 +21,7 @@ const NEEDS: Readonly<Record<DriverFamily, readonly string[]>> = {
   'posix-naive': ['/proc/locks'],
   lockd: ['/proc/locks', '/usr/sbin/virtlockd', '/usr/bin/systemd-socket-activate'],
   'libvirt-lockd': ['/proc/locks', '/usr/sbin/virtlockd', '/usr/bin/systemd-socket-activate'],
+  'libvirt-sanlock': ['/usr/sbin/sanlock'],
   generic: [],
 };
 
@@ -30,7 +31,8 @@ export function unavailable(driver: string | DriverOffer): string | null {
   const family = offer?.driver?.family;
   const missing = (family ? NEEDS[family] : []).filter((path) => !existsSync(path));
   if (missing.length > 0) return `${missing.join(' and ')} not found`;
-  return family === 'libvirt-lockd' ? libvirtSupport('lockd') : null;
+  if (family === 'libvirt-lockd') return libvirtSupport('lockd');
+  return family === 'libvirt-sanlock' ? libvirtSupport('sanlock') : null;
 }
 
 export class RealDriverError extends Error {
@@ -59,6 +61,12 @@ export async function realBackendFor(offer: DriverOffer): Promise<RealBackend> {
       const why = libvirtSupport('lockd');
       if (why !== null) throw new RealDriverError(`real driver 'libvirt-lockd' cannot run here: ${why}`);
       return (await import('./libvirt/backend.ts')).libvirtBackend();
+    }
+    case 'libvirt-sanlock': {
+      // libvirt's sanlock.so through the helper, one private sanlock daemon per host.
+      const why = libvirtSupport('sanlock');
+      if (why !== null) throw new RealDriverError(`real driver 'libvirt-sanlock' cannot run here: ${why}`);
+      return (await import('./libvirt/sanlock-flavour.ts')).libvirtSanlockBackend();
     }
     case 'generic': {
       if (!offer.reference) {

@@ -34,6 +34,11 @@ export interface HelperOptions {
   readonly timeoutMs?: number;
   /** Its working directory (a core dump of a crashed VM lands there). */
   readonly cwd?: string;
+  /**
+   * Extra environment, inherited by its VMs (sanlock.so: libsanlock finds its daemon at
+   * `$SANLOCK_RUN_DIR/sanlock.sock`).
+   */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** One operation as `domain_lock.c` makes it: New, AddResource for each, one call, Free. */
@@ -97,7 +102,7 @@ export class LibvirtHelper {
     const child = spawn(binary, args, {
       stdio: ['pipe', 'pipe', 'pipe'],
       // libvirt logs each error it raises; the replies carry them, so only fatal ones print.
-      env: { ...process.env, LIBVIRT_LOG_OUTPUTS: '4:stderr' },
+      env: { ...process.env, ...options.env, LIBVIRT_LOG_OUTPUTS: '4:stderr' },
       ...(options.cwd ? { cwd: options.cwd } : {}),
     });
     if (child.pid === undefined) {
@@ -324,9 +329,13 @@ export class HelperVm {
     return (await this.helper.vmRequest(this.index, 'drop'))[0] === '1';
   }
 
-  /** Raw bytes on the leaked connection, one reply frame back (a guest's own lock call). */
-  async rpc(frame: Uint8Array): Promise<Buffer> {
-    const [hex] = await this.helper.vmRequest(this.index, `rpc ${Buffer.from(frame).toString('hex')}`);
+  /**
+   * Raw bytes on the leaked connection, one reply frame back (a guest's own lock call), framed
+   * as lockd's RPC (a 4-byte length first) or sanlock's (a 32-byte header with its length).
+   */
+  async rpc(frame: Uint8Array, framing: 'lockd' | 'sanlock' = 'lockd'): Promise<Buffer> {
+    const [hex] = await this.helper.vmRequest(this.index, `${framing === 'sanlock' ? 'rpc-sanlock'
+      : 'rpc'} ${Buffer.from(frame).toString('hex')}`);
     return Buffer.from(hex ?? '', 'hex');
   }
 

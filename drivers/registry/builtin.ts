@@ -100,4 +100,7 @@ export const BUILTIN_OFFERS: readonly DriverOffer[] = [
   real('libvirt-lockd', "libvirt's own lockd.so (libvirt.so.0) over the real virtlockd",
     'libvirt-lockd', MODEL,
     async () => (await import('../libvirt/driver.ts')).createLibvirtDriver() as LockDriver),
+  real('libvirt-sanlock', "libvirt's own sanlock.so (libvirt.so.0) over real sanlock daemons",
+    'libvirt-sanlock', MODEL_SANLOCK,
+    async () => (await import('../libvirt/driver.ts')).createLibvirtSanlockDriver() as LockDriver),
 ];

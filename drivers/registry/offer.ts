@@ -34,7 +34,8 @@ export interface Unjudged {
  * backends of their own (`real/kernel/backend.ts`, `real/lockd/backend.ts`); any other driver
  * runs on the generic machinery (real supervised owner processes, real disk images).
  */
-export type DriverFamily = 'ofd' | 'posix' | 'posix-naive' | 'lockd' | 'libvirt-lockd' | 'generic';
+export type DriverFamily = 'ofd' | 'posix' | 'posix-naive' | 'lockd' | 'libvirt-lockd' |
+  'libvirt-sanlock' | 'generic';
 
 export interface DriverImplementation {
   /** A fresh, uninitialised instance: real mode loads one per host, as each libvirtd does. */

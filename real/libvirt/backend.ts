@@ -1,7 +1,8 @@
 /**
- * Real mode for `libvirt-lockd`: the simulator's steps against **libvirt's own lock-manager code**
- * — libvirt.so.0 and its lockd.so plugin, driven by the libvirt helper — and real virtlockd
- * daemons, one per host.
+ * Real mode for `libvirt-lockd` and `libvirt-sanlock`: the simulator's steps against **libvirt's
+ * own lock-manager code** — libvirt.so.0 and its lockd.so or sanlock.so plugin, driven by the
+ * libvirt helper — and real daemons (virtlockd or sanlock), one per host. What differs between
+ * the two is a {@link BackendFlavour} (`sanlock-flavour.ts` for sanlock.so).
  *
  * - The disks: ONE private directory where every spelling the simulator uses exists for real
  *   (`lockd-world.ts`), as for the other backends.
@@ -18,19 +19,22 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { LOCKD_FAILURE, lockdModel } from '../../drivers/model/lockd-model.ts';
+import type { DriverConfig, FailureSemantics } from '../../contract/driver.ts';
 import type { LockServiceModel } from '../../contract/service.ts';
-import { AcquireFlags, FailureAction, NewFlags } from '../../contract/flags.ts';
+import { AcquireFlags, FailureAction, NewFlags, type LockMode } from '../../contract/flags.ts';
 import type { HelperVm } from '../../drivers/libvirt/helper-process.ts';
 import { ownLockCall } from '../../drivers/libvirt/own-call.ts';
 import { RECORD_OFFSET } from '../../drivers/kernel/supervisor/records.ts';
 import { lockError } from '../../contract/errors.ts';
-import { FAULT_NAMES } from '../../sim/faults/index.ts';
+import type { VirtlockdDaemon } from '../../daemons/virtlockd.ts';
+import { FAULT_NAMES, type FaultName } from '../../sim/faults/index.ts';
 import type { WorldShape } from '../../sim/world/shape.ts';
 import type { DiskUse } from '../../sim/world/types.ts';
 import { END_SIGNAL, type CallOptions, type LockCallKind, type ObservedLock, type RealBackend,
   type RealReply, type RealWrite, type VmEnd } from '../backend.ts';
 import { createLockdWorld, type LockdWorld } from '../lockd/world.ts';
-import { domainOf, LibvirtHost, replyOf, resourcesOf, type RealDisk } from './host.ts';
+import { domainOf, LibvirtHost, lockdFlavour, replyOf, resourcesOf, type HostDaemon,
+  type HostFlavour, type RealDisk } from './host.ts';
 
 /** The model libvirt's own code is checked against: libvirt's names, exactly. */
 export const LIBVIRT_REFERENCE = {
@@ -46,46 +50,91 @@ export interface LibvirtBackendOptions {
   readonly parentDir?: string;
 }
 
+/** One plugin's side of the backend (lockd.so here, sanlock.so in `sanlock-flavour.ts`). */
+export interface BackendFlavour<D extends HostDaemon> {
+  readonly name: string;
+  readonly reference: { readonly name: string; readonly model: LockServiceModel<unknown>;
+    readonly config: DriverConfig };
+  readonly failure: FailureSemantics;
+  readonly faults: ReadonlySet<FaultName>;
+  /** The hosts' flavour, for a world (the shared storage some plugins keep leases in). */
+  host(world: LockdWorld): HostFlavour<D>;
+  /** The guest's own call on the connection the plugin leaked into its VM. */
+  rogue(vm: HelperVm, op: 'acquire' | 'release', path: string, mode: LockMode,
+    world: LockdWorld): Promise<void>;
+  /** The locks really held now; null when the plugin keeps them where they cannot be seen. */
+  observe(world: LockdWorld): ObservedLock[] | null;
+  /** SIGUSR1 re-exec of a host's daemon; absent where the daemon has none. */
+  reexec?(daemon: D): Promise<void>;
+}
+
+/** lockd.so over virtlockd: the kernel shows its locks; virtlockd re-execs. */
+const LOCKD_FLAVOUR: BackendFlavour<VirtlockdDaemon> = {
+  name: 'libvirt-lockd',
+  reference: LIBVIRT_REFERENCE,
+  // libvirt's lockd.so over virtlockd: failures leave what virtlockd's leave.
+  failure: LOCKD_FAILURE,
+  faults: new Set(FAULT_NAMES),
+  host: () => lockdFlavour(null),
+  rogue: (vm, op, path, mode) => ownLockCall(vm, op, path, mode, null),
+  observe: (world) => world.observe(),
+  reexec: (daemon) => daemon.reexec(),
+};
+
 interface Vm {
   readonly vm: HelperVm;
   readonly host: number;
   running: boolean;
 }
 
-export type LibvirtRealBackend = RealBackend &
+export type LibvirtRealBackend<D extends HostDaemon = VirtlockdDaemon> = RealBackend &
   Required<Pick<RealBackend, 'libvirtdRestart' | 'probeImage' | 'incidents'>> & {
-    hostOf(host: number): LibvirtHost;
+    hostOf(host: number): LibvirtHost<D>;
   };
 
+/** `libvirt-lockd` in real mode. */
 export function libvirtBackend(options: LibvirtBackendOptions = {}): LibvirtRealBackend {
-  return new LibvirtBackend(options);
+  return new LibvirtBackend(LOCKD_FLAVOUR, options);
 }
 
-class LibvirtBackend implements LibvirtRealBackend {
-  readonly name = 'libvirt-lockd';
-  readonly model = LIBVIRT_REFERENCE.model;
-  readonly config = LIBVIRT_REFERENCE.config;
-  readonly reference = LIBVIRT_REFERENCE.name;
-  // libvirt's lockd.so over virtlockd: failures leave what virtlockd's leave.
-  readonly failure = LOCKD_FAILURE;
-  readonly faults = new Set(FAULT_NAMES);
+/** A libvirt real-mode backend for any plugin flavour (`sanlock-flavour.ts`). */
+export function libvirtFlavouredBackend<D extends HostDaemon>(flavour: BackendFlavour<D>,
+  options: LibvirtBackendOptions = {}): LibvirtRealBackend<D> {
+  return new LibvirtBackend(flavour, options);
+}
+
+class LibvirtBackend<D extends HostDaemon> implements LibvirtRealBackend<D> {
+  readonly name: string;
+  readonly model: LockServiceModel<unknown>;
+  readonly config: DriverConfig;
+  readonly reference: string;
+  readonly failure: FailureSemantics;
+  readonly faults: ReadonlySet<FaultName>;
   readonly incidents: string[] = [];
   private world: LockdWorld | null = null;
-  private hosts: LibvirtHost[] = [];
+  private hosts: LibvirtHost<D>[] = [];
   private readonly vms = new Map<number, Vm>();
   private readonly modelPids = new Map<number, number>();
   private readonly timeoutMs: number;
 
-  constructor(private readonly options: LibvirtBackendOptions) {
+  constructor(private readonly flavour: BackendFlavour<D>,
+    private readonly options: LibvirtBackendOptions) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.name = flavour.name;
+    this.model = flavour.reference.model;
+    this.config = flavour.reference.config;
+    this.reference = flavour.reference.name;
+    this.failure = flavour.failure;
+    this.faults = flavour.faults;
   }
 
   async setup(shape: WorldShape): Promise<void> {
     const world = createLockdWorld(shape.disks, this.options.parentDir);
     this.world = world;
+    const hostFlavour = this.flavour.host(world);
     for (let host = 0; host < shape.hosts; host++) {
       this.hosts.push(await LibvirtHost.start(host, { parentDir: world.root,
-        timeoutMs: this.timeoutMs, lockspaceDir: null }));
+        timeoutMs: this.timeoutMs }, hostFlavour));
     }
   }
 
@@ -140,7 +189,7 @@ class LibvirtBackend implements LibvirtRealBackend {
   async end(pid: number, how: VmEnd): Promise<void> {
     const entry = this.vm(pid, 'end');
     await entry.vm.kill(END_SIGNAL[how]);
-    await this.host(entry.host).settle();
+    await this.host(entry.host).settle(entry.vm.pid);
   }
 
   async dropConnection(pid: number): Promise<{ readonly killed: boolean }> {
@@ -148,13 +197,13 @@ class LibvirtBackend implements LibvirtRealBackend {
     await Promise.race([entry.vm.drop().catch(() => false), entry.vm.exited]);
     // virtlockd releases, and kills the owner if it released anything; the kill loop ends only
     // once the process is gone (reaped: ESRCH), and the launcher reports the exit before pong.
-    await this.host(entry.host).settle();
+    await this.host(entry.host).settle(entry.vm.alive ? null : entry.vm.pid);
     return { killed: !entry.vm.alive };
   }
 
   async rogueCall(pid: number, op: 'acquire' | 'release', disk: DiskUse): Promise<RealReply> {
     const [path, mode] = this.real([disk])[0]!;
-    return ownLockCall(this.vm(pid, 'rogueCall').vm, op, path, mode, null)
+    return this.flavour.rogue(this.vm(pid, 'rogueCall').vm, op, path, mode, this.world!)
       .then((): RealReply => ({ ok: true, output: null }), replyOf);
   }
 
@@ -164,8 +213,13 @@ class LibvirtBackend implements LibvirtRealBackend {
 
   async daemonReexec(host: number): Promise<void> {
     const target = this.host(host);
+    const reexec = this.flavour.reexec;
+    if (!reexec) {
+      throw lockError('CONFIG_UNSUPPORTED', `${this.name}: the host's daemon has no re-exec`,
+        { operation: 'daemonReexec', driver: this.name });
+    }
     try {
-      await target.daemon.reexec();
+      await reexec(target.daemon);
     } catch {
       // It exited instead: told below, and replaced.
     }
@@ -201,7 +255,7 @@ class LibvirtBackend implements LibvirtRealBackend {
     }
   }
 
-  hostOf(host: number): LibvirtHost {
+  hostOf(host: number): LibvirtHost<D> {
     return this.host(host);
   }
 
@@ -209,8 +263,8 @@ class LibvirtBackend implements LibvirtRealBackend {
     return this.vms.get(pid)?.vm.alive ?? false;
   }
 
-  async observe(): Promise<ObservedLock[]> {
-    return this.world!.observe();
+  async observe(): Promise<ObservedLock[] | null> {
+    return this.flavour.observe(this.world!);
   }
 
   async records(): Promise<RealWrite[]> {
@@ -222,7 +276,7 @@ class LibvirtBackend implements LibvirtRealBackend {
     this.world?.remove();
   }
 
-  private host(host: number): LibvirtHost {
+  private host(host: number): LibvirtHost<D> {
     const found = this.hosts[host];
     if (!found) throw lockError('OPERATION_INVALID', `real mode has no host ${host}`,
       { driver: this.name });

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { libvirtSupport } from '../../drivers/libvirt/build.ts';
 import { VIRTLOCKD_BINARY } from '../../daemons/virtlockd.ts';
 import { describeWhere } from '../helpers/describe-where.ts';
+import { sanlockMissing } from './sanlock-support.ts';
 
 function missing(): string | null {
   if (!existsSync(VIRTLOCKD_BINARY)) return `${VIRTLOCKD_BINARY} is not installed (libvirt-daemon)`;
@@ -18,4 +19,14 @@ const why = missing();
 /** `describe`, or a skip with a printed reason when libvirt cannot be driven here (never in CI). */
 export function describeLibvirt(name: string, body: () => void): void {
   describeWhere(why, name, body);
+}
+
+const whySanlock = sanlockMissing ?? libvirtSupport('sanlock');
+
+/**
+ * `describe`, or a printed skip when libvirt's sanlock.so cannot be driven here (no sanlock,
+ * libvirt-sanlock, gcc or root; never in CI).
+ */
+export function describeLibvirtSanlock(name: string, body: () => void): void {
+  describeWhere(whySanlock, name, body);
 }

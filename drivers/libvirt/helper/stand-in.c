@@ -9,6 +9,8 @@
  *   drop          close the leaked descriptor (QEMU closing it), then -> ok 1|0
  *   rpc HEX       send raw bytes on the leaked descriptor and read one reply frame back (a
  *                 guest's own lock call, which RESTRICT must deny)   -> ok HEX
+ *   rpc-sanlock HEX   the same on the connection sanlock.so leaked: a sanlock reply is a 32-byte
+ *                 header whose little-endian length at byte 16 counts the whole frame
  *   ping                                                             -> ok PID
  */
 #define _GNU_SOURCE
@@ -29,6 +31,7 @@
 #define MAX_DISKS 64
 #define RPC_TIMEOUT_MS 10000
 #define FRAME_MAX (4 + 16 * 1024 * 1024)
+#define SANLOCK_HEADER 32
 
 static struct {
     char *path;
@@ -154,11 +157,25 @@ static int read_exact(int fd, unsigned char *buf, size_t len)
     return 0;
 }
 
-static void do_rpc(lc_tokens *t, int lock_fd)
+/* The length of a whole reply frame from its head (the first `head_len` bytes), or 0. */
+static uint32_t frame_length(const unsigned char *head, int sanlock)
+{
+    if (sanlock) {
+        uint32_t total = (uint32_t)head[16] | ((uint32_t)head[17] << 8) |
+                         ((uint32_t)head[18] << 16) | ((uint32_t)head[19] << 24);
+        return total < SANLOCK_HEADER || total > (1 << 20) ? 0 : total;
+    }
+    uint32_t total = ((uint32_t)head[0] << 24) | ((uint32_t)head[1] << 16) |
+                     ((uint32_t)head[2] << 8) | head[3];
+    return total < 28 || total > FRAME_MAX ? 0 : total;
+}
+
+static void do_rpc(lc_tokens *t, int lock_fd, int sanlock)
 {
     const char *hex = take_word(t);
     size_t len = strlen(hex);
-    if (t->bad || len % 2 != 0 || len / 2 < 28 || len / 2 > 1 << 20) {
+    size_t head_len = sanlock ? SANLOCK_HEADER : 4;
+    if (t->bad || len % 2 != 0 || len / 2 < (sanlock ? SANLOCK_HEADER : 28) || len / 2 > 1 << 20) {
         reply("err proto 8 0 2 -1 sbad%20rpc%20request");
         return;
     }
@@ -183,14 +200,13 @@ static void do_rpc(lc_tokens *t, int lock_fd)
         reply_errno("rpc", "sending on the lock connection");
         return;
     }
-    unsigned char head[4];
-    if (read_exact(lock_fd, head, 4) < 0) {
+    unsigned char head[SANLOCK_HEADER];
+    if (read_exact(lock_fd, head, head_len) < 0) {
         reply_errno("rpc", "reading the reply");
         return;
     }
-    uint32_t total = ((uint32_t)head[0] << 24) | ((uint32_t)head[1] << 16) |
-                     ((uint32_t)head[2] << 8) | head[3];
-    if (total < 28 || total > FRAME_MAX) {
+    uint32_t total = frame_length(head, sanlock);
+    if (total == 0) {
         errno = EPROTO;
         reply_errno("rpc", "reply length");
         return;
@@ -203,8 +219,8 @@ static void do_rpc(lc_tokens *t, int lock_fd)
         reply_errno("rpc", "out of memory");
         return;
     }
-    memcpy(body, head, 4);
-    if (read_exact(lock_fd, body + 4, total - 4) < 0) {
+    memcpy(body, head, head_len);
+    if (total > head_len && read_exact(lock_fd, body + head_len, total - head_len) < 0) {
         free(body);
         free(line);
         reply_errno("rpc", "reading the reply");
@@ -243,8 +259,8 @@ int stand_in_main(int lock_fd)
                 close(lock_fd);
             lock_fd = -1;
             reply(had ? "ok 1" : "ok 0");
-        } else if (strcmp(command, "rpc") == 0) {
-            do_rpc(&t, lock_fd);
+        } else if (strcmp(command, "rpc") == 0 || strcmp(command, "rpc-sanlock") == 0) {
+            do_rpc(&t, lock_fd, strcmp(command, "rpc-sanlock") == 0);
         } else if (strcmp(command, "ping") == 0) {
             char line[32];
             snprintf(line, sizeof(line), "ok %d", (int)getpid());
