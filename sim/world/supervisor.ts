@@ -124,12 +124,16 @@ export function performSupervised(ctx: SimContext, d: Draft, call: PendingCall, 
   else manager.resume(slot!.manager);
   let natural: { before: unknown; after: unknown } | null = null;
   let reply: CallReply | null = null;
+  // What the manager really asked the service for: its resources, which after a failed hotplug
+  // may hold a disk the domain no longer lists. Checkers judge the call by these.
+  let requested: readonly ResourceSpec[] | null = null;
   awaiting = slot?.awaiting ?? null;
   killRequested = false;
   performer = (_id, input) => {
     const before = d.service;
     // The manager names the resources; an injected failure's subset is over them too.
     const which = outcome.type === 'ok' ? allOf(input.resources.length) : mask;
+    requested = input.resources;
     const result = callService(ctx, d.service, call, kindOf(_id), input.resources, which);
     d.service = result.state;
     if (outcome.type === 'fail') {
@@ -167,7 +171,8 @@ export function performSupervised(ctx: SimContext, d: Draft, call: PendingCall, 
     : reply === null || (reply as CallReply).ok
       ? { ok: true, output: kind === 'release' || kind === 'inquire' ? context.lockState : null }
       : { ok: false, error: context.lastError ?? (reply as { error: LockErrorData }).error };
-  d.completed({ call, kind, mask, injected: outcome.type === 'fail', answer,
+  const asked = requested === null ? call : { ...call, disks: usesOf(ctx, requested) };
+  d.completed({ call: asked, kind, mask, injected: outcome.type === 'fail', answer,
     beliefs: context.resources.map((r) => r.belief), natural });
   setSlot(d, call.vm, call.host, manager.state.snapshot.status === 'active'
     ? { alive: true, manager: manager.state, awaiting } : null);
