@@ -247,7 +247,7 @@ export function procDies(
   d.removeProc(pid);
   forgetWriter(d, pid);
   const host = proc.host;
-  const gone = memoCall(ctx, d.service, `gone\u0000${pid}\u0000${host}`,
+  const gone = memoCall(ctx, d.service, () => `gone\u0000${pid}\u0000${host}`,
     () => ctx.model.ownerGone(d.service, { pid, host }));
   d.service = gone.state;
   if (gone.released > 0) d.note(`daemon released ${gone.released} lock(s) of dead pid ${pid}`);

@@ -50,12 +50,15 @@ describe('memoised service calls', () => {
     const other = createContext(ctx.model, ctx.shape);
     let computed = 0;
     const call = (context: typeof ctx, state: unknown, key: string) =>
-      memoCall(context, state, key, () => ({ computed: ++computed }));
+      memoCall(context, state, () => key, () => ({ computed: ++computed }));
     const first = call(ctx, world.service, 'k');
     expect(call(ctx, world.service, 'k')).toBe(first);
     expect(call(ctx, world.service, 'other')).not.toBe(first);
     expect(call(other, world.service, 'k')).not.toBe(first);
     expect(call(ctx, { ...(world.service as object) }, 'k')).not.toBe(first);
     expect(computed).toBe(4);
+    const once = createContext(ctx.model, ctx.shape, {}, { revisits: false });
+    expect(call(once, world.service, 'k')).not.toBe(call(once, world.service, 'k'));
+    expect(computed).toBe(6);
   });
 });
