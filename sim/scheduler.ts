@@ -12,19 +12,42 @@ import { faultOf, isFault, type Step } from './steps.ts';
 import type { Swarm } from './swarm.ts';
 
 export function chooseStep(prng: Prng, steps: readonly Step[], swarm: Swarm): Step {
-  const faults: Step[] = [];
-  const normal: Step[] = [];
-  for (const step of steps) (isFault(step) ? faults : normal).push(step);
-  if (faults.length > 0) {
+  // One pass, no allocation for the common case (no fault step enabled): the total weight is
+  // summed in list order, exactly as `Prng.weighted` would over the normal steps' weights.
+  let faults: Step[] | null = null;
+  let normal = 0;
+  let total = 0;
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!;
+    if (isFault(step)) (faults ??= []).push(step);
+    else {
+      normal++;
+      total += weightOf(swarm, step);
+    }
+  }
+  if (faults !== null) {
     const classes = [...new Set(faults.map((step) => faultOf(step)!))];
     // A class the swarm has no rate for (a scenario's trace) strikes rarely, never never.
     const rates = classes.map((fault: FaultName) => swarm.faultRates[fault] ?? 1e-3);
     const calm = rates.reduce((product, rate) => product * (1 - rate), 1);
-    if (normal.length === 0 || prng.chance(1 - calm)) {
+    if (normal === 0 || prng.chance(1 - calm)) {
       const fault = classes[prng.weighted(rates)]!;
       return drawChoices(prng, prng.pick(faults.filter((step) => faultOf(step) === fault)));
     }
   }
-  const weights = normal.map((step) => swarm.weights[step.kind as keyof Swarm['weights']]);
-  return normal[prng.weighted(weights)]!;
+  // `Prng.weighted` over the normal steps, in place.
+  let r = prng.float() * total;
+  let last: Step | undefined;
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!;
+    if (isFault(step)) continue;
+    r -= weightOf(swarm, step);
+    if (r < 0) return step;
+    last = step;
+  }
+  if (last === undefined) throw new RangeError('Prng.pick on an empty list');
+  return last;
 }
+
+const weightOf = (swarm: Swarm, step: Step): number =>
+  swarm.weights[step.kind as keyof Swarm['weights']];
