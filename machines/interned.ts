@@ -31,6 +31,11 @@ export interface ActorState {
   readonly hash: number;
   /** Memo of this state's transitions, by event key. */
   readonly next: Map<string, Stepped>;
+  /**
+   * The same, by event object: callers that reuse one object per event (the simulator's
+   * canonical events) skip the key. Bounded: fresh objects only refill it.
+   */
+  readonly nextByEvent: Map<EventObject, Stepped>;
 }
 
 export interface Stepped {
@@ -76,6 +81,15 @@ export class InternedMachine {
   }
 
   step(state: ActorState, event: EventObject): Stepped {
+    const byEvent = state.nextByEvent.get(event);
+    if (byEvent) return byEvent;
+    const stepped = this.stepByKey(state, event);
+    if (state.nextByEvent.size >= 256) state.nextByEvent.clear();
+    state.nextByEvent.set(event, stepped);
+    return stepped;
+  }
+
+  private stepByKey(state: ActorState, event: EventObject): Stepped {
     const memoKey = eventKey(event);
     const cached = state.next.get(memoKey);
     if (cached) return cached;
@@ -102,7 +116,7 @@ export class InternedMachine {
     if (!state) {
       if (this.byKey.size >= this.maxStates) this.byKey.clear();
       state = { id: this.nextId++, machine: this.name, snapshot, key, leaves: leavesOf(snapshot),
-        hash: fnv1a(key), next: new Map() };
+        hash: fnv1a(key), next: new Map(), nextByEvent: new Map() };
       this.byKey.set(key, state);
     }
     return state;
