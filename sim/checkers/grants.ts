@@ -13,11 +13,36 @@ const byService = new WeakMap<object, DiskGrant[]>();
 const byGrants = new WeakMap<readonly Grant[], DiskGrant[]>();
 
 /**
+ * The two service states asked about last (a step's checkers ask about its before and after
+ * states, several times each), with their context: looked up before any table.
+ */
+const recent: { ctx: SimContext | null; service: unknown; grants: DiskGrant[] }[] = [
+  { ctx: null, service: undefined, grants: [] },
+  { ctx: null, service: undefined, grants: [] },
+];
+let older = 0;
+
+/**
  * The service's grants with their physical disks, cached per service state and per grant list
- * (a model that returns the same list for states that differ only in registrations is mapped once).
+ * (a model that returns the same list for states that differ only in registrations is mapped
+ * once). A context that never revisits a state (random mode) keeps no table per state.
  */
 export function diskGrants(ctx: SimContext, service: unknown): DiskGrant[] {
-  const key = typeof service === 'object' && service !== null ? service : null;
+  const first = recent[0]!;
+  if (first.service === service && first.ctx === ctx) return first.grants;
+  const second = recent[1]!;
+  if (second.service === service && second.ctx === ctx) return second.grants;
+  const mapped = lookUp(ctx, service);
+  const slot = recent[older]!;
+  slot.ctx = ctx;
+  slot.service = service;
+  slot.grants = mapped;
+  older = 1 - older;
+  return mapped;
+}
+
+function lookUp(ctx: SimContext, service: unknown): DiskGrant[] {
+  const key = ctx.revisits && typeof service === 'object' && service !== null ? service : null;
   const cached = key ? byService.get(key) : undefined;
   if (cached) return cached;
   const grants = ctx.model.grants(service);
