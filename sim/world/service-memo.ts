@@ -19,15 +19,15 @@ let lastTable: WeakMap<object, Map<string, unknown>> | undefined;
 const listIds = new WeakMap<readonly DiskUse[], number>();
 let nextListId = 1;
 
-/** The reply of `compute()` for the call `key()` on `service` in `ctx`, computed once per state
- * object (the key is only built when the context memoises). */
-export function memoCall<R>(ctx: SimContext, service: unknown, key: () => string, compute: () => R): R {
+/** The reply of `compute()` for the call `key` on `service` in `ctx`, computed once per state
+ * object (hot callers skip building the key when `ctx.revisits` is false). */
+export function memoCall<R>(ctx: SimContext, service: unknown, key: string, compute: () => R): R {
   if (!ctx.revisits || typeof service !== 'object' || service === null) return compute();
   const byState = ctx === lastContext && lastTable ? lastTable
     : memo(replies, ctx, () => new WeakMap());
   lastContext = ctx;
   lastTable = byState;
-  return memo(memo(byState, service, () => new Map()), key(), compute) as R;
+  return memo(memo(byState, service, () => new Map()), key, compute) as R;
 }
 
 /** A number naming a disk-use list object, for call keys. */

@@ -50,7 +50,7 @@ describe('memoised service calls', () => {
     const other = createContext(ctx.model, ctx.shape);
     let computed = 0;
     const call = (context: typeof ctx, state: unknown, key: string) =>
-      memoCall(context, state, () => key, () => ({ computed: ++computed }));
+      memoCall(context, state, key, () => ({ computed: ++computed }));
     const first = call(ctx, world.service, 'k');
     expect(call(ctx, world.service, 'k')).toBe(first);
     expect(call(ctx, world.service, 'other')).not.toBe(first);
