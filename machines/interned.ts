@@ -36,6 +36,8 @@ export interface ActorState {
    * canonical events) skip the key. Bounded: fresh objects only refill it.
    */
   readonly nextByEvent: Map<EventObject, Stepped>;
+  /** Memo of the named state predicates (`states.ts`) asked of this state, by predicate slot. */
+  readonly facts: (boolean | undefined)[];
 }
 
 export interface Stepped {
@@ -116,7 +118,8 @@ export class InternedMachine {
     if (!state) {
       if (this.byKey.size >= this.maxStates) this.byKey.clear();
       state = { id: this.nextId++, machine: this.name, snapshot, key, leaves: leavesOf(snapshot),
-        hash: fnv1a(key), next: new Map(), nextByEvent: new Map() };
+        hash: fnv1a(key), next: new Map(), nextByEvent: new Map(),
+        facts: [] };
       this.byKey.set(key, state);
     }
     return state;

@@ -20,6 +20,22 @@ export interface StatePredicate {
   readonly leaves: (leaves: readonly string[]) => boolean;
 }
 
+/** Each predicate's slot in `ActorState.facts`. */
+let nextSlot = 0;
+
+/** `leaves` as a predicate on actors, remembered per interned state (a state's leaves never
+ * change; the hot paths ask the same few states over and over). */
+function memoised(leaves: (active: readonly string[]) => boolean): (actor: ActorState) => boolean {
+  const slot = nextSlot++;
+  return (actor) => {
+    const known = actor.facts[slot];
+    if (known !== undefined) return known;
+    const fact = leaves(actor.leaves);
+    actor.facts[slot] = fact;
+    return fact;
+  };
+}
+
 /** A predicate for `path` of `machine`; throws when the machine has no such state. */
 function inState(machine: AnyStateMachine, path: string): StatePredicate {
   const node = machine.getStateNodeById(`${machine.id}.${path}`);
@@ -31,7 +47,7 @@ function inState(machine: AnyStateMachine, path: string): StatePredicate {
       for (const leaf of active) if (leaf === path || leaf.startsWith(below)) return true;
       return false;
     };
-  return Object.assign((actor: ActorState) => leaves(actor.leaves), { path, leaves });
+  return Object.assign(memoised(leaves), { path, leaves });
 }
 
 /** libvirtd's view of one VM (`domain.machine.ts`). */
@@ -57,8 +73,7 @@ export const DomainIn = {
 /** Either of two states. */
 function either(a: StatePredicate, b: StatePredicate): StatePredicate {
   const leaves = (active: readonly string[]) => a.leaves(active) || b.leaves(active);
-  return Object.assign((actor: ActorState) => leaves(actor.leaves),
-    { path: `${a.path}|${b.path}`, leaves });
+  return Object.assign(memoised(leaves), { path: `${a.path}|${b.path}`, leaves });
 }
 
 const processPaused = inState(processMachine, 'alive.paused');
