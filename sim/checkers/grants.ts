@@ -14,11 +14,18 @@ const byGrants = new WeakMap<readonly Grant[], DiskGrant[]>();
 
 /**
  * The two service states asked about last (a step's checkers ask about its before and after
- * states, several times each), with their context: looked up before any table.
+ * states, several times each), with their context and the model's grant list: looked up before
+ * any table.
  */
-const recent: { ctx: SimContext | null; service: unknown; grants: DiskGrant[] }[] = [
-  { ctx: null, service: undefined, grants: [] },
-  { ctx: null, service: undefined, grants: [] },
+interface Recent {
+  ctx: SimContext | null;
+  service: unknown;
+  source: readonly Grant[] | null;
+  grants: DiskGrant[];
+}
+const recent: Recent[] = [
+  { ctx: null, service: undefined, source: null, grants: [] },
+  { ctx: null, service: undefined, source: null, grants: [] },
 ];
 let older = 0;
 
@@ -32,20 +39,26 @@ export function diskGrants(ctx: SimContext, service: unknown): DiskGrant[] {
   if (first.service === service && first.ctx === ctx) return first.grants;
   const second = recent[1]!;
   if (second.service === service && second.ctx === ctx) return second.grants;
-  const mapped = lookUp(ctx, service);
+  const key = ctx.revisits && typeof service === 'object' && service !== null ? service : null;
+  const source = key ? null : ctx.model.grants(service);
+  // A new state with the grant list of a recent one (a registration changed): the same mapping.
+  const mapped = source !== null && first.ctx === ctx && first.source === source ? first.grants
+    : source !== null && second.ctx === ctx && second.source === source ? second.grants
+      : lookUp(ctx, service, key, source);
   const slot = recent[older]!;
   slot.ctx = ctx;
   slot.service = service;
+  slot.source = source;
   slot.grants = mapped;
   older = 1 - older;
   return mapped;
 }
 
-function lookUp(ctx: SimContext, service: unknown): DiskGrant[] {
-  const key = ctx.revisits && typeof service === 'object' && service !== null ? service : null;
+function lookUp(ctx: SimContext, service: unknown, key: object | null,
+  source: readonly Grant[] | null): DiskGrant[] {
   const cached = key ? byService.get(key) : undefined;
   if (cached) return cached;
-  const grants = ctx.model.grants(service);
+  const grants = source ?? ctx.model.grants(service);
   let mapped = byGrants.get(grants);
   if (!mapped) {
     mapped = grants.map((grant) => withDisk(grant, ctx.storage.resolve(grant.resource)));
@@ -135,15 +148,23 @@ function ownerGrants(ctx: SimContext, service: unknown, owner: number): Map<numb
   return counts;
 }
 
-const idsByGrants = new WeakMap<readonly DiskGrant[], Set<string>>();
+const ownersByGrants = new WeakMap<readonly DiskGrant[], Map<string, number[]>>();
 
-/** Every grant as `key owner`, cached per grant list: "was this grant there before?" in O(1). */
-export function grantIds(ctx: SimContext, service: unknown): ReadonlySet<string> {
+/**
+ * The owners of each lock key the service grants, built once per grant list: "was this grant
+ * there before?" is `owners.get(key)?.includes(owner)`, with no string built per grant.
+ */
+export function grantOwners(ctx: SimContext, service: unknown): ReadonlyMap<string, readonly number[]> {
   const grants = diskGrants(ctx, service);
-  let ids = idsByGrants.get(grants);
-  if (!ids) {
-    ids = new Set(grants.map((grant) => `${grant.key} ${grant.owner}`));
-    idsByGrants.set(grants, ids);
+  let owners = ownersByGrants.get(grants);
+  if (!owners) {
+    owners = new Map();
+    for (const grant of grants) {
+      const list = owners.get(grant.key);
+      if (list) list.push(grant.owner);
+      else owners.set(grant.key, [grant.owner]);
+    }
+    ownersByGrants.set(grants, owners);
   }
-  return ids;
+  return owners;
 }
