@@ -36,8 +36,26 @@ export interface ActorState {
    * canonical events) skip the key. Bounded: fresh objects only refill it.
    */
   readonly nextByEvent: Map<EventObject, Stepped>;
-  /** Memo of the named state predicates (`states.ts`) asked of this state, by predicate slot. */
-  readonly facts: (boolean | undefined)[];
+  /** Memo of facts derived from this state alone (`factSlot`): predicates, enabled events. */
+  readonly facts: unknown[];
+}
+
+let nextFactSlot = 0;
+
+/**
+ * A slot in every interned state's `facts` for one fact derived from the state alone: the
+ * returned function derives it the first time a state is asked, and remembers it there (a
+ * state never changes, and the hot paths ask the same few states over and over).
+ */
+export function factSlot<T>(): (state: ActorState, derive: (state: ActorState) => T) => T {
+  const slot = nextFactSlot++;
+  return (state, derive) => {
+    const known = state.facts[slot];
+    if (known !== undefined) return known as T;
+    const fact = derive(state);
+    state.facts[slot] = fact;
+    return fact;
+  };
 }
 
 export interface Stepped {

@@ -7,7 +7,7 @@
  */
 import type { AnyStateMachine } from 'xstate';
 import { domainMachine } from './domain.machine.ts';
-import type { ActorState } from './interned.ts';
+import { factSlot, type ActorState } from './interned.ts';
 import { managerMachine } from './manager.machine.ts';
 import { processMachine } from './process.machine.ts';
 
@@ -20,20 +20,11 @@ export interface StatePredicate {
   readonly leaves: (leaves: readonly string[]) => boolean;
 }
 
-/** Each predicate's slot in `ActorState.facts`. */
-let nextSlot = 0;
-
-/** `leaves` as a predicate on actors, remembered per interned state (a state's leaves never
- * change; the hot paths ask the same few states over and over). */
+/** `leaves` as a predicate on actors, remembered per interned state (`factSlot`). */
 function memoised(leaves: (active: readonly string[]) => boolean): (actor: ActorState) => boolean {
-  const slot = nextSlot++;
-  return (actor) => {
-    const known = actor.facts[slot];
-    if (known !== undefined) return known;
-    const fact = leaves(actor.leaves);
-    actor.facts[slot] = fact;
-    return fact;
-  };
+  const fact = factSlot<boolean>();
+  const derive = (actor: ActorState): boolean => leaves(actor.leaves);
+  return (actor) => fact(actor, derive);
 }
 
 /** A predicate for `path` of `machine`; throws when the machine has no such state. */
