@@ -268,12 +268,28 @@ export function registrationOf(state: LockdState, pid: number) {
 
 const grantLists = new WeakMap<readonly LockdEntry[], readonly Grant[]>();
 
+/** The entries arrays asked about last, and their lists (a step asks about two states, often). */
+const recentEntries: (readonly LockdEntry[] | null)[] = [null, null];
+const recentGrants: (readonly Grant[])[] = [[], []];
+let olderRecent = 0;
+
 /** Grants derive from the entries alone; one list per distinct entries array. */
 export function lockdGrants(state: LockdState): readonly Grant[] {
-  const cached = grantLists.get(state.entries);
+  const entries = state.entries;
+  if (recentEntries[0] === entries) return recentGrants[0]!;
+  if (recentEntries[1] === entries) return recentGrants[1]!;
+  const grants = grantsOf(entries);
+  recentEntries[olderRecent] = entries;
+  recentGrants[olderRecent] = grants;
+  olderRecent = 1 - olderRecent;
+  return grants;
+}
+
+function grantsOf(entries: readonly LockdEntry[]): readonly Grant[] {
+  const cached = grantLists.get(entries);
   if (cached) return cached;
   const grants: Grant[] = [];
-  for (const entry of state.entries) {
+  for (const entry of entries) {
     for (const owner of entry.owners) {
       grants.push({
         key: entry.key,
@@ -284,7 +300,7 @@ export function lockdGrants(state: LockdState): readonly Grant[] {
       });
     }
   }
-  grantLists.set(state.entries, grants);
+  grantLists.set(entries, grants);
   return grants;
 }
 
