@@ -258,8 +258,12 @@ function watchedOwnerGone(state: LockdState, owner: Owner): OwnerGoneResult<Lock
 
 function withRegistration(state: LockdState, registration: LockdRegistration): LockdState {
   const others = state.registrations.filter((other) => other.pid !== registration.pid);
-  const registrations = [...others, registration].sort((a, b) => a.pid - b.pid);
-  return { ...state, registrations };
+  // Sorted by pid, as a sort of `[...others, registration]` would have it (pids are unique once
+  // the old registration is out): inserted in place, usually at the end (pids grow).
+  let at = others.length;
+  while (at > 0 && others[at - 1]!.pid > registration.pid) at--;
+  others.splice(at, 0, registration);
+  return { ...state, registrations: others };
 }
 
 export function registrationOf(state: LockdState, pid: number) {
