@@ -113,6 +113,21 @@ export function heldLocks(ctx: SimContext, service: unknown): ReadonlySet<number
  */
 export function affectedBy(ctx: SimContext, call: PendingCall, kind: CallKind, before: unknown,
   after: unknown): { mask: number; care: number } {
+  // F1 and A1 both ask about a step's failed call: the second asks the same question.
+  const last = lastAffected;
+  if (last.ctx === ctx && last.call === call && last.kind === kind && last.before === before &&
+    last.after === after) return last.result;
+  const result = computeAffected(ctx, call, kind, before, after);
+  lastAffected = { ctx, call, kind, before, after, result };
+  return result;
+}
+
+let lastAffected: { ctx: SimContext | null; call: PendingCall | null; kind: CallKind | null;
+  before: unknown; after: unknown; result: { mask: number; care: number } } =
+  { ctx: null, call: null, kind: null, before: undefined, after: undefined, result: { mask: 0, care: 0 } };
+
+function computeAffected(ctx: SimContext, call: PendingCall, kind: CallKind, before: unknown,
+  after: unknown): { mask: number; care: number } {
   const all = (1 << effectSize(kind, call)) - 1;
   if (kind === 'inquire') return { mask: 0, care: all };
   if (kind === 'register') {
