@@ -67,6 +67,8 @@ export const migrate: StepModule<MigrateStep> = {
       if (!world.vms[vm]!.migration) {
         // A new migration is workload; the phases of one under way are not.
         if (phase !== 'all') continue;
+        // No QEMU of the VM runs its vCPUs (most steps): no host to begin from, for any target.
+        if (sourceOf(view, vm) === undefined) continue;
         for (let to = 0; to < view.hostCount; to++) {
           if (enabledPhase(view, vm, 'begin', to)) out.push(migrateStep(vm, 'begin', to));
         }
