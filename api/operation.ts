@@ -295,6 +295,10 @@ function resultEvent(id: string, reply: CallReply): EventObject {
 }
 
 const inputs = new WeakMap<DomainParams, Map<string, object>>();
+/** The failure object asked with last and its key: callers keep one failure object per run. */
+let lastFailure: ManagerFailure | null = null;
+let lastFailureKey = '';
+
 /** One input object per params object and failure sets: callers keep their params objects. */
 function inputFor(params: DomainParams, failure: ManagerFailure): object {
   let byFailure = inputs.get(params);
@@ -302,7 +306,11 @@ function inputFor(params: DomainParams, failure: ManagerFailure): object {
     byFailure = new Map();
     inputs.set(params, byFailure);
   }
-  const key = `${failure.acquire}/${failure.release}`;
+  if (failure !== lastFailure) {
+    lastFailureKey = `${failure.acquire}/${failure.release}`;
+    lastFailure = failure;
+  }
+  const key = lastFailureKey;
   let input = byFailure.get(key);
   if (!input) {
     input = { params, failure: { acquire: failure.acquire, release: failure.release } };

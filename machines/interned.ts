@@ -31,6 +31,31 @@ export interface ActorState {
   readonly hash: number;
   /** Memo of this state's transitions, by event key. */
   readonly next: Map<string, Stepped>;
+  /**
+   * The same, by event object: callers that reuse one object per event (the simulator's
+   * canonical events) skip the key. Bounded: fresh objects only refill it.
+   */
+  readonly nextByEvent: Map<EventObject, Stepped>;
+  /** Memo of facts derived from this state alone (`factSlot`): predicates, enabled events. */
+  readonly facts: unknown[];
+}
+
+let nextFactSlot = 0;
+
+/**
+ * A slot in every interned state's `facts` for one fact derived from the state alone: the
+ * returned function derives it the first time a state is asked, and remembers it there (a
+ * state never changes, and the hot paths ask the same few states over and over).
+ */
+export function factSlot<T>(): (state: ActorState, derive: (state: ActorState) => T) => T {
+  const slot = nextFactSlot++;
+  return (state, derive) => {
+    const known = state.facts[slot];
+    if (known !== undefined) return known as T;
+    const fact = derive(state);
+    state.facts[slot] = fact;
+    return fact;
+  };
 }
 
 export interface Stepped {
@@ -76,6 +101,15 @@ export class InternedMachine {
   }
 
   step(state: ActorState, event: EventObject): Stepped {
+    const byEvent = state.nextByEvent.get(event);
+    if (byEvent) return byEvent;
+    const stepped = this.stepByKey(state, event);
+    if (state.nextByEvent.size >= 256) state.nextByEvent.clear();
+    state.nextByEvent.set(event, stepped);
+    return stepped;
+  }
+
+  private stepByKey(state: ActorState, event: EventObject): Stepped {
     const memoKey = eventKey(event);
     const cached = state.next.get(memoKey);
     if (cached) return cached;
@@ -102,7 +136,8 @@ export class InternedMachine {
     if (!state) {
       if (this.byKey.size >= this.maxStates) this.byKey.clear();
       state = { id: this.nextId++, machine: this.name, snapshot, key, leaves: leavesOf(snapshot),
-        hash: fnv1a(key), next: new Map() };
+        hash: fnv1a(key), next: new Map(), nextByEvent: new Map(),
+        facts: [] };
       this.byKey.set(key, state);
     }
     return state;

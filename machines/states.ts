@@ -7,7 +7,7 @@
  */
 import type { AnyStateMachine } from 'xstate';
 import { domainMachine } from './domain.machine.ts';
-import type { ActorState } from './interned.ts';
+import { factSlot, type ActorState } from './interned.ts';
 import { managerMachine } from './manager.machine.ts';
 import { processMachine } from './process.machine.ts';
 
@@ -18,6 +18,13 @@ export interface StatePredicate {
   readonly path: string;
   /** Whether a snapshot's active leaves lie in the state. */
   readonly leaves: (leaves: readonly string[]) => boolean;
+}
+
+/** `leaves` as a predicate on actors, remembered per interned state (`factSlot`). */
+function memoised(leaves: (active: readonly string[]) => boolean): (actor: ActorState) => boolean {
+  const fact = factSlot<boolean>();
+  const derive = (actor: ActorState): boolean => leaves(actor.leaves);
+  return (actor) => fact(actor, derive);
 }
 
 /** A predicate for `path` of `machine`; throws when the machine has no such state. */
@@ -31,7 +38,7 @@ function inState(machine: AnyStateMachine, path: string): StatePredicate {
       for (const leaf of active) if (leaf === path || leaf.startsWith(below)) return true;
       return false;
     };
-  return Object.assign((actor: ActorState) => leaves(actor.leaves), { path, leaves });
+  return Object.assign(memoised(leaves), { path, leaves });
 }
 
 /** libvirtd's view of one VM (`domain.machine.ts`). */
@@ -58,8 +65,7 @@ export const DomainIn = {
 /** Either of two states. */
 function either(a: StatePredicate, b: StatePredicate): StatePredicate {
   const leaves = (active: readonly string[]) => a.leaves(active) || b.leaves(active);
-  return Object.assign((actor: ActorState) => leaves(actor.leaves),
-    { path: `${a.path}|${b.path}`, leaves });
+  return Object.assign(memoised(leaves), { path: `${a.path}|${b.path}`, leaves });
 }
 
 const processPaused = inState(processMachine, 'alive.paused');

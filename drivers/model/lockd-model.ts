@@ -258,8 +258,12 @@ function watchedOwnerGone(state: LockdState, owner: Owner): OwnerGoneResult<Lock
 
 function withRegistration(state: LockdState, registration: LockdRegistration): LockdState {
   const others = state.registrations.filter((other) => other.pid !== registration.pid);
-  const registrations = [...others, registration].sort((a, b) => a.pid - b.pid);
-  return { ...state, registrations };
+  // Sorted by pid, as a sort of `[...others, registration]` would have it (pids are unique once
+  // the old registration is out): inserted in place, usually at the end (pids grow).
+  let at = others.length;
+  while (at > 0 && others[at - 1]!.pid > registration.pid) at--;
+  others.splice(at, 0, registration);
+  return { ...state, registrations: others };
 }
 
 export function registrationOf(state: LockdState, pid: number) {
@@ -268,12 +272,28 @@ export function registrationOf(state: LockdState, pid: number) {
 
 const grantLists = new WeakMap<readonly LockdEntry[], readonly Grant[]>();
 
+/** The entries arrays asked about last, and their lists (a step asks about two states, often). */
+const recentEntries: (readonly LockdEntry[] | null)[] = [null, null];
+const recentGrants: (readonly Grant[])[] = [[], []];
+let olderRecent = 0;
+
 /** Grants derive from the entries alone; one list per distinct entries array. */
 export function lockdGrants(state: LockdState): readonly Grant[] {
-  const cached = grantLists.get(state.entries);
+  const entries = state.entries;
+  if (recentEntries[0] === entries) return recentGrants[0]!;
+  if (recentEntries[1] === entries) return recentGrants[1]!;
+  const grants = grantsOf(entries);
+  recentEntries[olderRecent] = entries;
+  recentGrants[olderRecent] = grants;
+  olderRecent = 1 - olderRecent;
+  return grants;
+}
+
+function grantsOf(entries: readonly LockdEntry[]): readonly Grant[] {
+  const cached = grantLists.get(entries);
   if (cached) return cached;
   const grants: Grant[] = [];
-  for (const entry of state.entries) {
+  for (const entry of entries) {
     for (const owner of entry.owners) {
       grants.push({
         key: entry.key,
@@ -284,7 +304,7 @@ export function lockdGrants(state: LockdState): readonly Grant[] {
       });
     }
   }
-  grantLists.set(state.entries, grants);
+  grantLists.set(entries, grants);
   return grants;
 }
 
@@ -370,7 +390,8 @@ export const lockdModel: LockServiceModel<LockdState> = {
 
   register(state, owner, { restrict }) {
     if (isDead(state, owner.pid)) return fail(state, deadOwner(owner.pid), 0);
-    return ok(withRegistration(state, { ...owner, restricted: restrict }), null);
+    // Spelled out: a property added after a spread puts V8 (Node 20) on its slow path.
+    return ok(withRegistration(state, { pid: owner.pid, host: owner.host, restricted: restrict }), null);
   },
   acquire: (state, request) => walk(state, request, acquireOne),
   release(state, request) {

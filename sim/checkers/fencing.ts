@@ -7,7 +7,7 @@
  * fenced when no I/O is outstanding.
  */
 import { placeOf, type Checker } from './checker.ts';
-import { conflicts, diskGrants, grantIds } from './grants.ts';
+import { conflicts, diskGrants, grantOwners } from './grants.ts';
 import { isRunning } from '../world/actors.ts';
 
 export const fencing: Checker = {
@@ -22,9 +22,9 @@ export const fencing: Checker = {
     const now = diskGrants(ctx, after.service);
     // The same grant list (a registration changed, not a lock): no new grant.
     if (now === diskGrants(ctx, before.service)) return null;
-    const old = grantIds(ctx, before.service);
+    const old = grantOwners(ctx, before.service);
     for (const grant of now) {
-      if (grant.disk === undefined || old.has(`${grant.key} ${grant.owner}`)) continue;
+      if (grant.disk === undefined || old.get(grant.key)?.includes(grant.owner)) continue;
       for (const proc of after.procs) {
         if (proc.pid === grant.owner || !isRunning(proc)) continue;
         const device = proc.devices.find((use) => use.disk === grant.disk);

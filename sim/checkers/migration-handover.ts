@@ -7,6 +7,7 @@
  */
 import type { Checker } from './checker.ts';
 import { isRunning } from '../world/actors.ts';
+import type { Proc } from '../world/types.ts';
 
 export const migrationHandover: Checker = {
   id: 'S5',
@@ -19,9 +20,18 @@ export const migrationHandover: Checker = {
     for (let vm = 0; vm < after.vms.length; vm++) {
       const migration = after.vms[vm]!.migration ?? before.vms[vm]!.migration;
       if (!migration) continue;
-      const running = after.procs.filter((proc) => proc.vm === vm && isRunning(proc) &&
-        (proc.host === migration.from || proc.host === migration.to));
-      const [a, b] = running;
+      // The first two of the VM's running QEMUs on the two hosts (a plain loop: this runs on
+      // every step of a migration).
+      let a: Proc | undefined;
+      let b: Proc | undefined;
+      for (const proc of after.procs) {
+        if (proc.vm !== vm || !isRunning(proc) || (proc.host !== migration.from && proc.host !== migration.to)) continue;
+        if (!a) a = proc;
+        else {
+          b = proc;
+          break;
+        }
+      }
       if (!a || !b) continue;
       const shared = a.devices.find((use) => use.mode !== 'readonly' && b.devices.some((other) =>
         other.disk === use.disk && (use.mode === 'exclusive' || other.mode === 'exclusive')));

@@ -70,8 +70,9 @@ export function traceHeader(
 
 export function runRandom(options: RandomRunOptions): RandomRunResult {
   const shape = options.shape ?? DEFAULT_SHAPE;
+  // A random run never comes back to a service state: no memo of service calls.
   const ctx = createContext(options.driver.model, shape, options.driver.config,
-    { design: options.design ?? DEFAULT_DESIGN });
+    { design: options.design ?? DEFAULT_DESIGN, revisits: false });
   const prng = new Prng(options.seed);
   const definitions = drawDefinitions(shape, ctx.storage, prng);
   const swarm = drawSwarm(prng, options.faults);

@@ -1,5 +1,6 @@
 /** `call`: a management call libvirtd receives for one domain (start, pause, resume, destroy). */
 import type { EventObject } from 'xstate';
+import { factSlot, type ActorState } from '../../machines/interned.ts';
 import { callDomain } from '../world/actors.ts';
 import { DOMAIN } from '../world/context.ts';
 import { plainEvent } from '../world/events.ts';
@@ -18,6 +19,10 @@ const EVENTS: Readonly<Record<CallName, EventObject>> = {
   destroy: plainEvent('domain.destroy'),
 };
 
+const callsFact = factSlot<readonly CallName[]>();
+const acceptedCalls = (domain: ActorState): readonly CallName[] =>
+  CALLS.filter((name) => DOMAIN.step(domain, EVENTS[name]).handled);
+
 export const call: StepModule<CallStep> = {
   kind: 'call',
   role: 'workload',
@@ -27,9 +32,8 @@ export const call: StepModule<CallStep> = {
     for (let vm = 0; vm < world.vms.length; vm++) {
       for (let host = 0; host < hosts; host++) {
         const domain = world.domains[vm * hosts + host]!;
-        for (const name of CALLS) {
-          if (DOMAIN.step(domain, EVENTS[name]).handled) out.push(callStep(vm, host, name));
-        }
+        // The calls a domain state accepts, asked once per interned state.
+        for (const name of callsFact(domain, acceptedCalls)) out.push(callStep(vm, host, name));
       }
     }
   },

@@ -5,7 +5,7 @@
  * kind or fault.
  */
 import { FAULT_LIST, faultClassOf, FAULT_NAMES, isFaultName, type FaultName } from '../faults/index.ts';
-import type { FaultSteps } from '../faults/class.ts';
+import type { FaultClass, FaultSteps } from '../faults/class.ts';
 import type { Prng } from '../prng.ts';
 import { realActions, type RealAction, type RealSide } from '../real-actions.ts';
 import type { Step } from '../steps.ts';
@@ -65,10 +65,24 @@ export function enabledSteps(ctx: SimContext, world: World, options: EnableOptio
   const steps: Step[] = [];
   for (const module of MODULE_LIST) module.enabled(ctx, world, phase, steps);
   if (phase === 'heal' || options.faults.size === 0) return steps;
-  for (const fault of FAULT_LIST) {
-    if (options.faults.has(fault.name as FaultName)) fault.enabled(ctx, world, steps);
-  }
+  for (const fault of switchedOn(options.faults)) fault.enabled(ctx, world, steps);
   return steps;
+}
+
+/** The set asked with last, its size then and its classes: a run asks with one set all along. */
+let lastFaults: ReadonlySet<FaultName> | null = null;
+let lastSize = 0;
+let lastClasses: readonly FaultClass[] = [];
+
+/** The classes switched on in `faults`, in registry order (callers do not edit a set they
+ * enumerate with; one that grew or shrank is looked at afresh). */
+function switchedOn(faults: ReadonlySet<FaultName>): readonly FaultClass[] {
+  if (faults !== lastFaults || faults.size !== lastSize) {
+    lastClasses = FAULT_LIST.filter((fault) => faults.has(fault.name as FaultName));
+    lastFaults = faults;
+    lastSize = faults.size;
+  }
+  return lastClasses;
 }
 
 /** Whether a step counts against the workload budget (what users ask of libvirt and what guests

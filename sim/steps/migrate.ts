@@ -22,8 +22,13 @@ const PHASES: readonly MigrationPhase[] = ['begin', 'prepare', 'perform', 'finis
 
 /** The host a migration of `vm` begins from: the first of its QEMUs whose vCPUs run. */
 function sourceOf(view: WorldView, vm: number): number | undefined {
-  return view.procsView.find((proc) => proc.vm === vm &&
-    DomainIn.vcpusRunning(view.domain(vm, proc.host)))?.host;
+  // A plain loop: the enumerator asks this for every VM and host in every step.
+  const procs = view.procsView;
+  for (let i = 0; i < procs.length; i++) {
+    const proc = procs[i]!;
+    if (proc.vm === vm && DomainIn.vcpusRunning(view.domain(vm, proc.host))) return proc.host;
+  }
+  return undefined;
 }
 
 /** Whether `phase` of `vm`'s migration (to `to`, for begin) can be taken now. */
@@ -62,6 +67,8 @@ export const migrate: StepModule<MigrateStep> = {
       if (!world.vms[vm]!.migration) {
         // A new migration is workload; the phases of one under way are not.
         if (phase !== 'all') continue;
+        // No QEMU of the VM runs its vCPUs (most steps): no host to begin from, for any target.
+        if (sourceOf(view, vm) === undefined) continue;
         for (let to = 0; to < view.hostCount; to++) {
           if (enabledPhase(view, vm, 'begin', to)) out.push(migrateStep(vm, 'begin', to));
         }

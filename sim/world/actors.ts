@@ -258,8 +258,8 @@ export function procDies(
   d.removeProc(pid);
   forgetWriter(d, pid);
   const host = proc.host;
-  const gone = memoCall(ctx, d.service, `gone\u0000${pid}\u0000${host}`,
-    () => ctx.model.ownerGone(d.service, { pid, host }));
+  const gone = ctx.revisits ? memoCall(ctx, d.service, `gone\u0000${pid}\u0000${host}`,
+    () => ctx.model.ownerGone(d.service, { pid, host })) : ctx.model.ownerGone(d.service, { pid, host });
   d.service = gone.state;
   if (gone.released > 0) d.note(`daemon released ${gone.released} lock(s) of dead pid ${pid}`);
   // A child that dies before registering never completes its registration.

@@ -28,17 +28,24 @@ export interface SimContext {
   readonly storage: Storage;
   /** The lock-manager design libvirtd follows (`design.ts`). */
   readonly design: Design;
+  /**
+   * Whether the run comes back to service states it saw (the explorer, replays): then calls into
+   * the model are memoised per state object (`service-memo.ts`). A random run never does (its
+   * memo never hits), so it skips the memo's keys and tables.
+   */
+  readonly revisits: boolean;
 }
 
 export function createContext(
   model: LockServiceModel<unknown>,
   shape: WorldShape,
   config: DriverConfig = {},
-  options: { readonly failure?: FailureSemantics; readonly design?: Design } = {},
+  options: { readonly failure?: FailureSemantics; readonly design?: Design;
+    readonly revisits?: boolean } = {},
 ): SimContext {
   const storage = createStorage(shape.disks);
   // A driver that canonicalises paths resolves the world's symlinks like realpath would.
   return { model, failure: options.failure ?? model.failure,
     config: { ...config, path_aliases: storage.aliasTable() }, shape, storage,
-    design: options.design ?? DEFAULT_DESIGN };
+    design: options.design ?? DEFAULT_DESIGN, revisits: options.revisits ?? true };
 }

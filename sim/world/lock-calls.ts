@@ -192,9 +192,10 @@ export function perform(ctx: SimContext, d: Draft, call: PendingCall, outcome: O
 }
 
 function apply(ctx: SimContext, d: Draft, call: PendingCall, kind: CallKind, mask: number) {
-  const key = `${kind}\u0000${call.pid}\u0000${call.host}\u0000${mask}\u0000` +
-    `${listId(call.disks)}\u0000${call.lockState ?? '\u0001'}`;
-  const reply = memoCall(ctx, d.service, key, () => callService(ctx, d.service, call, kind, mask));
+  const reply = ctx.revisits ? memoCall(ctx, d.service,
+    `${kind}\u0000${call.pid}\u0000${call.host}\u0000${mask}\u0000` +
+    `${listId(call.disks)}\u0000${call.lockState ?? '\u0001'}`,
+    () => callService(ctx, d.service, call, kind, mask)) : callService(ctx, d.service, call, kind, mask);
   d.service = reply.state;
   return reply;
 }

@@ -35,6 +35,8 @@ const withReleased = (proc: Proc, released: readonly ReleasedDisk[]): Proc => {
 /** Brings the processes' release records up to date after a step (`applyStep`). */
 export function trackReleases(ctx: SimContext, before: World, d: Draft): void {
   if (!ctx.model.usesState || d.service === before.service) return;
+  // The same grant list (a registration changed, not a lock): nothing released, nothing granted.
+  if (ctx.model.grants(before.service) === ctx.model.grants(d.service)) return;
   const was = granted(ctx, before.service);
   const now = granted(ctx, d.service);
   const released = new Map<number, number[]>();

@@ -3,7 +3,8 @@
  * the service state and the call: worlds that reach the same state (one object, as the explorer
  * interns them) and make the same call get the reply object computed the first time. That saves
  * the model's work and, because equal replies are one object, the explorer's interning of the
- * state that results. States that are not shared simply miss.
+ * state that results. States that are not shared simply miss; a run that never revisits a
+ * state (`SimContext.revisits` false: random mode) computes every reply without the tables.
  */
 import type { SimContext } from './context.ts';
 import { memo } from './memo.ts';
@@ -19,9 +20,9 @@ const listIds = new WeakMap<readonly DiskUse[], number>();
 let nextListId = 1;
 
 /** The reply of `compute()` for the call `key` on `service` in `ctx`, computed once per state
- * object. */
+ * object (hot callers skip building the key when `ctx.revisits` is false). */
 export function memoCall<R>(ctx: SimContext, service: unknown, key: string, compute: () => R): R {
-  if (typeof service !== 'object' || service === null) return compute();
+  if (!ctx.revisits || typeof service !== 'object' || service === null) return compute();
   const byState = ctx === lastContext && lastTable ? lastTable
     : memo(replies, ctx, () => new WeakMap());
   lastContext = ctx;

@@ -18,14 +18,15 @@ function code(name: string): number {
   return value;
 }
 
-function cached<T extends Step>(kind: number, vm: number, host: number, extra: number, make: () => T): T {
-  const key = ((kind * 64 + vm) * 16 + host) * 65536 + extra;
-  let step = steps.get(key);
-  if (!step) {
-    step = make();
-    steps.set(key, step);
-  }
-  return step as T;
+/** The key of a step in the table (kind, vm, host and one small number). */
+const keyOf = (kind: number, vm: number, host: number, extra: number): number =>
+  ((kind * 64 + vm) * 16 + host) * 65536 + extra;
+
+/** The step stored under `key`, or `step` stored there first. The helpers below look up before
+ * they build, so a hit allocates nothing (no step, no closure). */
+function stored<T extends Step>(key: number, step: T): T {
+  steps.set(key, step);
+  return step;
 }
 
 const CALL_CODES: Readonly<Record<CallName, number>> = { start: 0, pause: 1, resume: 2, destroy: 3 };
@@ -33,38 +34,56 @@ const PHASE_CODES: Readonly<Record<MigrationPhase, number>> = {
   begin: 0, prepare: 1, perform: 2, finish: 3, confirm: 4, cancel: 5,
 };
 
-export const callStep = (vm: number, host: number, call: CallName) =>
-  cached(0, vm, host, CALL_CODES[call], () => ({ kind: 'call', vm, host, call }) as const);
+export function callStep(vm: number, host: number, call: CallName): Step {
+  const key = keyOf(0, vm, host, CALL_CODES[call]);
+  return steps.get(key) ?? stored(key, { kind: 'call', vm, host, call });
+}
 
-export const writeStep = (vm: number, host: number, disk: number) =>
-  cached(1, vm, host, disk, () => ({ kind: 'write', vm, host, disk }) as const);
+export function writeStep(vm: number, host: number, disk: number): Step {
+  const key = keyOf(1, vm, host, disk);
+  return steps.get(key) ?? stored(key, { kind: 'write', vm, host, disk });
+}
 
-export const completeStep = (vm: number, host: number, invoke: string) =>
-  cached(2, vm, host, code(invoke), () =>
-    ({ kind: 'complete', vm, host, invoke, outcome: { type: 'ok' } }) as const);
+export function completeStep(vm: number, host: number, invoke: string): Step {
+  const key = keyOf(2, vm, host, code(invoke));
+  return steps.get(key) ?? stored(key, { kind: 'complete', vm, host, invoke, outcome: { type: 'ok' } });
+}
 
-export const timerStep = (vm: number, host: number, id: string) =>
-  cached(3, vm, host, code(id), () => ({ kind: 'timer', vm, host, id }) as const);
+export function timerStep(vm: number, host: number, id: string): Step {
+  const key = keyOf(3, vm, host, code(id));
+  return steps.get(key) ?? stored(key, { kind: 'timer', vm, host, id });
+}
 
-export const exitStep = (vm: number, host: number) =>
-  cached(4, vm, host, 0, () => ({ kind: 'exit', vm, host }) as const);
+export function exitStep(vm: number, host: number): Step {
+  const key = keyOf(4, vm, host, 0);
+  return steps.get(key) ?? stored(key, { kind: 'exit', vm, host });
+}
 
-export const guestPauseStep = (vm: number, host: number) =>
-  cached(5, vm, host, 0, () => ({ kind: 'guest-pause', vm, host }) as const);
+export function guestPauseStep(vm: number, host: number): Step {
+  const key = keyOf(5, vm, host, 0);
+  return steps.get(key) ?? stored(key, { kind: 'guest-pause', vm, host });
+}
 
-export const rogueStep = (vm: number, host: number, op: 'acquire' | 'release', disk: number) =>
-  cached(6, vm, host, disk * 2 + (op === 'acquire' ? 0 : 1),
-    () => ({ kind: 'rogue-call', vm, host, op, disk }) as const);
+export function rogueStep(vm: number, host: number, op: 'acquire' | 'release', disk: number): Step {
+  const key = keyOf(6, vm, host, disk * 2 + (op === 'acquire' ? 0 : 1));
+  return steps.get(key) ?? stored(key, { kind: 'rogue-call', vm, host, op, disk });
+}
 
-export const attachStep = (vm: number, host: number, spare: number) =>
-  cached(7, vm, host, spare, () => ({ kind: 'attach', vm, host, spare }) as const);
+export function attachStep(vm: number, host: number, spare: number): Step {
+  const key = keyOf(7, vm, host, spare);
+  return steps.get(key) ?? stored(key, { kind: 'attach', vm, host, spare });
+}
 
-export const detachStep = (vm: number, host: number, disk: number) =>
-  cached(8, vm, host, disk, () => ({ kind: 'detach', vm, host, disk }) as const);
+export function detachStep(vm: number, host: number, disk: number): Step {
+  const key = keyOf(8, vm, host, disk);
+  return steps.get(key) ?? stored(key, { kind: 'detach', vm, host, disk });
+}
 
-export const migrateStep = (vm: number, phase: MigrationPhase, to?: number): Step =>
-  cached(9, vm, to ?? 15, PHASE_CODES[phase], (): Step =>
-    (to === undefined ? { kind: 'migrate', vm, phase } : { kind: 'migrate', vm, phase, to }));
+export function migrateStep(vm: number, phase: MigrationPhase, to?: number): Step {
+  const key = keyOf(9, vm, to ?? 15, PHASE_CODES[phase]);
+  return steps.get(key) ?? stored(key,
+    to === undefined ? { kind: 'migrate', vm, phase } : { kind: 'migrate', vm, phase, to });
+}
 
 /** Time passes to the lock service's next instant (one object: the step has no target). */
 export const TIME_STEP = Object.freeze({ kind: 'time' } as const);

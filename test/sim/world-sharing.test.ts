@@ -57,5 +57,8 @@ describe('memoised service calls', () => {
     expect(call(other, world.service, 'k')).not.toBe(first);
     expect(call(ctx, { ...(world.service as object) }, 'k')).not.toBe(first);
     expect(computed).toBe(4);
+    const once = createContext(ctx.model, ctx.shape, {}, { revisits: false });
+    expect(call(once, world.service, 'k')).not.toBe(call(once, world.service, 'k'));
+    expect(computed).toBe(6);
   });
 });
