@@ -39,7 +39,8 @@ import {
   successorSteps,
   type PathBudgets,
 } from './successors.ts';
-import { MAX_FAULTS, MAX_WORKLOAD, Visit, VisitedSet } from './visited.ts';
+import { MAX_FAULTS, MAX_WORKLOAD, Visit, VisitedSet, type StateStore } from './visited.ts';
+import { BitstateSet, type BitstateReport } from './bitstate.ts';
 
 /** What to explore and within which bounds. */
 export interface ExploreOptions {
@@ -67,6 +68,9 @@ export interface ExploreOptions {
   readonly definitions?: readonly VmDefinition[];
   /** Called after each BFS level (progress). */
   readonly onLevel?: (progress: LevelProgress) => void;
+  /** Keep states as bits in an array of this many bytes (SPIN's bitstate; `bitstate.ts`):
+   * a partial search with a coverage estimate, for worlds larger than memory. */
+  readonly bitstate?: number;
   /** Called with each distinct state when first stored (tests, diagnostics). */
   readonly onState?: (world: World, depth: number) => void;
 }
@@ -112,6 +116,19 @@ export interface ExploreResult {
   readonly breakdown: Breakdown;
   readonly coverage: CoverageReport | null;
   readonly definitions: readonly VmDefinition[];
+  /** The bit array's fill and coverage estimate, when states were kept as bits. */
+  readonly bitstate?: BitstateReport;
+  /** How the work was shared, when it ran on shards (`parallel/coordinator.ts`). */
+  readonly parallel?: ParallelStats;
+}
+
+/** How a parallel exploration shared its work. */
+export interface ParallelStats {
+  readonly workers: number;
+  /** Per level, the transitions of the busiest shard, summed: the search's critical path. */
+  readonly criticalTransitions: number;
+  /** States handed from a shard to another to balance the load (each replayed by its path). */
+  readonly handedOver: number;
 }
 
 const DEFAULT_MAX_STATES = 10_000_000;
@@ -129,7 +146,7 @@ export class Explorer {
   readonly root: World;
   readonly definitions: readonly VmDefinition[];
   readonly canonical: Canonicaliser;
-  readonly visited = new VisitedSet();
+  readonly visited: StateStore;
   readonly tree = new SearchTree();
   private readonly faults: ReadonlySet<FaultName>;
   private readonly budgets: PathBudgets;
@@ -159,6 +176,8 @@ export class Explorer {
     // The RFC design's supervisor contexts name VMs and disks: it is explored without symmetry.
     this.canonical = new Canonicaliser(this.ctx, this.root,
       { symmetry: this.ctx.design === 'libvirt' && (options.symmetry ?? true) });
+    this.visited = options.bitstate === undefined ? new VisitedSet()
+      : new BitstateSet(options.bitstate);
     this.faults = new Set(options.faults);
     this.budgets = { faultBudget: options.faultBudget, workload: options.workload };
     const checkers = selectCheckers(this.ctx, options.invariants);
@@ -302,6 +321,7 @@ export class Explorer {
       breakdown: this.breakdown.result(),
       coverage: this.coverage?.report() ?? null,
       definitions: this.definitions,
+      ...(this.visited instanceof BitstateSet ? { bitstate: this.visited.report() } : {}),
     };
   }
 }
