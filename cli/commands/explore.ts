@@ -32,6 +32,7 @@ export const exploreCommand: Command = {
     '                         [--depth D] [--max-states N] [--no-symmetry] [--no-coverage]',
     '                         [--layout NAME] [--invariants S1,S3] [--trace FILE] [--json]',
     '                         [--design libvirt|rfc|rfc-early-shutdown] [--workers N]',
+    '                         [--bitstate MB]',
     '',
     'Breadth-first search over every world the statecharts and the driver model can reach:',
     'every workload step, every fault within the budget, every admissible outcome of every',
@@ -52,6 +53,9 @@ export const exploreCommand: Command = {
     '  --trace         write the counterexample (safety first, else liveness) as a trace',
     '  --workers       shard the states over N worker threads by fingerprint (default 1: this',
     '                  thread); every count and counterexample is the same (docs/explorer.md)',
+    '  --bitstate      keep states as bits in MB megabytes (SPIN\'s bitstate/supertrace): a',
+    '                  partial search for worlds larger than memory; the count is a lower bound',
+    '                  and the report estimates the coverage from the fill of the bits',
     '',
     'Ctrl-C stops the search and says how far it got.',
     'Exit status: 0 safe, 129 safety violation, 128 liveness violation, 2 bad input,',
@@ -65,7 +69,7 @@ export const exploreCommand: Command = {
       'no-symmetry': { type: 'boolean' }, 'no-coverage': { type: 'boolean' },
       invariants: { type: 'string' }, trace: { type: 'string' }, json: { type: 'boolean' },
       design: { type: 'string' },
-      layout: { type: 'string' }, workers: { type: 'string' },
+      layout: { type: 'string' }, workers: { type: 'string' }, bitstate: { type: 'string' },
     }, 'explore');
     if (positionals.length > 0) {
       throw new CliError(`explore: unexpected argument '${positionals[0]}'`);
@@ -92,6 +96,8 @@ export const exploreCommand: Command = {
       ...(values.depth === undefined ? {}
         : { depth: positiveOption(values.depth, 'depth', 1, 10_000) }),
       maxStates: positiveOption(values['max-states'], 'max-states', 10_000_000, 500_000_000),
+      ...(values.bitstate === undefined ? {}
+        : { bitstate: positiveOption(values.bitstate, 'bitstate', 64, 65_536) * 2 ** 20 }),
       symmetry: !values['no-symmetry'],
       coverage: !values['no-coverage'],
       ...(values.invariants === undefined ? {}

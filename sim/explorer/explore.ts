@@ -30,6 +30,7 @@ import type { VmDefinition, World } from '../world/types.ts';
 import { BreakdownRecorder, type Breakdown } from './breakdown.ts';
 import { Canonicaliser } from './canonical.ts';
 import { stepsOf } from './counterexample.ts';
+import { confirmCounterexample } from './confirm.ts';
 import { CoverageRecorder, type CoverageReport } from './coverage.ts';
 import { SearchTree } from './search-tree.ts';
 import { ServiceInterner } from './service-interner.ts';
@@ -304,6 +305,15 @@ export class Explorer {
     return stepsOf(this.ctx, this.root, this.faults, this.budgets, this.tree.path(node));
   }
 
+  /** A finding, once replayed on the object world (`confirm.ts`). */
+  private confirmed(finding: Finding | null): Finding | null {
+    if (finding) {
+      confirmCounterexample(this.ctx, this.root, finding.steps, finding.violation,
+        this.options.invariants);
+    }
+    return finding;
+  }
+
   private result(stop: StopReason): ExploreResult {
     return {
       states: this.visited.size,
@@ -311,9 +321,10 @@ export class Explorer {
       transitions: this.transitions,
       depth: this.deepest,
       stop,
-      exhausted: stop === 'exhausted',
-      violation: this.violation,
-      liveness: this.livenessFinding,
+      // A bitstate search may have taken unvisited states for visited: never exhaustive.
+      exhausted: stop === 'exhausted' && !(this.visited instanceof BitstateSet),
+      violation: this.confirmed(this.violation),
+      liveness: this.confirmed(this.livenessFinding),
       quiescent: this.quiescent,
       symmetries: this.canonical.renamings.length,
       raw: this.canonical.raw,

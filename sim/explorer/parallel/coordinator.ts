@@ -210,7 +210,7 @@ function result(local: Explorer, options: Omit<ParallelOptions, 'workers'>, fini
     transitions: sum((reply) => reply.transitions),
     depth: Math.max(...finished.map((reply) => reply.deepest)),
     stop,
-    exhausted: stop === 'exhausted',
+    exhausted: stop === 'exhausted' && options.bitstate === undefined,
     violation: found ? confirmed(found.path, found.violation) : null,
     liveness: livenessViolation ? confirmed(liveness.finding!.path, livenessViolation) : null,
     quiescent: sum((reply) => reply.quiescent),
