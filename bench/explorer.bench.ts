@@ -13,7 +13,10 @@
  *   of the whole process, with the 2-worker speed-up over the single-threaded explorer stated
  *   per core. The box is 2 vCPUs shared with other work: the wall-clock figures are the ones
  *   noise moves most, so the deterministic bound of the partition (transitions over the busiest
- *   shard's, level by level) is printed beside them.
+ *   shard's, level by level) is printed beside them;
+ * - SPIN's figure on the reference Promela model of virtlockd's table (`lockd-table.pml`,
+ *   `spin-reference.ts`) in the same run, and the explorer's speed as a fraction of it (skipped
+ *   with the reason printed when spin or gcc is missing).
  */
 import { EXHAUSTIVE_DEFAULTS } from '../matrix/exhaustive.ts';
 import { resolveSimDriver } from '../sim/resolve-driver.ts';
@@ -22,6 +25,7 @@ import { bytesPerState } from '../sim/explorer/format.ts';
 import { FAULT_NAMES, type FaultName } from '../sim/faults/index.ts';
 import { ShardPool } from '../sim/explorer/parallel/coordinator.ts';
 import { atLeast, atMost, type BenchFigure } from './harness.ts';
+import { spinReference } from './spin-reference.ts';
 
 interface Timed {
   readonly result: ExploreResult;
@@ -127,6 +131,7 @@ export default async function bench(): Promise<BenchFigure[]> {
   // (by wall time: the speed-up is stated on the wall clock).
   const parallel = await parallelFigures({ ...base, faults: safe },
     median(runs, (run) => run.wallSeconds));
+  const spin = spinFigures(perCpu, result.states / all.wallSeconds);
   return [
     atLeast(`distinct states/s, one core (${safe.length} fault classes at once, ` +
       `budget ${faultBudget}, workload ≤ ${workload}; median of ${spread.join(' / ')})`, perCpu,
@@ -148,6 +153,27 @@ export default async function bench(): Promise<BenchFigure[]> {
     atMost(`2×2×2, fault budget ${faultBudget}: ${safe.length} classes at once, explored (wall)`,
       all.wallSeconds, 's', 60),
     ...parallel,
+    ...spin,
     ...row,
+  ];
+}
+
+/** SPIN on the reference model, and the explorer's speed beside it. */
+function spinFigures(explorerPerCpu: number, explorerPerWall: number): BenchFigure[] {
+  const spin = spinReference();
+  if (!spin.ran) {
+    console.log(`  (SPIN's reference figure skipped: ${spin.reason})`);
+    return [];
+  }
+  if (spin.errors > 0) throw new Error('SPIN found an error in the reference model');
+  const perCpu = spin.states / Math.max(spin.cpuSeconds, 1e-3);
+  return [
+    info(`SPIN (${spin.version.replace(/ --.*/, '')}) on bench/lockd-table.pml: stored states/s ` +
+      `(${spin.states.toLocaleString('en-US')} states, ${spin.seconds.toFixed(1)} s)`,
+    spin.statesPerSecond, 'states/s'),
+    info('  the same per CPU second', perCpu, 'states/s'),
+    info('  explorer / SPIN, per CPU second (one core)', explorerPerCpu / perCpu, '×'),
+    info('  explorer / SPIN, per wall-clock second (one core)',
+      explorerPerWall / spin.statesPerSecond, '×'),
   ];
 }
