@@ -132,6 +132,7 @@ export default async function bench(): Promise<BenchFigure[]> {
   const parallel = await parallelFigures({ ...base, faults: safe },
     median(runs, (run) => run.wallSeconds));
   const spin = spinFigures(perCpu, result.states / all.wallSeconds);
+  const packed = packedFigures({ ...base, faults: safe }, all);
   return [
     atLeast(`distinct states/s, one core (${safe.length} fault classes at once, ` +
       `budget ${faultBudget}, workload ≤ ${workload}; median of ${spread.join(' / ')})`, perCpu,
@@ -153,8 +154,26 @@ export default async function bench(): Promise<BenchFigure[]> {
     atMost(`2×2×2, fault budget ${faultBudget}: ${safe.length} classes at once, explored (wall)`,
       all.wallSeconds, 's', 60),
     ...parallel,
+    ...packed,
     ...spin,
     ...row,
+  ];
+}
+
+/** The frontier packed (`packed.ts`): its bytes per state, and what packing costs. */
+function packedFigures(options: ExploreOptions, unpacked: Timed): BenchFigure[] {
+  let peak = 0;
+  const run = timed({ ...options, packed: true, onLevel: () => {
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+  } });
+  const report = run.result.packed!;
+  return [
+    info(`packed frontier: bytes per state (${report.states.toLocaleString('en-US')} packed, ` +
+      `${report.checked.toLocaleString('en-US')} checked against the object world)`,
+      report.bytes / report.states, 'bytes'),
+    info('  packed: distinct states/s, one core', run.result.states / run.cpuSeconds, 'states/s'),
+    info('  packed / unpacked speed (CPU)', unpacked.cpuSeconds / run.cpuSeconds, '×'),
+    info('  peak heap of the packed run, per state', peak / run.result.states, 'bytes'),
   ];
 }
 
