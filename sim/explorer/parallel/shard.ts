@@ -169,16 +169,26 @@ export class Shard {
     return { keys: new Float64Array([0]), liveness: this.levelLiveness };
   }
 
-  /** The frontier's ranks in the level's global order; the last `give` states are handed over. */
+  /** The frontier's ranks in the level's global order; `give` states, evenly spread over the
+   * frontier, are handed over (a sample of it: the last ones would be a biased one — states
+   * early in the order have more budget left, and so more successors). */
   rank(ranks: Int32Array, give: number): RankReply {
     const f = this.frontier;
     if (ranks.length !== f.worlds.length) throw new Error('invariant: ranks for another frontier');
     for (let i = 0; i < ranks.length; i++) f.ranks[i] = ranks[i]!;
     if (give <= 0) return { gift: null };
-    const from = f.worlds.length - give;
-    const gift: Gift = { ranks: f.ranks.slice(from), works: f.works.slice(from),
-      paths: f.nodes.slice(from).map((node) => this.tree.path(node)) };
-    f.worlds.length = f.works.length = f.nodes.length = f.ranks.length = from;
+    const size = f.worlds.length;
+    const kept = emptyLevel();
+    const gift = { ranks: [] as number[], works: [] as number[], paths: [] as number[][] };
+    for (let i = 0; i < size; i++) {
+      // The i-th state goes when ⌊(i + 1)·give/size⌋ steps up: `give` of them, evenly spaced.
+      if (Math.floor(((i + 1) * give) / size) > Math.floor((i * give) / size)) {
+        gift.ranks.push(f.ranks[i]!);
+        gift.works.push(f.works[i]!);
+        gift.paths.push(this.tree.path(f.nodes[i]!));
+      } else this.hold(kept, f.worlds[i]!, f.works[i]!, f.nodes[i]!, f.ranks[i]!);
+    }
+    this.frontier = kept;
     return { gift };
   }
 
