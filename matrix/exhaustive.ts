@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { resolveSimDriver } from '../sim/resolve-driver.ts';
 import { writeCounterexample } from '../sim/explorer/counterexample.ts';
 import { Explorer } from '../sim/explorer/explore.ts';
+import { exploreParallel } from '../sim/explorer/parallel/coordinator.ts';
 import { isFault } from '../sim/steps.ts';
 import { FileSink } from '../sim/trace/writer.ts';
 import type { WorldShape } from '../sim/world/shape.ts';
@@ -20,6 +21,8 @@ export interface ExhaustiveSpec {
   readonly shape: WorldShape;
   readonly faultBudget: number;
   readonly workload: number;
+  /** Shard each cell's states over this many worker threads (default 1: the cell's thread). */
+  readonly shards?: number;
 }
 
 /** 2 hosts × 2 VMs × 2 disks, two faults, four workload steps: every cell in seconds. */
@@ -35,10 +38,14 @@ export async function runExhaustiveCell(spec: CellSpec, bounds: ExhaustiveSpec):
   const driver = await resolveSimDriver(spec.driver);
   const started = performance.now();
   const faults = spec.fault === 'none' ? [] : [spec.fault];
-  const explorer = new Explorer({ driver, shape: bounds.shape, faults, coverage: false,
+  const options = { driver, shape: bounds.shape, faults, coverage: false,
     ...(spec.design ? { design: spec.design } : {}),
-    faultBudget: faults.length > 0 ? bounds.faultBudget : 0, workload: bounds.workload });
-  const result = explorer.run();
+    faultBudget: faults.length > 0 ? bounds.faultBudget : 0, workload: bounds.workload };
+  const explorer = new Explorer(options);
+  const shards = bounds.shards ?? 1;
+  const result = shards > 1
+    ? await exploreParallel({ ...options, workers: shards, driverSpec: spec.driver })
+    : explorer.run();
   const base = { driver: cellName(spec), fault: spec.fault, seeds: 0, steps: result.transitions,
     states: result.states, exhausted: result.exhausted };
   const found = result.violation;

@@ -1,7 +1,8 @@
 /** `lockchart explore`: exhaustive, bounded exploration of a small world, with exact counts. */
 import { INVARIANT_IDS, type InvariantId } from '../../sim/checkers/index.ts';
 import { writeCounterexample } from '../../sim/explorer/counterexample.ts';
-import { Explorer, type ExploreOptions, type LevelProgress } from '../../sim/explorer/explore.ts';
+import { Explorer, type ExploreOptions, type ExploreResult, type LevelProgress }
+  from '../../sim/explorer/explore.ts';
 import { exploreJson, formatExplore } from '../../sim/explorer/format.ts';
 import { MAX_FAULTS, MAX_WORKLOAD } from '../../sim/explorer/visited.ts';
 import { SHAPE_LIMITS } from '../../sim/trace/reader.ts';
@@ -10,7 +11,9 @@ import { integerOption, parse } from '../args.ts';
 import { CliError, type Command } from '../command.ts';
 import { designOption, driverOption, faultsOption, offerOption, positiveOption } from '../sim-options.ts';
 import { EXIT_LIVENESS, EXIT_SAFETY } from './sim.ts';
-import { EXIT_INTERRUPTED, runInterruptibly } from '../interrupt.ts';
+import { EXIT_INTERRUPTED, runInterruptibly, withInterrupt, type Interruptible } from '../interrupt.ts';
+import { ExploreAborted, exploreParallel, MAX_WORKERS, type ParallelOptions }
+  from '../../sim/explorer/parallel/coordinator.ts';
 import { checkOutputFile } from '../output-path.ts';
 import { driverFlag } from '../../drivers/registry/offer.ts';
 import { isLayoutName, LAYOUT_NAMES, LAYOUTS } from '../../sim/world/layouts.ts';
@@ -28,7 +31,8 @@ export const exploreCommand: Command = {
     '                         [--faults a,b] [--fault-budget F] [--workload W|unbounded]',
     '                         [--depth D] [--max-states N] [--no-symmetry] [--no-coverage]',
     '                         [--layout NAME] [--invariants S1,S3] [--trace FILE] [--json]',
-    '                         [--design libvirt|rfc|rfc-early-shutdown]',
+    '                         [--design libvirt|rfc|rfc-early-shutdown] [--workers N]',
+    '                         [--bitstate MB]',
     '',
     'Breadth-first search over every world the statecharts and the driver model can reach:',
     'every workload step, every fault within the budget, every admissible outcome of every',
@@ -47,6 +51,11 @@ export const exploreCommand: Command = {
     '  --design        libvirt (default), rfc or rfc-early-shutdown (docs/rfc-design.md); the',
     '                  RFC designs are explored without symmetry',
     '  --trace         write the counterexample (safety first, else liveness) as a trace',
+    '  --workers       shard the states over N worker threads by fingerprint (default 1: this',
+    '                  thread); every count and counterexample is the same (docs/explorer.md)',
+    '  --bitstate      keep states as bits in MB megabytes (SPIN\'s bitstate/supertrace): a',
+    '                  partial search for worlds larger than memory; the count is a lower bound',
+    '                  and the report estimates the coverage from the fill of the bits',
     '',
     'Ctrl-C stops the search and says how far it got.',
     'Exit status: 0 safe, 129 safety violation, 128 liveness violation, 2 bad input,',
@@ -60,7 +69,7 @@ export const exploreCommand: Command = {
       'no-symmetry': { type: 'boolean' }, 'no-coverage': { type: 'boolean' },
       invariants: { type: 'string' }, trace: { type: 'string' }, json: { type: 'boolean' },
       design: { type: 'string' },
-      layout: { type: 'string' },
+      layout: { type: 'string' }, workers: { type: 'string' }, bitstate: { type: 'string' },
     }, 'explore');
     if (positionals.length > 0) {
       throw new CliError(`explore: unexpected argument '${positionals[0]}'`);
@@ -87,14 +96,17 @@ export const exploreCommand: Command = {
       ...(values.depth === undefined ? {}
         : { depth: positiveOption(values.depth, 'depth', 1, 10_000) }),
       maxStates: positiveOption(values['max-states'], 'max-states', 10_000_000, 500_000_000),
+      ...(values.bitstate === undefined ? {}
+        : { bitstate: positiveOption(values.bitstate, 'bitstate', 64, 65_536) * 2 ** 20 }),
       symmetry: !values['no-symmetry'],
       coverage: !values['no-coverage'],
       ...(values.invariants === undefined ? {}
         : { invariants: invariantsOption(values.invariants) }),
     };
     if (values.trace !== undefined) checkOutputFile(values.trace, '--trace');
+    const workers = positiveOption(values.workers, 'workers', 1, MAX_WORKERS);
     let level: LevelProgress | null = null;
-    const explorer = new Explorer({ ...options, onLevel: (progress) => {
+    const onLevel = (progress: LevelProgress) => {
       level = progress;
       // A CI log (no terminal) sees the search advance, a level at a time.
       if (!io.isTty) {
@@ -103,14 +115,18 @@ export const exploreCommand: Command = {
           `${progress.transitions.toLocaleString('en-US')} transitions, ` +
           `${progress.frontier.toLocaleString('en-US')} on the frontier`);
       }
-    } });
+    };
+    const explorer = new Explorer({ ...options, onLevel });
     const started = performance.now();
-    const run = runInterruptibly(() => explorer.run());
+    const run = workers > 1
+      ? await exploreOnWorkers({ ...options, onLevel, workers, driverSpec: values.driver })
+      : runInterruptibly(() => explorer.run());
     const ms = performance.now() - started;
     if (run.interrupted) {
       const reached = level as LevelProgress | null;
+      const stored = workers > 1 ? (reached?.states ?? 0) : explorer.visited.size;
       io.err(`lockchart: explore interrupted (SIGINT) after ${(ms / 1000).toFixed(1)} s: ` +
-        `${explorer.visited.size.toLocaleString('en-US')} states stored` +
+        `${stored.toLocaleString('en-US')} states stored` +
         (reached ? `, depth ${reached.depth} finished (${reached.transitions.toLocaleString('en-US')} ` +
           'transitions)' : ', no depth finished') + ', no violation found so far' +
         (values.trace ? `; no trace written to ${values.trace} (a counterexample is written ` +
@@ -135,6 +151,19 @@ export const exploreCommand: Command = {
     return result.liveness ? EXIT_LIVENESS : 0;
   },
 };
+
+/** The search on shards (`sim/explorer/parallel/`); Ctrl-C stops it between two levels. */
+async function exploreOnWorkers(options: ParallelOptions): Promise<Interruptible<ExploreResult>> {
+  const abort = new AbortController();
+  try {
+    const value = await withInterrupt(() => abort.abort(),
+      () => exploreParallel({ ...options, signal: abort.signal }));
+    return { interrupted: false, value };
+  } catch (error) {
+    if (error instanceof ExploreAborted) return { interrupted: true };
+    throw error;
+  }
+}
 
 function rangeOption(text: string | undefined, name: string, fallback: number, max: number) {
   const value = integerOption(text, name, fallback);

@@ -17,6 +17,7 @@ import { writeReports } from '../report-file.ts';
 import { shardOption } from '../shard-option.ts';
 import { defaultWorkers } from '../../matrix/pool.ts';
 import { EXHAUSTIVE_DEFAULTS, type ExhaustiveSpec } from '../../matrix/exhaustive.ts';
+import { MAX_WORKERS } from '../../sim/explorer/parallel/coordinator.ts';
 import { MAX_FAULTS, MAX_WORKLOAD } from '../../sim/explorer/visited.ts';
 import type { WorldShape } from '../../sim/world/shape.ts';
 import { integerOption, parse } from '../args.ts';
@@ -58,7 +59,8 @@ export const matrixCommand: Command = {
     '                        [--seed N] [--shape HxVxD] [--workers N] [--shard i/n]',
     '                        [--canaries] [--traces DIR] [--out FILE] [--out-dir DIR]',
     '                        [--json | --markdown]',
-    '       lockchart matrix --exhaustive [--fault-budget F] [--workload W] [--shape HxVxD] …',
+    '       lockchart matrix --exhaustive [--fault-budget F] [--workload W] [--shape HxVxD]',
+    '                        [--shards N] …',
     '',
     `Runs ${DEFAULT_SEEDS} seeds × ${DEFAULT_STEPS} steps per cell (defaults) on worker threads and`,
     'prints driver × fault → safe (seeds and steps explored) or violated (invariant, shrunk',
@@ -78,6 +80,8 @@ export const matrixCommand: Command = {
     '             shared directory of a sharded run, for `lockchart merge DIR`',
     '  --exhaustive  explore each cell exhaustively instead (lockchart explore): exact state',
     `             counts; default ${exhaustiveDefaults()}`,
+    '  --shards   with --exhaustive: shard each cell\'s states over N more worker threads (for',
+    '             a large world; --workers still runs that many cells at once)',
     '',
     'Ctrl-C stops the run and prints the cells finished so far (exit 130).',
   ].join('\n'),
@@ -91,8 +95,11 @@ export const matrixCommand: Command = {
       markdown: { type: 'boolean' }, exhaustive: { type: 'boolean' },
       'fault-budget': { type: 'string' }, workload: { type: 'string' },
       'no-real': { type: 'boolean' }, 'real-seeds': { type: 'string' },
-      'real-steps': { type: 'string' }, design: { type: 'string' },
+      'real-steps': { type: 'string' }, design: { type: 'string' }, shards: { type: 'string' },
     }, 'matrix');
+    if (values.shards !== undefined && !values.exhaustive) {
+      throw new CliError('--shards shards an exhaustive cell: use it with --exhaustive');
+    }
     if (positionals.length > 0) throw new CliError(`matrix: unexpected argument '${positionals[0]}'`);
     if (values.json && values.markdown) throw new CliError('choose one of --json and --markdown');
     const traceDir = values.traces ?? 'lockchart-traces';
@@ -206,7 +213,8 @@ async function matrixDrivers(specs: readonly string[], options: { exhaustive: bo
 }
 
 function exhaustiveOption(
-  values: { 'fault-budget'?: string | undefined; workload?: string | undefined },
+  values: { 'fault-budget'?: string | undefined; workload?: string | undefined;
+    shards?: string | undefined },
   shape: WorldShape | undefined,
 ): ExhaustiveSpec {
   const bounded = (text: string | undefined, name: string, fallback: number, max: number) => {
@@ -221,6 +229,8 @@ function exhaustiveOption(
     shape: shape ?? defaults.shape,
     faultBudget: bounded(values['fault-budget'], 'fault-budget', defaults.faultBudget, MAX_FAULTS),
     workload: bounded(values.workload, 'workload', defaults.workload, MAX_WORKLOAD),
+    ...(values.shards === undefined ? {}
+      : { shards: positiveOption(values.shards, 'shards', 1, MAX_WORKERS) }),
   };
 }
 

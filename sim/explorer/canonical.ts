@@ -11,6 +11,7 @@
  * least encoding over the symmetry group. `docs/explorer.md` argues each point.
  */
 import type { SimContext } from '../world/context.ts';
+import type { ActorState } from '../../machines/interned.ts';
 import type { DiskUse, PendingCall, Proc, VmDefinition, World } from '../world/types.ts';
 import { memo } from '../world/memo.ts';
 import { releasedBits } from '../world/releases.ts';
@@ -43,6 +44,10 @@ export class Canonicaliser {
   private readonly services: ServiceCodes;
   private readonly strings = new Interner();
   private readonly lists = new Interner();
+  private readonly domainNames = new Interner();
+  /** Process statechart states: a code per interned state's key, cached by its id. */
+  private readonly actors = new Interner();
+  private actorCodes = new Int32Array(256);
   private readonly listCodes = new WeakMap<object, Int32Array>();
   private buffer = new Int32Array(CAPACITY);
   private best = new Int32Array(CAPACITY);
@@ -70,7 +75,7 @@ export class Canonicaliser {
       : renamings.filter((_, t) => this.services.accepts(initial.service, t));
     this.renamings = accepted;
     this.services = new ServiceCodes(model, accepted);
-    this.domains = new DomainCodes(accepted, new Interner());
+    this.domains = new DomainCodes(accepted, this.domainNames);
     this.prefixes = accepted.map(() => new Int32Array(this.prefixLength(initial)));
   }
 
@@ -120,8 +125,10 @@ export class Canonicaliser {
     n = this.timers(world, t, out, n);
     n = this.writers(world, t, out, n);
     if (world.supervisors.length > 0) n = this.supervisorSlots(world, t, out, n);
-    out[n++] = this.raw ? this.services.rawCode(world.service)
+    const service = this.raw ? this.services.rawCode(world.service)
       : this.services.code(world.service, t, this.knownPid);
+    out[n++] = this.services.hi(service);
+    out[n++] = this.services.lo(service);
     // A typed array drops writes past its end: a form that long would be silently cut.
     if (n > out.length) throw new Error(`invariant: a world too large to encode (${n} integers)`);
     return n;
@@ -143,15 +150,15 @@ export class Canonicaliser {
           continue;
         }
         out[n++] = slot.alive ? 1 : 2;
-        out[n++] = this.strings.code(slot.awaiting ?? '');
-        out[n++] = this.strings.code(slot.manager.key);
+        n = pair(this.strings, this.strings.code(slot.awaiting ?? ''), out, n);
+        n = pair(this.strings, this.strings.code(slot.manager.key), out, n);
       }
     }
     return n;
   }
 
   private prefixLength(world: World): number {
-    return world.vms.length * (this.hosts + 2);
+    return world.vms.length * (2 * this.hosts + 3);
   }
 
   /** Domain states, then each VM's migration and configuration, in renamed order. */
@@ -163,14 +170,15 @@ export class Canonicaliser {
     for (let v = 0; v < vms; v++) {
       const from = r.vmSource[v]! * hosts;
       for (let h = 0; h < hosts; h++) {
-        out[n++] = this.domains.code(t, world.domains[from + r.hostSource[h]!]!);
+        n = pair(this.domainNames, this.domains.code(t, world.domains[from + r.hostSource[h]!]!),
+          out, n);
       }
     }
     for (let v = 0; v < vms; v++) {
       const state = world.vms[r.vmSource[v]!]!;
       const migration = state.migration;
       out[n++] = migration ? 1 + r.host[migration.from]! * hosts + r.host[migration.to]! : 0;
-      out[n++] = this.definitionCode(t, r.vmSource[v]!, state.definition);
+      n = pair(this.lists, this.definitionCode(t, r.vmSource[v]!, state.definition), out, n);
     }
     return n;
   }
@@ -231,9 +239,9 @@ export class Canonicaliser {
   private proc(proc: Proc, t: number, vm: number, host: number, out: Int32Array, n: number) {
     out[n++] = vm;
     out[n++] = host;
-    out[n++] = proc.actor.id;
+    n = pair(this.actors, this.actorCode(proc.actor), out, n);
     out[n++] = proc.terminating ? 1 : 0;
-    out[n++] = this.listCode(t, proc.devices);
+    n = pair(this.lists, this.listCode(t, proc.devices), out, n);
     out[n++] = this.numberPid(proc.pid);
     return n;
   }
@@ -262,8 +270,8 @@ export class Canonicaliser {
   private call(call: PendingCall, t: number, vm: number, host: number, out: Int32Array, n: number) {
     out[n++] = vm;
     out[n++] = host;
-    out[n++] = this.callCode(call);
-    out[n++] = this.listCode(t, call.disks);
+    n = pair(this.strings, this.callCode(call), out, n);
+    n = pair(this.lists, this.listCode(t, call.disks), out, n);
     out[n++] = this.numberPid(call.pid);
     out[n++] = call.orphan ? 1 : 0;
     return n;
@@ -285,10 +293,10 @@ export class Canonicaliser {
     const first = n;
     for (let i = 0; i < timers.length; i++) {
       const timer = timers[i]!;
-      out[n++] = ((r.vm[timer.vm]! * this.hosts + r.host[timer.host]!) << 16) +
-        this.strings.code(timer.id);
+      out[n++] = r.vm[timer.vm]! * this.hosts + r.host[timer.host]!;
+      n = pair(this.strings, this.strings.code(timer.id), out, n);
     }
-    sortRange(out, first, n);
+    sortTriples(out, first, n);
     return n;
   }
 
@@ -306,6 +314,21 @@ export class Canonicaliser {
       sortRange(out, first, n);
     }
     return n;
+  }
+
+  /** The code of a process statechart state (by its key: ids differ between threads). */
+  private actorCode(actor: ActorState): number {
+    if (actor.id >= this.actorCodes.length) {
+      const grown = new Int32Array(Math.max(this.actorCodes.length * 2, actor.id + 1));
+      grown.set(this.actorCodes);
+      this.actorCodes = grown;
+    }
+    let code = this.actorCodes[actor.id]!;
+    if (code === 0) {
+      code = this.actors.code(actor.key);
+      this.actorCodes[actor.id] = code;
+    }
+    return code;
   }
 
   /** A code for a list of disk uses under renaming `t` (memoised per list object). */
@@ -338,7 +361,10 @@ export class Canonicaliser {
     let code = codes[t]!;
     if (code === 0) {
       const disks = this.listCode(t, definition.disks);
-      code = this.lists.code(`${disks}|${this.listCode(t, definition.spares)}`);
+      // Keyed by the lists' stable hashes, not their local codes (see `Interner`).
+      const spares = this.listCode(t, definition.spares);
+      code = this.lists.code(`${this.lists.hi(disks)},${this.lists.lo(disks)}|` +
+        `${this.lists.hi(spares)},${this.lists.lo(spares)}`);
       codes[t] = code;
     }
     return code;
@@ -356,6 +382,13 @@ export class Canonicaliser {
     this.hi = avalanche(a ^ Math.imul(b, 0x165667b1));
     this.lo = avalanche(b + Math.imul(a, 0xd3a2646c));
   }
+}
+
+/** Writes the stable pair of hashes of an interned code (see `Interner`). */
+function pair(interner: Interner, code: number, out: Int32Array, n: number): number {
+  out[n] = interner.hi(code);
+  out[n + 1] = interner.lo(code);
+  return n + 2;
 }
 
 function rotl(x: number, r: number): number {
@@ -381,6 +414,31 @@ function sortRange(form: Int32Array, from: number, to: number): void {
     }
     form[j + 1] = key;
   }
+}
+
+/** Sorts the triples of `form[from…to)` ascending (insertion sort: a handful of timers). */
+function sortTriples(form: Int32Array, from: number, to: number): void {
+  for (let i = from + 3; i < to; i += 3) {
+    const a = form[i]!;
+    const b = form[i + 1]!;
+    const c = form[i + 2]!;
+    let j = i - 3;
+    while (j >= from && tripleAfter(form, j, a, b, c)) {
+      form[j + 3] = form[j]!;
+      form[j + 4] = form[j + 1]!;
+      form[j + 5] = form[j + 2]!;
+      j -= 3;
+    }
+    form[j + 3] = a;
+    form[j + 4] = b;
+    form[j + 5] = c;
+  }
+}
+
+function tripleAfter(form: Int32Array, j: number, a: number, b: number, c: number): boolean {
+  if (form[j] !== a) return form[j]! > a;
+  if (form[j + 1] !== b) return form[j + 1]! > b;
+  return form[j + 2]! > c;
 }
 
 /** Sign of the comparison of the first `length` entries of `a` and `b`. */

@@ -30,6 +30,7 @@ import type { VmDefinition, World } from '../world/types.ts';
 import { BreakdownRecorder, type Breakdown } from './breakdown.ts';
 import { Canonicaliser } from './canonical.ts';
 import { stepsOf } from './counterexample.ts';
+import { confirmCounterexample } from './confirm.ts';
 import { CoverageRecorder, type CoverageReport } from './coverage.ts';
 import { SearchTree } from './search-tree.ts';
 import { ServiceInterner } from './service-interner.ts';
@@ -39,7 +40,10 @@ import {
   successorSteps,
   type PathBudgets,
 } from './successors.ts';
-import { MAX_FAULTS, MAX_WORKLOAD, Visit, VisitedSet } from './visited.ts';
+import { MAX_FAULTS, MAX_WORKLOAD, Visit, VisitedSet, type StateStore } from './visited.ts';
+import { BitstateSet, type BitstateReport } from './bitstate.ts';
+import { PackedDrift, packedDifference, WorldPacker } from './packed.ts';
+import { Prng } from '../prng.ts';
 
 /** What to explore and within which bounds. */
 export interface ExploreOptions {
@@ -67,6 +71,12 @@ export interface ExploreOptions {
   readonly definitions?: readonly VmDefinition[];
   /** Called after each BFS level (progress). */
   readonly onLevel?: (progress: LevelProgress) => void;
+  /** Keep states as bits in an array of this many bytes (SPIN's bitstate; `bitstate.ts`):
+   * a partial search with a coverage estimate, for worlds larger than memory. */
+  readonly bitstate?: number;
+  /** Keep the frontier packed (`packed.ts`): a few hundred bytes a state instead of an object
+   * graph, with a seeded sample of the packed states checked against the object world. */
+  readonly packed?: boolean | PackedOptions;
   /** Called with each distinct state when first stored (tests, diagnostics). */
   readonly onState?: (world: World, depth: number) => void;
 }
@@ -77,6 +87,27 @@ export interface LevelProgress {
   readonly states: number;
   readonly transitions: number;
   readonly frontier: number;
+}
+
+/** How the frontier is packed and its packing checked. */
+export interface PackedOptions {
+  /** The packer (tests plant a difference in one). */
+  readonly packer?: WorldPacker;
+  /** One packed state in this many, drawn by a seeded PRNG, is checked (default 64). */
+  readonly sampleEvery?: number;
+  readonly seed?: number;
+}
+
+/** What the packed frontier held and how much of it was checked. */
+export interface PackedReport {
+  /** States packed (every frontier entry). */
+  readonly states: number;
+  /** Their packed size in all, in bytes. */
+  readonly bytes: number;
+  /** States checked against the object world (`packedDifference`). */
+  readonly checked: number;
+  /** Interned objects and strings the packed states refer to. */
+  readonly interned: number;
 }
 
 /** A violation and the shortest path of steps that shows it. */
@@ -112,6 +143,21 @@ export interface ExploreResult {
   readonly breakdown: Breakdown;
   readonly coverage: CoverageReport | null;
   readonly definitions: readonly VmDefinition[];
+  /** The packed frontier's size and checks, when it was packed. */
+  readonly packed?: PackedReport;
+  /** The bit array's fill and coverage estimate, when states were kept as bits. */
+  readonly bitstate?: BitstateReport;
+  /** How the work was shared, when it ran on shards (`parallel/coordinator.ts`). */
+  readonly parallel?: ParallelStats;
+}
+
+/** How a parallel exploration shared its work. */
+export interface ParallelStats {
+  readonly workers: number;
+  /** Per level, the transitions of the busiest shard, summed: the search's critical path. */
+  readonly criticalTransitions: number;
+  /** States handed from a shard to another to balance the load (each replayed by its path). */
+  readonly handedOver: number;
 }
 
 const DEFAULT_MAX_STATES = 10_000_000;
@@ -119,7 +165,7 @@ const DEFAULT_MAX_STATES = 10_000_000;
 /** One BFS level's states: tree node, world and workload used, in parallel arrays. */
 interface Frontier {
   nodes: number[];
-  worlds: World[];
+  worlds: (World | Int32Array)[];
   works: number[];
 }
 
@@ -129,7 +175,7 @@ export class Explorer {
   readonly root: World;
   readonly definitions: readonly VmDefinition[];
   readonly canonical: Canonicaliser;
-  readonly visited = new VisitedSet();
+  readonly visited: StateStore;
   readonly tree = new SearchTree();
   private readonly faults: ReadonlySet<FaultName>;
   private readonly budgets: PathBudgets;
@@ -143,6 +189,11 @@ export class Explorer {
   private deepest = 0;
   private violation: Finding | null = null;
   private livenessFinding: Finding | null = null;
+  private readonly packer: WorldPacker | null;
+  private readonly sample: { prng: Prng; every: number } | null;
+  private packedStates = 0;
+  private packedWords = 0;
+  private packedChecked = 0;
 
   constructor(readonly options: ExploreOptions) {
     if (options.faultBudget < 0 || options.faultBudget > MAX_FAULTS) {
@@ -159,6 +210,8 @@ export class Explorer {
     // The RFC design's supervisor contexts name VMs and disks: it is explored without symmetry.
     this.canonical = new Canonicaliser(this.ctx, this.root,
       { symmetry: this.ctx.design === 'libvirt' && (options.symmetry ?? true) });
+    this.visited = options.bitstate === undefined ? new VisitedSet()
+      : new BitstateSet(options.bitstate);
     this.faults = new Set(options.faults);
     this.budgets = { faultBudget: options.faultBudget, workload: options.workload };
     const checkers = selectCheckers(this.ctx, options.invariants);
@@ -168,6 +221,10 @@ export class Explorer {
       : new CoverageRecorder(options.faults, this.root);
     this.breakdown = new BreakdownRecorder(this.ctx);
     this.services = new ServiceInterner(this.ctx.model);
+    const packed = options.packed === true ? {} : options.packed || null;
+    this.packer = packed ? packed.packer ?? new WorldPacker() : null;
+    this.sample = packed ? { prng: new Prng(packed.seed ?? 1), every: packed.sampleEvery ?? 64 }
+      : null;
   }
 
   /** Whether a world's canonical form is among the stored states. */
@@ -185,7 +242,7 @@ export class Explorer {
     this.canonical.fingerprint(this.root);
     this.visited.visit(this.canonical.hi, this.canonical.lo, 0, 0);
     this.newState(this.root, this.tree.add(-1, 0), 0, 0);
-    push(frontier, 0, this.root, 0);
+    this.push(frontier, 0, this.root, 0);
     let depth = 0;
     let stop: StopReason = 'exhausted';
     for (; frontier.nodes.length > 0; depth++) {
@@ -195,8 +252,9 @@ export class Explorer {
       }
       const next: Frontier = { nodes: [], worlds: [], works: [] };
       for (let i = 0; i < frontier.nodes.length && stop === 'exhausted'; i++) {
-        stop = this.expand(frontier.nodes[i]!, frontier.worlds[i]!, frontier.works[i]!, depth, next,
-          maxStates);
+        const held = frontier.worlds[i]!;
+        const world = held instanceof Int32Array ? this.packer!.unpack(held) : held;
+        stop = this.expand(frontier.nodes[i]!, world, frontier.works[i]!, depth, next, maxStates);
       }
       if (stop !== 'exhausted') break;
       frontier = next;
@@ -239,10 +297,33 @@ export class Explorer {
       if (visit === Visit.Known) continue;
       const child = this.tree.add(node, index);
       if (visit === Visit.New) this.newState(after, child, depth + 1, used);
-      push(next, child, after, used);
+      this.push(next, child, after, used);
       if (this.visited.size >= maxStates) return 'max-states';
     }
     return 'exhausted';
+  }
+
+  /** Adds a state to a frontier: packed, when the frontier is (a sample checked first). */
+  private push(frontier: Frontier, node: number, world: World, work: number): void {
+    frontier.nodes.push(node);
+    frontier.works.push(work);
+    if (!this.packer) {
+      frontier.worlds.push(world);
+      return;
+    }
+    const sample = this.sample!;
+    if (sample.prng.int(sample.every) === 0) {
+      this.packedChecked++;
+      const difference = packedDifference({ ctx: this.ctx, faults: this.faults,
+        checkers: this.safety }, this.packer, world);
+      if (difference) {
+        throw new PackedDrift(`the packed world differs from the object world: ${difference}`);
+      }
+    }
+    const words = this.packer.pack(world);
+    this.packedStates++;
+    this.packedWords += words.length;
+    frontier.worlds.push(words);
   }
 
   /** Bookkeeping for a state seen for the first time; quiescent states get the liveness check. */
@@ -285,6 +366,15 @@ export class Explorer {
     return stepsOf(this.ctx, this.root, this.faults, this.budgets, this.tree.path(node));
   }
 
+  /** A finding, once replayed on the object world (`confirm.ts`). */
+  private confirmed(finding: Finding | null): Finding | null {
+    if (finding) {
+      confirmCounterexample(this.ctx, this.root, finding.steps, finding.violation,
+        this.options.invariants);
+    }
+    return finding;
+  }
+
   private result(stop: StopReason): ExploreResult {
     return {
       states: this.visited.size,
@@ -292,9 +382,10 @@ export class Explorer {
       transitions: this.transitions,
       depth: this.deepest,
       stop,
-      exhausted: stop === 'exhausted',
-      violation: this.violation,
-      liveness: this.livenessFinding,
+      // A bitstate search may have taken unvisited states for visited: never exhaustive.
+      exhausted: stop === 'exhausted' && !(this.visited instanceof BitstateSet),
+      violation: this.confirmed(this.violation),
+      liveness: this.confirmed(this.livenessFinding),
       quiescent: this.quiescent,
       symmetries: this.canonical.renamings.length,
       raw: this.canonical.raw,
@@ -302,6 +393,9 @@ export class Explorer {
       breakdown: this.breakdown.result(),
       coverage: this.coverage?.report() ?? null,
       definitions: this.definitions,
+      ...(this.visited instanceof BitstateSet ? { bitstate: this.visited.report() } : {}),
+      ...(this.packer ? { packed: { states: this.packedStates, bytes: this.packedWords * 4,
+        checked: this.packedChecked, interned: this.packer.interned } } : {}),
     };
   }
 }
@@ -313,11 +407,7 @@ function unchanged(before: World, after: World): boolean {
     after.disks === before.disks && after.vms === before.vms && after.service === before.service;
 }
 
-function push(frontier: Frontier, node: number, world: World, work: number): void {
-  frontier.nodes.push(node);
-  frontier.worlds.push(world);
-  frontier.works.push(work);
-}
+
 
 /** Explores with `options` and returns the result (see `Explorer`). */
 export function explore(options: ExploreOptions): ExploreResult {

@@ -6,6 +6,7 @@
 import { describeStep } from '../steps/index.ts';
 import type { CoverageCount, CoverageReport } from './coverage.ts';
 import type { ExploreOptions, ExploreResult, Finding } from './explore.ts';
+import type { BitstateReport } from './bitstate.ts';
 
 /** An exploration with what the caller measured around it. */
 export interface ExploreSummary {
@@ -48,7 +49,9 @@ function bounds(options: ExploreOptions): string {
 function stopLine(result: ExploreResult, options: ExploreOptions): string {
   switch (result.stop) {
     case 'exhausted':
-      return 'exhausted: every behaviour within the bounds was explored';
+      return result.bitstate
+        ? 'frontier empty: a bitstate search, partial (states taken for visited were not expanded)'
+        : 'exhausted: every behaviour within the bounds was explored';
     case 'depth':
       return `stopped at depth ${options.depth}: deeper behaviours were not explored`;
     case 'max-states':
@@ -109,6 +112,7 @@ export function formatExplore(summary: ExploreSummary): string[] {
       `${(result.bytes.tree / 1e6).toFixed(1)} MB)` +
       (summary.heapBytes === undefined ? '' : `; heap ${(summary.heapBytes / 1e6).toFixed(0)} MB`),
   ];
+  if (result.bitstate) lines.push(...bitstateLines(result.bitstate));
   if (result.violation) {
     lines.push(...findingLines('safety', result.violation, summary.trace, summary.replayFlag));
   }
@@ -125,6 +129,20 @@ export function formatExplore(summary: ExploreSummary): string[] {
     lines.push(`    ${feature.padEnd(16)} ${counts.map((c, i) => `${i}:${n(c)}`).join(' ')}`);
   }
   return lines;
+}
+
+/** What a bitstate run can say of its coverage (`bitstate.ts`). */
+function bitstateLines(report: BitstateReport): string[] {
+  const percent = (x: number) => `${(100 * x).toFixed(x > 0.9999 ? 4 : 2)}%`;
+  return [
+    `  ${'bitstate'.padEnd(12)} ${n(report.bits)} bits (${(report.bits / 8 / 2 ** 20).toFixed(1)} MB),` +
+      ` k = ${report.hashes}; ${percent(report.fill)} set, hash factor ` +
+      `${report.hashFactor.toFixed(1)} bits/state`,
+    `  ${'coverage est'.padEnd(12)} ${percent(report.coverage)} of the states (Holzmann's ` +
+      `estimate from the fill; a new state was taken for a visited one with p = ` +
+      `${report.omission.toExponential(1)} at the end): the count is a lower bound, the search ` +
+      'partial',
+  ];
 }
 
 function findingJson(finding: Finding | null) {
@@ -161,5 +179,6 @@ export function exploreJson(summary: ExploreSummary): object {
     trace: summary.trace ?? null,
     coverage: result.coverage,
     breakdown: result.breakdown,
+    ...(result.bitstate ? { bitstate: result.bitstate } : {}),
   };
 }

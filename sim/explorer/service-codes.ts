@@ -90,6 +90,15 @@ export class ServiceCodes {
     });
   }
 
+  /** The stable hashes of a code (`Interner`): what the canonical form holds. */
+  hi(code: number): number {
+    return this.interner.hi(code);
+  }
+
+  lo(code: number): number {
+    return this.interner.lo(code);
+  }
+
   /** Whether the model accepts renaming `t` as a symmetry of `service` (its configuration). */
   accepts(service: unknown, t: number): boolean {
     const renaming = this.renamings[t]!;

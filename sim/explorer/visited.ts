@@ -25,8 +25,18 @@ export const MAX_WORKLOAD = 14;
 /** The largest fault budget the nibbles can hold. */
 export const MAX_FAULTS = 7;
 
+/** Where the explorer keeps its states: exactly (`VisitedSet`) or as bits (`BitstateSet`). */
+export interface StateStore {
+  /** Distinct states stored. */
+  readonly size: number;
+  readonly bytes: number;
+  has(hi: number, lo: number): boolean;
+  dominates(hi: number, lo: number, work: number, faults: number): boolean;
+  visit(hi: number, lo: number, work: number, faults: number): Visit;
+}
+
 /** The fingerprint table (see the file comment). */
-export class VisitedSet {
+export class VisitedSet implements StateStore {
   private slots: Int32Array;
   private mask: number;
   /** Distinct states stored. */
@@ -47,6 +57,19 @@ export class VisitedSet {
   /** Whether a fingerprint is stored (with any budget). */
   has(hi: number, lo: number): boolean {
     return this.find(hi, lo === 0 && hi === 0 ? 1 : lo) >= 0;
+  }
+
+  /** Whether a stored visit dominates one with `work` workload steps and `faults` faults used
+   * (`visit` would answer Known; nothing is recorded). */
+  dominates(hi: number, lo: number, work: number, faults: number): boolean {
+    if (hi === 0 && lo === 0) lo = 1;
+    const at = this.find(hi, lo);
+    if (at < 0) return false;
+    const budgets = this.slots[at + 2]!;
+    for (let f = 0; f <= faults; f++) {
+      if (((budgets >>> (f * 4)) & 15) <= work) return true;
+    }
+    return false;
   }
 
   /** Records a visit with `work` workload steps and `faults` faults used. */

@@ -22,6 +22,8 @@ describe('lockchart explore: bad input is one line and a non-zero exit', () => {
     [['explore', '--bogus'], /explore: Unknown option '--bogus'/],
     [['explore', 'extra'], /explore: unexpected argument 'extra'/],
     [['matrix', '--exhaustive', '--workload', '99'], /--workload must be an integer from 0 to 14/],
+    [['explore', '--workers', '0'], /--workers must be an integer from 1 to 64, got '0'/],
+    [['matrix', '--shards', '2'], /--shards shards an exhaustive cell: use it with --exhaustive/],
   ];
   for (const [argv, message] of cases) {
     it(`lockchart ${argv.join(' ')}`, async () => {
@@ -76,6 +78,25 @@ describe('lockchart explore', () => {
     const plain = JSON.parse((await cli('explore', '--workload', '3', '--json')).out);
     expect(report.states).not.toBe(plain.states);
   });
+
+  it('on worker threads, reports what it reports in one thread, and writes the same trace',
+    async () => {
+      const argv = ['explore', '--faults', 'path-alias', '--fault-budget', '1', '--workload', '3',
+        '--no-coverage', '--json'];
+      const traces = [join(dir, 'one.jsonl'), join(dir, 'two.jsonl')];
+      const one = await cli(...argv, '--trace', traces[0]!);
+      const two = await cli(...argv, '--workers', '2', '--trace', traces[1]!);
+      expect(two.code).toBe(one.code);
+      const pick = (run: { out: string }) => {
+        const { seconds: _s, statesPerSecond: _r, bytesPerState: _b, heapBytes: _h, trace: _t,
+          ...rest } = JSON.parse(run.out);
+        return rest;
+      };
+      expect(pick(two)).toEqual(pick(one));
+      expect(pick(two).violation.invariant).toBe('S1');
+      const replay = await cli('replay', traces[1]!);
+      expect(replay.out).toMatch(/every world digest matches/);
+    }, 60_000);
 
   it('says when a bound stopped it short of exhaustion', async () => {
     const run = await cli('explore', '--depth', '3', '--no-coverage');
