@@ -7,45 +7,11 @@
  * on disk). Strikes a lock service on the virtual clock; the storage works again after the step's
  * duration, or never.
  */
-import { nat } from '../steps/read.ts';
-import { serviceEvent } from '../world/service-clock.ts';
-import type { FaultClass } from './class.ts';
-import { durationField, durationWord, forHowLong, onEveryHost } from './timed.ts';
+import { storageFault, type StorageStep } from './storage.ts';
 
-export interface StorageEioStep {
-  readonly kind: 'fault';
-  readonly fault: 'storage-eio';
-  readonly host: number;
-  /** How long until the storage works again (ms), or null: for the rest of the run. */
-  readonly ms: number | null;
-}
+export interface StorageEioStep extends StorageStep<'storage-eio'> {}
 
-/** Shorter than any io_timeout's renewal failure, longer than io_timeout 1's, and for good. */
-const DURATIONS: readonly (number | null)[] = [4_000, 30_000, null];
-
-export const storageEio: FaultClass<StorageEioStep> = {
-  name: 'storage-eio',
+export const storageEio = storageFault<StorageEioStep>('storage-eio', 'eio', {
   summary: "the host's lease storage fails with EIO: renewals stop, the lease fails, its holders are killed",
   history: 'reference sanlock.md §6 (EIO on the lease file: SIGTERM at +6.8 s, SIGKILL, before any takeover); §7 storage or network loss',
-  needsClock: true,
-  enabled(ctx, world, out) {
-    onEveryHost(ctx, world, out, (host) => ({ kind: 'fault', fault: 'storage-eio', host, ms: null }));
-  },
-  steps: {
-    apply: (ctx, d, step) => step.host < d.hostCount &&
-      serviceEvent(ctx, d, { kind: 'storage', host: step.host, mode: 'eio', ms: step.ms }),
-    describe: (step) => `FAULT storage-eio h${step.host} ${forHowLong(step.ms)}`,
-    read: (fields) => ({ kind: 'fault', fault: 'storage-eio', host: nat(fields, 'host'),
-      ms: durationField(fields, 'ms', true) }),
-    scenario: {
-      usage: 'fault storage-eio h0 [30s|forever]',
-      parse: (_k, args, words) => ({ host: words.host(args[0]), ms: durationWord(args[1], true) }),
-    },
-    choices: {
-      all: (step) => DURATIONS.map((ms) => ({ ...step, ms })),
-      draw: (prng, step) => ({ ...step, ms: prng.pick(DURATIONS) }),
-    },
-    real: (_ctx, _before, _after, step) => [{ kind: 'storage', host: step.host, mode: 'eio',
-      ms: step.ms }],
-  },
-};
+});
