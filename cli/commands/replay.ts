@@ -16,7 +16,7 @@ export const replayCommand: Command = {
   usage: [
     'usage: lockchart replay FILE [--driver PATH] [--timeline] [--inspect FILE|ws://HOST:PORT]',
     '                             [--json]',
-    '       lockchart replay --real ofd|posix|posix-naive|lockd|libvirt-lockd|PATH FILE',
+    '       lockchart replay --real ofd|posix|posix-naive|lockd|libvirt-lockd|libvirt-sanlock|PATH FILE',
     '                             [--trace OUT] [--keep-going] [--overwrite]',
     '',
     'Rebuilds the world the trace describes, applies every step again and compares the world',
