@@ -4,9 +4,14 @@
  * walking up to the root and replaying the indices forward (`counterexample.ts`).
  */
 export class SearchTree {
-  private parents = new Int32Array(1 << 16);
-  private steps = new Uint16Array(1 << 16);
+  protected parents: Int32Array;
+  protected steps: Uint16Array;
   size = 0;
+
+  constructor(capacity = 1 << 16) {
+    this.parents = new Int32Array(capacity);
+    this.steps = new Uint16Array(capacity);
+  }
 
   /** Adds a node; the root has parent -1. Returns its index. */
   add(parent: number, step: number): number {

@@ -5,26 +5,14 @@
  * replaying them), and its node points at that path instead of a parent: a counterexample
  * through it is the path, then the indices below it.
  */
-export class ShardTree {
-  private parents = new Int32Array(1 << 12);
-  private steps = new Uint16Array(1 << 12);
+import { SearchTree } from '../search-tree.ts';
+
+export class ShardTree extends SearchTree {
   /** Paths of handed-over states; node parent -2 - k means `received[k]`. */
   private readonly received: (readonly number[])[] = [];
-  size = 0;
 
-  /** Adds a node under `parent` (-1: the root). Returns its index. */
-  add(parent: number, step: number): number {
-    if (this.size === this.parents.length) {
-      const parents = new Int32Array(this.size * 2);
-      parents.set(this.parents);
-      const steps = new Uint16Array(this.size * 2);
-      steps.set(this.steps);
-      this.parents = parents;
-      this.steps = steps;
-    }
-    this.parents[this.size] = parent;
-    this.steps[this.size] = step;
-    return this.size++;
+  constructor() {
+    super(1 << 12);
   }
 
   /** Adds a handed-over state reached by `path` from the root. Returns its node. */
@@ -34,16 +22,12 @@ export class ShardTree {
   }
 
   /** The step indices from the root down to `node`. */
-  path(node: number): number[] {
+  override path(node: number): number[] {
     const indices: number[] = [];
     let at = node;
     for (; this.parents[at]! >= 0; at = this.parents[at]!) indices.push(this.steps[at]!);
     indices.reverse();
     const parent = this.parents[at]!;
     return parent === -1 ? indices : [...this.received[-2 - parent]!, ...indices];
-  }
-
-  get bytes(): number {
-    return this.parents.byteLength + this.steps.byteLength;
   }
 }
