@@ -7,7 +7,7 @@
  * reaped and then until the daemon has handled the close (virtlockd: `settle`; sanlock: the pid
  * is no longer registered).
  */
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConformanceHarness, HarnessFactory, OwnerHandle } from '../harness.ts';
@@ -22,6 +22,7 @@ import { ownLockCall, ownSanlockCall } from '../../drivers/libvirt/own-call.ts';
 import { SanlockClient, socketIn } from '../../drivers/sanlock/client.ts';
 import { diskLeaseName, inLeaseDir } from '../../drivers/sanlock/naming.ts';
 import { waitUnregistered } from './sanlock.ts';
+import { emptyDiskImage } from './disk-image.ts';
 
 /** Which live daemon, and how, the harness checks. */
 export interface LibvirtHarnessOptions {
@@ -75,11 +76,7 @@ export function libvirtHarness(options: LibvirtHarnessOptions): HarnessFactory {
     return {
       driver,
       config,
-      async disk(name) {
-        const path = join(dir, `${name}.img`);
-        await writeFile(path, '', { flag: 'a' });
-        return path;
-      },
+      disk: (name) => emptyDiskImage(dir, name),
       async alias(path) {
         const link = `${path}.link`;
         await symlink(path, link).catch((error: NodeJS.ErrnoException) => {
@@ -138,8 +135,7 @@ export function libvirtSanlockHarness(options: LibvirtSanlockHarnessOptions): Ha
       driver,
       config,
       async disk(name) {
-        const path = join(dir, `${name}.img`);
-        await writeFile(path, '', { flag: 'a' });
+        const path = await emptyDiskImage(dir, name);
         disks.push(path);
         return path;
       },

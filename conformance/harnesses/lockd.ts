@@ -8,7 +8,7 @@
  * its kill loop) runs inside the event-loop turn that saw the EOF, so two round trips on another
  * connection, each answered after the EOF was already pending, cannot overtake it.
  */
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConformanceHarness, HarnessFactory, OwnerHandle } from '../harness.ts';
@@ -16,6 +16,7 @@ import { LockdClient } from '../../drivers/lockd/client.ts';
 import { createLockdDriver } from '../../drivers/lockd/driver.ts';
 import { neutralOwner } from '../../drivers/lockd/owners.ts';
 import { OwnerProcess } from '../../drivers/lockd/owner.ts';
+import { emptyDiskImage } from './disk-image.ts';
 
 /** Which live daemon, and how, the lockd harness checks. */
 export interface LockdHarnessOptions {
@@ -72,11 +73,7 @@ export function lockdHarness(options: LockdHarnessOptions): HarnessFactory {
     return {
       driver,
       config,
-      async disk(name) {
-        const path = join(dir, `${name}.img`);
-        await writeFile(path, '', { flag: 'a' });
-        return path;
-      },
+      disk: (name) => emptyDiskImage(dir, name),
       async alias(path) {
         const link = `${path}.link`;
         await symlink(path, link).catch((error: NodeJS.ErrnoException) => {

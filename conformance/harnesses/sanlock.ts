@@ -8,7 +8,7 @@
  * asynchronously; an acquire that meets one still being released gets -EAGAIN, which the client
  * retries.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,6 +18,7 @@ import { OwnerProcess } from '../../drivers/lockd/owner.ts';
 import { SanlockClient } from '../../drivers/sanlock/client.ts';
 import { createSanlockDriver } from '../../drivers/sanlock/driver.ts';
 import { diskLeaseName, inLeaseDir } from '../../drivers/sanlock/naming.ts';
+import { emptyDiskImage } from './disk-image.ts';
 
 /** The sanlock owner program's entry (for `OwnerProcess.spawn`). */
 export const SANLOCK_OWNER_ENTRY = new URL('../../drivers/sanlock/owner-process.mjs', import.meta.url).pathname;
@@ -89,8 +90,7 @@ export function sanlockHarness(options: SanlockHarnessOptions): HarnessFactory {
       driver,
       config,
       async disk(name) {
-        const path = join(dir, `${name}.img`);
-        await writeFile(path, '', { flag: 'a' });
+        const path = await emptyDiskImage(dir, name);
         disks.push(path);
         return path;
       },
