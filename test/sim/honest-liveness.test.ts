@@ -42,6 +42,23 @@ describe('honest liveness', () => {
     expect(model.passed, model.message).toBe(true);
   });
 
+  it("a grant made after the owner's connection closed is orphaned at birth (S7d); under a " +
+    'model that watches pids it is released', async () => {
+    // The connection closes while web holds nothing; libvirtd's acquire then takes disk1 and
+    // fails on disk0 (db holds it); the failed start kills web.
+    const script = (driver: string, expectation: string) => [
+      `driver ${driver}`, 'hosts 1', 'disks 2', 'vm db disk0:exclusive',
+      'vm web disk1:shared disk0:exclusive', expectation,
+      'start db@h0', 'complete db@h0 registerOwner', 'complete db@h0 acquireLocks',
+      'start web@h0', 'complete web@h0 registerOwner', 'fault connection-drop web@h0',
+      'complete web@h0 acquireLocks',
+    ].join('\n');
+    const known = await runScenario(parseScenario(script('model', 'expect liveness S7d'), 'drop'));
+    expect(known.passed, known.message).toBe(true);
+    const watched = await runScenario(parseScenario(script('model-kernel', 'expect safe'), 'kernel'));
+    expect(watched.passed, watched.message).toBe(true);
+  });
+
   it('the explorer finds the new leak past the known one', async () => {
     const explore = async (name: string) => {
       const driver = await resolveSimDriver(name);
