@@ -67,6 +67,8 @@ export class CoverageRecorder {
   private readonly transitions = [new Set<string>(), new Set<string>()];
   private readonly stepped: Map<ActorState, Set<string>>[] = [new Map(), new Map()];
   private readonly faultActors = new Map<FaultName, Set<ActorState>>();
+  /** Undoes what was added since `mark()`, newest first; null when not marked. */
+  private journal: (() => void)[] | null = null;
 
   constructor(private readonly faults: readonly FaultName[], initial: World) {
     // Every domain is created through the transient `defined` state and its eventless choice.
@@ -88,6 +90,23 @@ export class CoverageRecorder {
     this.world(initial);
   }
 
+  /**
+   * Starts remembering what is added from now on, so that `rollback()` can take it back: the
+   * parallel explorer marks each level and, when the level ends in a violation, takes back what
+   * states after it in the sequential order delivered (`parallel/shard.ts`).
+   */
+  mark(): void {
+    this.journal = [];
+  }
+
+  /** Takes back everything added since `mark()`. */
+  rollback(): void {
+    const journal = this.journal;
+    if (!journal) throw new Error('invariant: coverage rollback without a mark');
+    for (let i = journal.length - 1; i >= 0; i--) journal[i]!();
+    this.journal = null;
+  }
+
   /** The actor states present in a world. */
   world(world: World): void {
     for (const domain of world.domains) this.actor(0, domain);
@@ -101,14 +120,8 @@ export class CoverageRecorder {
       const m = transition.machine === 'domain' ? 0 : 1;
       this.actor(m, transition.before);
       this.actor(m, transition.after);
-      let events = this.stepped[m]!.get(transition.before);
-      if (!events) {
-        events = new Set();
-        this.stepped[m]!.set(transition.before, events);
-      }
-      const key = eventKey(transition.event);
-      if (events.has(key)) continue;
-      events.add(key);
+      const events = this.setIn(this.stepped[m]!, transition.before);
+      if (!this.add(events, eventKey(transition.event))) continue;
       this.transitionCells(m, transition.before, transition.event);
     }
   }
@@ -117,18 +130,14 @@ export class CoverageRecorder {
   fault(step: Step, before: World): void {
     const fault = faultOf(step);
     if (!fault) return;
-    let actors = this.faultActors.get(fault);
-    if (!actors) {
-      actors = new Set();
-      this.faultActors.set(fault, actors);
-    }
+    const actors = this.setIn(this.faultActors, fault);
     const target = step as { vm?: number; host?: number };
     const hosts = before.hosts.length;
     for (let vm = 0; vm < before.vms.length; vm++) {
       if (target.vm !== undefined && target.vm !== vm) continue;
       for (let host = 0; host < hosts; host++) {
         if (target.host !== undefined && target.host !== host) continue;
-        actors.add(before.domains[vm * hosts + host]!);
+        this.add(actors, before.domains[vm * hosts + host]!);
       }
     }
   }
@@ -157,16 +166,35 @@ export class CoverageRecorder {
   }
 
   private actor(m: number, actor: ActorState): void {
-    if (this.seenActors[m]!.has(actor)) return;
-    this.seenActors[m]!.add(actor);
-    for (const path of activePaths(actor)) this.states[m]!.add(path);
+    if (!this.add(this.seenActors[m]!, actor)) return;
+    for (const path of activePaths(actor)) this.add(this.states[m]!, path);
+  }
+
+  /** Adds `value`, journalled; false when it was there already. */
+  private add<T>(set: Set<T>, value: T): boolean {
+    if (set.has(value)) return false;
+    set.add(value);
+    this.journal?.push(() => set.delete(value));
+    return true;
+  }
+
+  /** The set under `key`, made (journalled) when missing. */
+  private setIn<K, T>(map: Map<K, Set<T>>, key: K): Set<T> {
+    let set = map.get(key);
+    if (!set) {
+      const made = new Set<T>();
+      map.set(key, made);
+      this.journal?.push(() => map.delete(key));
+      set = made;
+    }
+    return set;
   }
 
   private transitionCells(m: number, before: ActorState, event: EventObject): void {
     const machine = MACHINES[m]!;
     const taken = machine.getTransitionData(before.snapshot as never, event as never);
     for (const transition of taken) {
-      this.transitions[m]!.add(`${statePath(transition.source)} × ${transition.eventType}`);
+      this.add(this.transitions[m]!, `${statePath(transition.source)} × ${transition.eventType}`);
     }
   }
 }

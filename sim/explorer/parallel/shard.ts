@@ -195,6 +195,7 @@ export class Shard {
   /** Expands the frontier (with the states handed over to it) in rank order. */
   expand(gifts: readonly Gift[]): ExpandReply {
     markStep(EXPLORING_STEP);
+    this.coverage?.mark();
     if (gifts.length > 0) this.receive(gifts);
     const f = this.frontier;
     this.stepCounts = new Array<number>(f.worlds.length).fill(0);
@@ -280,6 +281,7 @@ export class Shard {
 
   /** Keeps the candidates their owners found new or better: the next frontier. */
   settle(verdicts: readonly Uint8Array[], stop: Key | null, mode: LivenessMode): SettleReply {
+    if (stop && this.coverage) this.coverUpTo(stop);
     const cands = this.cands;
     const next = emptyLevel();
     this.levelLiveness = [];
@@ -308,6 +310,28 @@ export class Shard {
     // The keys ride in `ranks` until the coordinator sends the level's ranks.
     return { keys: Float64Array.from(next.ranks), liveness: this.levelLiveness, transitions,
       states: this.visited.size };
+  }
+
+  /**
+   * The level ended in a violation: the coverage of this level becomes what the sequential search
+   * delivered before it stopped. Every state was expanded whole, so what they delivered is taken
+   * back, and the steps up to the violating one, in the sequential order, are delivered again.
+   */
+  private coverUpTo(stop: Key): void {
+    const coverage = this.coverage!;
+    coverage.rollback();
+    const f = this.frontier;
+    for (let i = 0; i < f.worlds.length && f.ranks[i]! <= stop.rank; i++) {
+      const world = f.worlds[i]!;
+      const steps = successorSteps(this.ctx, world, this.faults,
+        budgetLeft(world, f.works[i]!, this.budgets));
+      const last = f.ranks[i] === stop.rank ? stop.index : steps.length - 1;
+      for (let index = 0; index <= last; index++) {
+        const step = steps[index]!;
+        coverage.delivered(applyStep(this.ctx, world, step, true)!.transitions ?? []);
+        if (isFault(step)) coverage.fault(step, world);
+      }
+    }
   }
 
   finish(): FinishReply {
