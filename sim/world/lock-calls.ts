@@ -200,12 +200,20 @@ function apply(ctx: SimContext, d: Draft, call: PendingCall, kind: CallKind, mas
   return reply;
 }
 
-/** The model's answer to a call on the resources `mask` selects (registration is bit 0). */
+/** The model's answer to a call on the disks `mask` selects (registration is bit 0). */
 export function callService(ctx: SimContext, service: unknown, call: PendingCall, kind: CallKind,
   mask: number): ServiceReply<unknown, string | null> {
+  return serviceAnswer(ctx, service, call, kind, selected(call.disks, mask).map(toSpec), mask);
+}
+
+/**
+ * The model's answer to a call of `kind` for `call`'s owner on `resources` (those the call was
+ * let reach); a registration only when bit 0 of `mask` is set.
+ */
+export function serviceAnswer(ctx: SimContext, service: unknown, call: PendingCall, kind: CallKind,
+  resources: readonly ResourceSpec[], mask: number): ServiceReply<unknown, string | null> {
   const owner = { pid: call.pid, host: call.host };
-  const request = { owner, resources: selected(call.disks, mask).map(toSpec),
-    lockState: call.lockState };
+  const request = { owner, resources, lockState: call.lockState };
   switch (kind) {
     case 'register':
       return mask & 1 ? ctx.model.register(service, owner, { restrict: true })

@@ -24,7 +24,6 @@ import { errorData, toErrorData, type LockErrorData } from '../../contract/error
 import { FailureAction } from '../../contract/flags.ts';
 import { allOf, selected } from '../../contract/outcomes.ts';
 import type { ResourceSpec } from '../../contract/resources.ts';
-import type { ServiceReply } from '../../contract/service.ts';
 import type { LockCallInput } from '../../machines/actors.ts';
 import type { ActorState } from '../../machines/interned.ts';
 import type { ManagerContext } from '../../machines/manager.machine.ts';
@@ -34,7 +33,7 @@ import { procDies, toSpec, usesOf } from './actors.ts';
 import type { SimContext } from './context.ts';
 import { supervised } from './design.ts';
 import type { Draft } from './draft.ts';
-import { callKind, effectSize, paramsOf, perform, type CallKind } from './lock-calls.ts';
+import { callKind, effectSize, paramsOf, perform, serviceAnswer, type CallKind } from './lock-calls.ts';
 import type { PendingCall, SupervisorSlot, World } from './types.ts';
 
 /** The invoke id of the Shutdown call libvirtd makes under `rfc-early-shutdown`. */
@@ -134,7 +133,7 @@ export function performSupervised(ctx: SimContext, d: Draft, call: PendingCall, 
     // The manager names the resources; an injected failure's subset is over them too.
     const which = outcome.type === 'ok' ? allOf(input.resources.length) : mask;
     requested = input.resources;
-    const result = callService(ctx, d.service, call, kindOf(_id), input.resources, which);
+    const result = serviceAnswer(ctx, d.service, call, kindOf(_id), selected(input.resources, which), which);
     d.service = result.state;
     if (outcome.type === 'fail') {
       reply = { ok: false, error: errorData('RPC', `injected ${outcome.fault}: the supervisor's ` +
@@ -198,7 +197,7 @@ export function freeKills(ctx: SimContext, d: Draft, vm: number, host: number): 
   killRequested = false;
   performer = (id, input) => {
     const fake = { pid: proc.pid, host, disks: [], lockState: null } as unknown as PendingCall;
-    const result = callService(ctx, d.service, fake, kindOf(id), input.resources, -1);
+    const result = serviceAnswer(ctx, d.service, fake, kindOf(id), selected(input.resources, -1), -1);
     d.service = result.state;
     return result.ok ? { ok: true, output: result.value } : { ok: false, error: result.error };
   };
@@ -267,23 +266,6 @@ function kindOf(id: string): CallKind {
   const kind = KIND_OF_INVOKE[id];
   if (!kind || kind === 'kill') throw new Error(`invariant: the manager invoked '${id}'`);
   return kind;
-}
-
-function callService(ctx: SimContext, service: unknown, call: PendingCall, kind: CallKind,
-  resources: readonly ResourceSpec[], mask: number): ServiceReply<unknown, string | null> {
-  const owner = { pid: call.pid, host: call.host };
-  const request = { owner, resources: selected(resources, mask), lockState: call.lockState };
-  switch (kind) {
-    case 'register':
-      return mask & 1 ? ctx.model.register(service, owner, { restrict: true })
-        : { ok: true, state: service, value: null };
-    case 'acquire':
-      return ctx.model.acquire(service, request);
-    case 'release':
-      return ctx.model.release(service, request);
-    case 'inquire':
-      return ctx.model.inquire(service, request);
-  }
 }
 
 function eventFor(call: PendingCall) {
