@@ -49,6 +49,13 @@ const SOCKET_PATH_MAX = 107;
 const RUN_DIR_PREFIX = 'sanlock-';
 const OWNER_FILE = 'lockchart-owner.json';
 
+/** Why a private daemon cannot be started here (no sanlock, not root), or null. */
+export function privateDaemonMissing(): string | null {
+  if (!existsSync(SANLOCK_BINARY)) return `${SANLOCK_BINARY} is not installed (Debian package sanlock)`;
+  if (process.getuid?.() !== 0) return 'a private sanlock daemon is started as root';
+  return null;
+}
+
 interface RunDirOwner {
   readonly starter: ProcessIdentity;
   readonly daemon: ProcessIdentity | null;

@@ -9,7 +9,9 @@
  * the map to the real ones.
  */
 import type { DriverConfig, FailureSemantics } from '../contract/driver.ts';
-import type { LockErrorCode } from '../contract/errors.ts';
+import { isLockError, type LockErrorCode } from '../contract/errors.ts';
+import { flagsOfMode, ResourceType, type LockMode } from '../contract/flags.ts';
+import { validateResource, type ResourceSpec } from '../contract/resources.ts';
 import type { LockServiceModel } from '../contract/service.ts';
 import type { FaultName } from '../sim/faults/index.ts';
 import type { WorldShape } from '../sim/world/shape.ts';
@@ -19,6 +21,20 @@ import type { DiskUse } from '../sim/world/types.ts';
 export type RealReply =
   | { readonly ok: true; readonly output: string | null }
   | { readonly ok: false; readonly code: LockErrorCode; readonly message: string };
+
+/** A driver error (or anything thrown) as the reply real mode compares. */
+export function replyOf(error: unknown): RealReply {
+  if (isLockError(error)) return { ok: false, code: error.code, message: error.message };
+  return { ok: false, code: 'INTERNAL_ERROR', message: String(error) };
+}
+
+/** A real path with the mode it is used in. */
+export type RealDisk = readonly [path: string, mode: LockMode];
+
+/** The disks as the resources libvirtd adds for them. */
+export function resourcesOf(disks: readonly RealDisk[]): ResourceSpec[] {
+  return disks.map(([path, mode]) => validateResource(ResourceType.DISK, path, flagsOfMode(mode)));
+}
 
 /** A lock the kernel really holds on one of the world's disks. */
 export interface ObservedLock {

@@ -5,6 +5,7 @@
  * addons; lockd starts daemons), so the simulator itself never pays for them.
  */
 import { existsSync } from 'node:fs';
+import { privateDaemonMissing } from '../daemons/sanlock.ts';
 import { libvirtSupport } from '../drivers/libvirt/build.ts';
 import type { DriverFamily, DriverOffer } from '../drivers/registry/offer.ts';
 import { builtinDriver, realDriverNames, resolveDriver } from '../sim/resolve-driver.ts';
@@ -20,6 +21,7 @@ const NEEDS: Readonly<Record<DriverFamily, readonly string[]>> = {
   posix: ['/proc/locks'],
   'posix-naive': ['/proc/locks'],
   lockd: ['/proc/locks', '/usr/sbin/virtlockd', '/usr/bin/systemd-socket-activate'],
+  sanlock: ['/usr/sbin/sanlock'],
   'libvirt-lockd': ['/proc/locks', '/usr/sbin/virtlockd', '/usr/bin/systemd-socket-activate'],
   'libvirt-sanlock': ['/usr/sbin/sanlock'],
   generic: [],
@@ -31,6 +33,7 @@ export function unavailable(driver: string | DriverOffer): string | null {
   const family = offer?.driver?.family;
   const missing = (family ? NEEDS[family] : []).filter((path) => !existsSync(path));
   if (missing.length > 0) return `${missing.join(' and ')} not found`;
+  if (family === 'sanlock') return privateDaemonMissing();
   if (family === 'libvirt-lockd') return libvirtSupport('lockd');
   return family === 'libvirt-sanlock' ? libvirtSupport('sanlock') : null;
 }
@@ -56,6 +59,9 @@ export async function realBackendFor(offer: DriverOffer): Promise<RealBackend> {
       return (await import('./kernel/backend.ts')).kernelBackend(driver.family);
     case 'lockd':
       return (await import('./lockd/backend.ts')).lockdBackend();
+    case 'sanlock':
+      // lockchart's sanlock driver, one private sanlock daemon per host: real/sanlock/.
+      return (await import('./sanlock/backend.ts')).sanlockBackend();
     case 'libvirt-lockd': {
       // libvirt's own lock manager (libvirt.so.0 + lockd.so) through the helper: real/libvirt/.
       const why = libvirtSupport('lockd');

@@ -35,6 +35,15 @@ export class RealModeError extends Error {
   override readonly name = 'RealModeError';
 }
 
+/**
+ * A fault class a backend cannot make real, asked for anyway (real mode refuses it up front
+ * when the backend leaves it out of `faults`; a backend's method for it throws this): `why`
+ * says what the driver lacks.
+ */
+export function meaninglessFault(driver: string, fault: FaultName, why: string): RealModeError {
+  return new RealModeError(`${fault} has no meaning for the ${driver} driver: ${why}`);
+}
+
 /** Where the steps come from: a seed (random mode) or a recorded trace (replay). */
 export type StepSource =
   | { readonly kind: 'random'; readonly seed: number; readonly steps: number;

@@ -24,7 +24,7 @@ import type { HostLocks } from './kernel/hosts.ts';
 import { DEFAULT_POOL_SIZE, SupervisorPool } from './kernel/pool.ts';
 import { ProcessTable } from './kernel/procs.ts';
 import { createKernelWorld, type DiskIdentity, type KernelWorld } from './kernel/world.ts';
-import { RealModeError } from './runner.ts';
+import { meaninglessFault, RealModeError } from './runner.ts';
 
 /** The fault classes that mean something with supervised owners and no lock daemon. */
 export const SUPERVISED_FAULTS: readonly FaultName[] = ['process-crash', 'process-kill',
@@ -190,7 +190,7 @@ export abstract class SupervisedBackend implements RealBackend {
   }
 
   protected meaningless(fault: FaultName): RealModeError {
-    return new RealModeError(`${fault} has no meaning for the ${this.name} driver: there is no ` +
-      'lock daemon or owner connection it could strike');
+    return meaninglessFault(this.name, fault,
+      'there is no lock daemon or owner connection it could strike');
   }
 }

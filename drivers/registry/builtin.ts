@@ -54,7 +54,7 @@ const MODEL_FOREIGN = simulated(lockdModel as LockServiceModel<never>,
 
 /**
  * The lease model as this repository's real sanlock daemons run (io_timeout 1 s, `-w 0`): what
- * real mode compares the `sanlock` driver with.
+ * real mode compares the `sanlock` driver and libvirt's sanlock.so with.
  */
 export const MODEL_SANLOCK = simulated(leaseModel as LockServiceModel<never>, SANLOCK_DAEMON_CONFIG,
   'model-sanlock', "sanlock's leases as the real daemons here run (io_timeout 1 s, no watchdog)");
@@ -97,6 +97,9 @@ export const BUILTIN_OFFERS: readonly DriverOffer[] = [
     async () => (await import('../posix/naive.ts')).createNaivePosixDriver()),
   real('lockd', "libvirt's lockd driver over the real virtlockd", 'lockd', MODEL_LOCKD,
     async () => (await import('../lockd/driver.ts')).createLockdDriver() as LockDriver),
+  real('sanlock', "libvirt's sanlock driver (lock_driver_sanlock.c) over real sanlock daemons",
+    'sanlock', MODEL_SANLOCK,
+    async () => (await import('../sanlock/driver.ts')).createSanlockDriver() as LockDriver),
   real('libvirt-lockd', "libvirt's own lockd.so (libvirt.so.0) over the real virtlockd",
     'libvirt-lockd', MODEL,
     async () => (await import('../libvirt/driver.ts')).createLibvirtDriver() as LockDriver),

@@ -31,11 +31,12 @@ export interface Unjudged {
 
 /**
  * How real mode and the conformance suite run a `LockDriver`: the built-in families have
- * backends of their own (`real/kernel/backend.ts`, `real/lockd/backend.ts`); any other driver
+ * backends of their own (`real/kernel/backend.ts`, `real/lockd/backend.ts`,
+ * `real/sanlock/backend.ts`, `real/libvirt/`); any other driver
  * runs on the generic machinery (real supervised owner processes, real disk images).
  */
-export type DriverFamily = 'ofd' | 'posix' | 'posix-naive' | 'lockd' | 'libvirt-lockd' |
-  'libvirt-sanlock' | 'generic';
+export type DriverFamily = 'ofd' | 'posix' | 'posix-naive' | 'lockd' | 'sanlock' |
+  'libvirt-lockd' | 'libvirt-sanlock' | 'generic';
 
 export interface DriverImplementation {
   /** A fresh, uninitialised instance: real mode loads one per host, as each libvirtd does. */

@@ -23,7 +23,7 @@ import { inProcessHost, type HostLocks, type KernelDriverName } from './hosts.ts
 import { childProcessHost } from './host-process.ts';
 import { observedLocks, stableByteZeroLocks } from './observe.ts';
 import { guestOwnCall } from './rogue.ts';
-import { RealModeError } from '../runner.ts';
+import { meaninglessFault, type RealModeError } from '../runner.ts';
 import {
   SupervisedBackend,
   SUPERVISED_FAULTS,
@@ -85,8 +85,8 @@ export class KernelBackend extends SupervisedBackend {
   }
 
   protected override meaningless(fault: FaultName): RealModeError {
-    return new RealModeError(`${fault} has no meaning for the ${this.name} driver: there is no ` +
-      'lock daemon or owner connection, only kernel locks');
+    return meaninglessFault(this.name, fault,
+      'there is no lock daemon or owner connection, only kernel locks');
   }
 }
 

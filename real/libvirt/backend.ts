@@ -17,24 +17,22 @@
  * (`docs/libvirt.md`). Every fault class is made real; a reply the model loses in a re-exec is
  * not raced (lockd.so waits for ever on a lost reply): the call is made, then the re-exec.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 import { LOCKD_FAILURE, lockdModel } from '../../drivers/model/lockd-model.ts';
 import type { DriverConfig, FailureSemantics } from '../../contract/driver.ts';
 import type { LockServiceModel } from '../../contract/service.ts';
 import { AcquireFlags, FailureAction, NewFlags, type LockMode } from '../../contract/flags.ts';
 import type { HelperVm } from '../../drivers/libvirt/helper-process.ts';
 import { ownLockCall } from '../../drivers/libvirt/own-call.ts';
-import { RECORD_OFFSET } from '../../drivers/kernel/supervisor/records.ts';
 import { lockError } from '../../contract/errors.ts';
 import type { VirtlockdDaemon } from '../../daemons/virtlockd.ts';
 import { FAULT_NAMES, type FaultName } from '../../sim/faults/index.ts';
 import type { WorldShape } from '../../sim/world/shape.ts';
 import type { DiskUse } from '../../sim/world/types.ts';
-import { END_SIGNAL, type CallOptions, type LockCallKind, type ObservedLock, type RealBackend,
-  type RealReply, type RealWrite, type VmEnd } from '../backend.ts';
+import { replyOf, resourcesOf, type CallOptions, type LockCallKind, type ObservedLock,
+  type RealBackend, type RealReply, type VmEnd } from '../backend.ts';
 import { createLockdWorld, type LockdWorld } from '../lockd/world.ts';
-import { domainOf, LibvirtHost, lockdFlavour, replyOf, resourcesOf, type HostDaemon,
-  type HostFlavour, type RealDisk } from './host.ts';
+import { StandInBackend } from '../stand-in-backend.ts';
+import { domainOf, LibvirtHost, lockdFlavour, type HostDaemon, type HostFlavour } from './host.ts';
 
 /** The model libvirt's own code is checked against: libvirt's names, exactly. */
 export const LIBVIRT_REFERENCE = {
@@ -81,12 +79,6 @@ const LOCKD_FLAVOUR: BackendFlavour<VirtlockdDaemon> = {
   reexec: (daemon) => daemon.reexec(),
 };
 
-interface Vm {
-  readonly vm: HelperVm;
-  readonly host: number;
-  running: boolean;
-}
-
 export type LibvirtRealBackend<D extends HostDaemon = VirtlockdDaemon> = RealBackend &
   Required<Pick<RealBackend, 'libvirtdRestart' | 'probeImage' | 'incidents'>> & {
     hostOf(host: number): LibvirtHost<D>;
@@ -103,24 +95,20 @@ export function libvirtFlavouredBackend<D extends HostDaemon>(flavour: BackendFl
   return new LibvirtBackend(flavour, options);
 }
 
-class LibvirtBackend<D extends HostDaemon> implements LibvirtRealBackend<D> {
-  readonly name: string;
+class LibvirtBackend<D extends HostDaemon> extends StandInBackend<HelperVm, LibvirtHost<D>>
+  implements LibvirtRealBackend<D> {
   readonly model: LockServiceModel<unknown>;
   readonly config: DriverConfig;
   readonly reference: string;
   readonly failure: FailureSemantics;
   readonly faults: ReadonlySet<FaultName>;
   readonly incidents: string[] = [];
-  private world: LockdWorld | null = null;
-  private hosts: LibvirtHost<D>[] = [];
-  private readonly vms = new Map<number, Vm>();
-  private readonly modelPids = new Map<number, number>();
   private readonly timeoutMs: number;
 
   constructor(private readonly flavour: BackendFlavour<D>,
     private readonly options: LibvirtBackendOptions) {
+    super(flavour.name);
     this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.name = flavour.name;
     this.model = flavour.reference.model;
     this.config = flavour.reference.config;
     this.reference = flavour.reference.name;
@@ -139,14 +127,12 @@ class LibvirtBackend<D extends HostDaemon> implements LibvirtRealBackend<D> {
   }
 
   async launch(pid: number, host: number): Promise<void> {
-    const vm = await this.host(host).launcher.helper.spawnVm();
-    this.vms.set(pid, { vm, host, running: false });
-    this.modelPids.set(vm.pid, pid);
+    this.vms.add(pid, host, await this.host(host).launcher.helper.spawnVm());
   }
 
   async register(pid: number, disks: readonly DiskUse[], options?: CallOptions):
     Promise<RealReply> {
-    const entry = this.vm(pid, 'register');
+    const entry = this.vms.need(pid, 'register');
     if (options?.acrossReexec) await this.daemonReexec(entry.host);
     try {
       await entry.vm.register(this.host(entry.host).plugin, {
@@ -164,46 +150,27 @@ class LibvirtBackend<D extends HostDaemon> implements LibvirtRealBackend<D> {
 
   async lockCall(kind: LockCallKind, host: number, pid: number, disks: readonly DiskUse[],
     _lockState: string | null, options?: CallOptions): Promise<RealReply> {
-    const reply = await this.host(host).call(kind, this.vm(pid, kind).vm.pid, this.real(disks));
+    const reply = await this.host(host).call(kind, this.vms.need(pid, kind).vm.pid,
+      this.real(disks));
     if (options?.acrossReexec) await this.daemonReexec(host);
     return reply;
   }
 
-  async cont(pid: number): Promise<void> {
-    this.vm(pid, 'cont').running = true;
-  }
-
-  async stop(pid: number): Promise<void> {
-    this.vm(pid, 'stop').running = false;
-  }
-
-  async write(pid: number, disk: number): Promise<void> {
-    const entry = this.vm(pid, 'write');
-    if (!entry.running) {
-      throw lockError('OPERATION_INVALID', `the stand-in of model pid ${pid} is paused: ` +
-        'a paused QEMU writes nothing', { operation: 'write', driver: this.name });
-    }
-    await entry.vm.write(this.world!.image(disk));
-  }
-
   async end(pid: number, how: VmEnd): Promise<void> {
-    const entry = this.vm(pid, 'end');
-    await entry.vm.kill(END_SIGNAL[how]);
+    const entry = await this.vms.end(pid, how);
     await this.host(entry.host).settle(entry.vm.pid);
   }
 
   async dropConnection(pid: number): Promise<{ readonly killed: boolean }> {
-    const entry = this.vm(pid, 'dropConnection');
-    await Promise.race([entry.vm.drop().catch(() => false), entry.vm.exited]);
     // virtlockd releases, and kills the owner if it released anything; the kill loop ends only
     // once the process is gone (reaped: ESRCH), and the launcher reports the exit before pong.
-    await this.host(entry.host).settle(entry.vm.alive ? null : entry.vm.pid);
-    return { killed: !entry.vm.alive };
+    return this.vms.dropConnection(pid, (vm) => vm.drop(),
+      (entry) => this.host(entry.host).settle(entry.vm.alive ? null : entry.vm.pid));
   }
 
   async rogueCall(pid: number, op: 'acquire' | 'release', disk: DiskUse): Promise<RealReply> {
     const [path, mode] = this.real([disk])[0]!;
-    return this.flavour.rogue(this.vm(pid, 'rogueCall').vm, op, path, mode, this.world!)
+    return this.flavour.rogue(this.vms.need(pid, 'rogueCall').vm, op, path, mode, this.world!)
       .then((): RealReply => ({ ok: true, output: null }), replyOf);
   }
 
@@ -235,64 +202,20 @@ class LibvirtBackend<D extends HostDaemon> implements LibvirtRealBackend<D> {
     const target = this.host(host);
     target.daemon.kill('SIGKILL');
     await target.daemon.waitExit();
-    const dying = [...this.vms.values()].filter((entry) => entry.host === host && entry.vm.alive);
-    await Promise.all(dying.map((entry) => entry.vm.kill('SIGKILL')));
+    await Promise.all(this.vms.onHost(host).map((entry) => entry.vm.kill('SIGKILL')));
     await target.daemon.restart();
-  }
-
-  async libvirtdRestart(host: number): Promise<void> {
-    await this.host(host).restartLibvirtd();
-  }
-
-  async probeImage(_host: number, disk: number): Promise<void> {
-    // libvirtd reads the header: open, read, close. virtlockd holds the locks in its own
-    // process, so nothing may change.
-    const fd = openSync(this.world!.image(disk), 'r');
-    try {
-      readSync(fd, Buffer.alloc(RECORD_OFFSET), 0, RECORD_OFFSET, 0);
-    } finally {
-      closeSync(fd);
-    }
   }
 
   hostOf(host: number): LibvirtHost<D> {
     return this.host(host);
   }
 
-  alive(pid: number): boolean {
-    return this.vms.get(pid)?.vm.alive ?? false;
-  }
-
   async observe(): Promise<ObservedLock[] | null> {
     return this.flavour.observe(this.world!);
-  }
-
-  async records(): Promise<RealWrite[]> {
-    return this.world!.records((realPid) => this.modelPids.get(realPid) ?? -realPid);
   }
 
   async teardown(): Promise<void> {
     await Promise.all(this.hosts.splice(0).map((host) => host.stop()));
     this.world?.remove();
-  }
-
-  private host(host: number): LibvirtHost<D> {
-    const found = this.hosts[host];
-    if (!found) throw lockError('OPERATION_INVALID', `real mode has no host ${host}`,
-      { driver: this.name });
-    return found;
-  }
-
-  private vm(pid: number, operation: string): Vm {
-    const found = this.vms.get(pid);
-    if (!found) {
-      throw lockError('OPERATION_INVALID', `real mode has no process for model pid ${pid}`,
-        { operation, driver: this.name });
-    }
-    return found;
-  }
-
-  private real(disks: readonly DiskUse[]): RealDisk[] {
-    return disks.map((use) => [this.world!.realPath(use.path), use.mode] as const);
   }
 }

@@ -18,18 +18,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { identity } from '../../contract/identity.ts';
 import { isLockError } from '../../contract/errors.ts';
-import { flagsOfMode, ResourceType, type LockMode } from '../../contract/flags.ts';
 import { VirtlockdDaemon } from '../../daemons/virtlockd.ts';
 import { settle } from '../../conformance/harnesses/lockd.ts';
 import { isolatedDaemon } from '../../daemons/isolated-virtlockd.ts';
 import { LOCKD_RUN_SOCKET, lockdConfText } from '../../drivers/libvirt/config.ts';
 import { LibvirtHelper, type HelperOptions } from '../../drivers/libvirt/helper-process.ts';
-import { validateResource, type ResourceSpec } from '../../contract/resources.ts';
 import type { ExitStatus } from '../../system/process-state.ts';
-import type { LockCallKind, RealReply } from '../backend.ts';
-
-/** A real path with the mode it is used in. */
-export type RealDisk = readonly [path: string, mode: LockMode];
+import { replyOf, resourcesOf, type LockCallKind, type RealDisk, type RealReply }
+  from '../backend.ts';
 
 /** The URI libvirtd passes lock plugins (domain_lock.c's `uri` parameter). */
 export const DOMAIN_URI = 'qemu:///system';
@@ -37,16 +33,6 @@ export const DOMAIN_URI = 'qemu:///system';
 /** The domain parameters libvirt passes for the QEMU of real pid `pid`. */
 export function domainOf(pid: number) {
   return { ...identity(pid), pid, uri: DOMAIN_URI };
-}
-
-/** A driver error (or anything thrown) as the reply real mode compares. */
-export function replyOf(error: unknown): RealReply {
-  if (isLockError(error)) return { ok: false, code: error.code, message: error.message };
-  return { ok: false, code: 'INTERNAL_ERROR', message: String(error) };
-}
-
-export function resourcesOf(disks: readonly RealDisk[]): ResourceSpec[] {
-  return disks.map(([path, mode]) => validateResource(ResourceType.DISK, path, flagsOfMode(mode)));
 }
 
 /** What every host of a run shares. */

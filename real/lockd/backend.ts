@@ -22,15 +22,15 @@ import type { OwnerProcess } from '../../drivers/lockd/owner.ts';
 import { FAULT_NAMES } from '../../sim/faults/index.ts';
 import type { WorldShape } from '../../sim/world/shape.ts';
 import type { DiskUse } from '../../sim/world/types.ts';
-import { END_SIGNAL, type CallOptions, type LockCallKind, type ObservedLock, type RealBackend,
-  type RealReply, type RealWrite, type VmEnd } from '../backend.ts';
+import { replyOf, type CallOptions, type LockCallKind, type ObservedLock, type RealBackend,
+  type RealReply, type VmEnd } from '../backend.ts';
+import { StandInBackend } from '../stand-in-backend.ts';
 import { LockdFaults, type LockdFaultOptions } from './faults.ts';
-import { LockdHost, pausedWrite, replyOf, unknownHost, unknownPid, type RealDisk }
-  from './host.ts';
+import { LockdHost } from './host.ts';
 import { bundleOwnerProgram } from './owner-entry.ts';
 import { SpawnGate } from './owner-pool.ts';
 import { callAcrossReexec } from './reexec-call.ts';
-import { createLockdWorld, type LockdWorld } from './world.ts';
+import { createLockdWorld } from './world.ts';
 
 /**
  * `model-lockd` (`sim/resolve-driver.ts`): the model the real lockd driver answers to —
@@ -56,13 +56,6 @@ export interface LockdBackendOptions extends LockdFaultOptions {
   readonly parentDir?: string;
 }
 
-/** One VM stand-in: the model pid's real owner process. */
-interface Vm {
-  readonly owner: OwnerProcess;
-  readonly host: number;
-  running: boolean;
-}
-
 /** The lockd backend: every optional part of RealBackend is there, and each host's daemon. */
 export type LockdRealBackend = RealBackend &
   Required<Pick<RealBackend, 'libvirtdRestart' | 'probeImage' | 'incidents'>> & {
@@ -75,8 +68,7 @@ export function lockdBackend(options: LockdBackendOptions = {}): LockdRealBacken
   return new LockdBackend(options);
 }
 
-class LockdBackend implements RealBackend {
-  readonly name = 'lockd';
+class LockdBackend extends StandInBackend<OwnerProcess, LockdHost> implements LockdRealBackend {
   readonly model = LOCKD_REFERENCE.model;
   /** The lockd driver's own declaration (`drivers/lockd/driver.ts`). */
   readonly failure = LOCKD_FAILURE;
@@ -84,14 +76,11 @@ class LockdBackend implements RealBackend {
   readonly reference = LOCKD_REFERENCE.name;
   readonly faults = new Set(FAULT_NAMES);
   readonly incidents: string[] = [];
-  private world: LockdWorld | null = null;
-  private hosts: LockdHost[] = [];
-  private readonly vms = new Map<number, Vm>();
-  private readonly modelPids = new Map<number, number>();
   private readonly timeoutMs: number;
   private readonly lockdFaults: LockdFaults;
 
   constructor(private readonly options: LockdBackendOptions) {
+    super('lockd');
     this.timeoutMs = options.timeoutMs ?? 5_000;
     this.lockdFaults = new LockdFaults(options, this.incidents);
   }
@@ -111,15 +100,13 @@ class LockdBackend implements RealBackend {
   }
 
   async launch(pid: number, host: number): Promise<void> {
-    const owner = await this.host(host).pool.take();
-    this.vms.set(pid, { owner, host, running: false });
-    this.modelPids.set(owner.pid, pid);
+    this.vms.add(pid, host, await this.host(host).pool.take());
   }
 
   async register(pid: number, disks: readonly DiskUse[], options?: CallOptions):
     Promise<RealReply> {
-    const vm = this.vm(pid, 'register');
-    const registering = () => vm.owner.register({ restrict: true, disks: this.real(disks) })
+    const vm = this.vms.need(pid, 'register');
+    const registering = () => vm.vm.register({ restrict: true, disks: this.real(disks) })
       .then((): RealReply => ({ ok: true, output: null }), replyOf);
     if (!options?.acrossReexec) return registering();
     // A lost registration reply is not raced: a *new* connection accepted just before SIGUSR1
@@ -130,7 +117,7 @@ class LockdBackend implements RealBackend {
 
   async lockCall(kind: LockCallKind, host: number, pid: number, disks: readonly DiskUse[],
     _lockState: string | null, options?: CallOptions): Promise<RealReply> {
-    const realPid = this.vm(pid, kind).owner.pid;
+    const realPid = this.vms.need(pid, kind).vm.pid;
     if (!options?.acrossReexec) return this.host(host).call(kind, realPid, this.real(disks));
     const reply = await callAcrossReexec(this.host(host), kind, realPid, this.real(disks),
       this.timeoutMs);
@@ -138,38 +125,20 @@ class LockdBackend implements RealBackend {
     return reply;
   }
 
-  async cont(pid: number): Promise<void> {
-    this.vm(pid, 'cont').running = true;
-  }
-
-  async stop(pid: number): Promise<void> {
-    this.vm(pid, 'stop').running = false;
-  }
-
-  async write(pid: number, disk: number): Promise<void> {
-    const vm = this.vm(pid, 'write');
-    // A paused QEMU has no vCPU to write with: a write to one is real mode's own bug.
-    if (!vm.running) throw pausedWrite(pid);
-    await vm.owner.write(this.world!.image(disk));
-  }
-
   async end(pid: number, how: VmEnd): Promise<void> {
-    const vm = this.vm(pid, 'end');
-    await vm.owner.kill(END_SIGNAL[how]);
+    const vm = await this.vms.end(pid, how);
     await this.host(vm.host).settle();
   }
 
   async dropConnection(pid: number): Promise<{ readonly killed: boolean }> {
-    const vm = this.vm(pid, 'dropConnection');
-    await Promise.race([vm.owner.dropConnection().catch(() => false), vm.owner.exited]);
     // The daemon's kill loop ends only once the process is gone (reaped: ESRCH).
-    await this.host(vm.host).settle();
-    return { killed: !vm.owner.alive };
+    return this.vms.dropConnection(pid, (owner) => owner.dropConnection(),
+      (vm) => this.host(vm.host).settle());
   }
 
   async rogueCall(pid: number, op: 'acquire' | 'release', disk: DiskUse): Promise<RealReply> {
     const [path, mode] = this.real([disk])[0]!;
-    return this.vm(pid, 'rogueCall').owner.callOwn(op, path, mode)
+    return this.vms.need(pid, 'rogueCall').vm.callOwn(op, path, mode)
       .then((): RealReply => ({ ok: true, output: null }), replyOf);
   }
 
@@ -184,55 +153,18 @@ class LockdBackend implements RealBackend {
   async hostCrash(host: number): Promise<void> {
     const target = this.host(host);
     await target.killDaemon();
-    const dying = [...this.vms.values()].filter((vm) => vm.host === host && vm.owner.alive);
-    await Promise.all(dying.map((vm) => vm.owner.kill('SIGKILL')));
+    await Promise.all(this.vms.onHost(host).map((vm) => vm.vm.kill('SIGKILL')));
     await target.ensureDaemon();
-  }
-
-  async libvirtdRestart(host: number): Promise<void> {
-    await this.host(host).restartLibvirtd();
-  }
-
-  async probeImage(_host: number, disk: number): Promise<void> {
-    this.lockdFaults.probeImage(this.world!.image(disk));
-  }
-
-  daemonOf(host: number): VirtlockdDaemon {
-    return this.host(host).daemon;
-  }
-
-  alive(pid: number): boolean {
-    return this.vms.get(pid)?.owner.alive ?? false;
   }
 
   async observe(): Promise<ObservedLock[]> {
     return this.world!.observe();
   }
 
-  async records(): Promise<RealWrite[]> {
-    return this.world!.records((realPid) => this.modelPids.get(realPid) ?? -realPid);
-  }
-
   async teardown(): Promise<void> {
     // Daemons first (no kill loop for each owner's EOF), then the owners, then the directory.
     await Promise.all(this.hosts.splice(0).map((host) => host.stop()));
-    await Promise.all([...this.vms.values()].map((vm) => vm.owner.kill('SIGKILL')));
+    await this.vms.killAll();
     this.world?.remove();
-  }
-
-  private host(host: number): LockdHost {
-    const found = this.hosts[host];
-    if (!found) throw unknownHost(host);
-    return found;
-  }
-
-  private vm(pid: number, operation: string): Vm {
-    const vm = this.vms.get(pid);
-    if (!vm) throw unknownPid(pid, operation);
-    return vm;
-  }
-
-  private real(disks: readonly DiskUse[]): RealDisk[] {
-    return disks.map((use) => [this.world!.realPath(use.path), use.mode] as const);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The daemon faults of lockd real mode that need more than a signal.
+ * The daemon fault of lockd real mode that needs more than a signal.
  *
  * - **re-exec** (SIGUSR1, serialised across processes by `daemon.ts`): virtlockd keeps its locks,
  *   clients and registrations. With `unregisteredAtReexec` the backend first leaves one
@@ -9,8 +9,6 @@
  *   (reference §5). The model says a re-exec keeps everything, so real mode reports that as a
  *   divergence; the host then gets a fresh daemon on the same socket (socket activation), as
  *   systemd would start one, and the run goes on.
- * - **image probe**: libvirtd (this process) opens a disk image, reads its header and closes it.
- *   virtlockd holds its POSIX locks in its own process, so nothing may change.
  *
  * A registration whose reply the model loses is not raced against SIGUSR1 the way libvirtd's
  * calls are (`lockd-reexec-call.ts`): it needs a *new* connection, and virtlockd accepts a
@@ -18,10 +16,8 @@
  * the same write as the connect) in a later one, so a connection made just before the signal is
  * saved unregistered — the same exit (123 of 150 trials; `docs/real-mode.md`, lockd finding 3).
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { LockdClient } from '../../drivers/lockd/client.ts';
-import { RECORD_OFFSET } from '../../drivers/kernel/supervisor/records.ts';
 import type { LockdHost } from './host.ts';
 
 export interface LockdFaultOptions {
@@ -29,7 +25,7 @@ export interface LockdFaultOptions {
   readonly unregisteredAtReexec?: boolean;
 }
 
-/** The faults above, for one run; `incidents` collects what the model cannot know. */
+/** The re-execs of one run; `incidents` collects what the model cannot know. */
 export class LockdFaults {
   private reexecs = 0;
 
@@ -56,16 +52,6 @@ export class LockdFaults {
       `${status?.code ?? null}, signal ${status?.signal ?? null}): every lock it held is gone`);
     await host.dropProbe();
     await host.ensureDaemon();
-  }
-
-  /** libvirtd reads an image's header: open, read, close (no lock call at all). */
-  probeImage(path: string): void {
-    const fd = openSync(path, 'r');
-    try {
-      readSync(fd, Buffer.alloc(RECORD_OFFSET), 0, RECORD_OFFSET, 0);
-    } finally {
-      closeSync(fd);
-    }
   }
 
   /** A connection that never registers; CREATE_LOCKSPACE's reply proves it was accepted. */

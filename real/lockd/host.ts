@@ -4,17 +4,14 @@
  * impersonates the owner pid — a warm pool of owner processes configured for this daemon, and
  * a probe connection to tell when the daemon has handled everything that happened before.
  */
-import { identity } from '../../contract/identity.ts';
-import { isLockError, lockError } from '../../contract/errors.ts';
-import { flagsOfMode, LOCK_MANAGER_VERSION, ObjectType, ResourceType, type LockMode }
-  from '../../contract/flags.ts';
+import { LOCK_MANAGER_VERSION } from '../../contract/flags.ts';
 import { LockdClient } from '../../drivers/lockd/client.ts';
 import { VirtlockdDaemon } from '../../daemons/virtlockd.ts';
-import { createLockdDriver, type LockdDriver, type LockdObject } from '../../drivers/lockd/driver.ts';
+import { createLockdDriver, type LockdDriver } from '../../drivers/lockd/driver.ts';
 import type { OwnerSpawnOptions } from '../../drivers/lockd/owner.ts';
 import { neutralOwner } from '../../drivers/lockd/owners.ts';
-import { validateResource } from '../../contract/resources.ts';
-import type { LockCallKind, RealReply } from '../backend.ts';
+import { resourcesOf, type LockCallKind, type RealDisk, type RealReply } from '../backend.ts';
+import { driverCall } from '../kernel/call.ts';
 import { OwnerPool, type SpawnGate } from './owner-pool.ts';
 
 /** What every host of a run shares. */
@@ -26,15 +23,6 @@ export interface HostOptions {
   readonly poolSize: number;
   readonly gate: SpawnGate;
   readonly spawn: OwnerSpawnOptions;
-}
-
-/** A real path with the mode it is used in. */
-export type RealDisk = readonly [path: string, mode: LockMode];
-
-/** A driver error (or anything thrown) as the reply real mode compares. */
-export function replyOf(error: unknown): RealReply {
-  if (isLockError(error)) return { ok: false, code: error.code, message: error.message };
-  return { ok: false, code: 'INTERNAL_ERROR', message: String(error) };
 }
 
 /** One host (see the module comment). */
@@ -69,26 +57,8 @@ export class LockdHost {
   }
 
   /** libvirtd's call on behalf of `pid`: a fresh driver object, one call, free. */
-  async call(kind: LockCallKind, pid: number, disks: readonly RealDisk[]): Promise<RealReply> {
-    const driver = this.driver;
-    let object: LockdObject | null = null;
-    try {
-      object = await driver.create({ type: ObjectType.DOMAIN,
-        params: { ...identity(pid), pid }, flags: 0 });
-      for (const [path, mode] of disks) {
-        await driver.addResource(object, validateResource(ResourceType.DISK, path,
-          flagsOfMode(mode)));
-      }
-      let output: string | null = null;
-      if (kind === 'acquire') await driver.acquire(object, { state: null, flags: 0, action: 0 });
-      else if (kind === 'release') output = await driver.release(object, 0);
-      else output = await driver.inquire(object, 0);
-      return { ok: true, output };
-    } catch (error) {
-      return replyOf(error);
-    } finally {
-      if (object) await driver.free(object);
-    }
+  call(kind: LockCallKind, pid: number, disks: readonly RealDisk[]): Promise<RealReply> {
+    return driverCall(this.driver, kind, pid, resourcesOf(disks), null);
   }
 
   /**
@@ -161,21 +131,4 @@ export class LockdHost {
     await driver.init(LOCK_MANAGER_VERSION, config, 0);
     return driver;
   }
-}
-
-/** A typed error for a backend asked about a process it never launched. */
-export function unknownPid(pid: number, operation: string) {
-  return lockError('OPERATION_INVALID', `real mode has no process for model pid ${pid}`,
-    { operation, driver: 'lockd' });
-}
-
-/** A typed error for a write by a VM stand-in that is paused. */
-export function pausedWrite(pid: number) {
-  return lockError('OPERATION_INVALID', `the stand-in of model pid ${pid} is paused: ` +
-    'a paused QEMU writes nothing', { operation: 'write', driver: 'lockd' });
-}
-
-/** A typed error for a host the world does not have. */
-export function unknownHost(host: number) {
-  return lockError('OPERATION_INVALID', `real mode has no host ${host}`, { driver: 'lockd' });
 }

@@ -20,8 +20,8 @@ import { managedLockspace, resolveTargets, type LockdTarget } from '../../driver
 import { neutralOwner } from '../../drivers/lockd/owners.ts';
 import type { ProcedureCall } from '../../drivers/lockd/protocol.ts';
 import { validateResource } from '../../contract/resources.ts';
-import type { LockCallKind, RealReply } from '../backend.ts';
-import { replyOf, type LockdHost, type RealDisk } from './host.ts';
+import { replyOf, type LockCallKind, type RealDisk, type RealReply } from '../backend.ts';
+import type { LockdHost } from './host.ts';
 
 function request(kind: 'acquire' | 'release', target: LockdTarget): ProcedureCall {
   return kind === 'acquire'

@@ -17,9 +17,13 @@ export interface LockdWorld extends DiskWorld {
   records(modelPid: (realPid: number) => number): RealWrite[];
 }
 
-/** Creates the world; images are RECORD_OFFSET bytes of zeros (records start past them). */
-export function createLockdWorld(disks: number, parent = tmpdir()): LockdWorld {
-  const world = createDiskWorld('lockchart-real-lockd-', disks, RECORD_OFFSET, parent);
+/**
+ * Creates the world; images are RECORD_OFFSET bytes of zeros (records start past them). Its
+ * directory is named `prefix`… (the sanlock backend's worlds are the same, named for it).
+ */
+export function createLockdWorld(disks: number, parent = tmpdir(), prefix = 'lockchart-real-lockd-'):
+  LockdWorld {
+  const world = createDiskWorld(prefix, disks, RECORD_OFFSET, parent);
   const identities = new Map<string, number>();
   world.images.forEach((image, disk) => identities.set(`${image.dev}:${image.inode}`, disk));
   return {

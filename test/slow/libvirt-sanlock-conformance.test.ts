@@ -11,6 +11,7 @@ import { runConformance } from '../../conformance/run.ts';
 import { libvirtSanlockHarness } from '../../conformance/harnesses/libvirt.ts';
 import type { SanlockDaemon } from '../../daemons/sanlock.ts';
 import { describeLibvirtSanlock } from './libvirt-support.ts';
+import { BUSY_AS_SYSTEM_ERROR, SANLOCK_SO_FINDINGS } from './libvirt-sanlock-findings.ts';
 import { SanlockScratch } from './sanlock-support.ts';
 
 const scratch = new SanlockScratch();
@@ -22,24 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => scratch.release());
 
-/** S1: a lease held on this host is reported as a system error (errno EEXIST). */
-const BUSY_AS_SYSTEM_ERROR = /got SYSTEM_ERROR: Failed to acquire lock: File exists|^Failed to acquire lock: File exists$/;
-/** The findings each failing check must show (docs/libvirt.md, sanlock.so). */
-const KNOWN: Readonly<Record<string, RegExp>> = {
-  'exclusive-excludes-exclusive': BUSY_AS_SYSTEM_ERROR,
-  'exclusive-excludes-shared': BUSY_AS_SYSTEM_ERROR,
-  'shared-excludes-exclusive': BUSY_AS_SYSTEM_ERROR,
-  'same-owner-exclusive-twice': BUSY_AS_SYSTEM_ERROR,
-  'failed-acquire-matches-declared-outcomes': BUSY_AS_SYSTEM_ERROR,
-  'failed-release-matches-declared-outcomes': BUSY_AS_SYSTEM_ERROR,
-  // S2: a release names only what inquire says the pid holds: nothing, so it "succeeds".
-  'release-by-non-owner': /but it succeeded$/,
-  'release-unheld-fails': /but it succeeded$/,
-  // S3: the dead owner's leases are released asynchronously; libvirt does not retry -EAGAIN.
-  'owner-exit-releases': /got SYSTEM_ERROR: Failed to acquire lock: Resource temporarily unavailable$/,
-  // S4: the daemon never answers a command on a RESTRICT_ALL connection (and wedges on it).
-  'restricted-connection-changes-nothing': /reading the reply: Connection timed out$/,
-};
+const KNOWN = SANLOCK_SO_FINDINGS;
 
 describeLibvirtSanlock("conformance of libvirt's sanlock.so", () => {
   it('keeps exclusion; every failed check is a known finding; the alias check is n/a', async () => {
