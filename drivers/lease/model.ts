@@ -162,9 +162,12 @@ export const leaseModel: LockServiceModel<LeaseState> = {
     if (!registration || registration.host !== owner.host) return { state, released: 0, kill: false };
     const registrations = state.registrations.filter((r) => r.pid !== owner.pid);
     const record = hostOf(state, owner.host);
-    // Releasing writes the lease: with its storage failing the lease stays held on disk.
+    // sanlock 3.x's client_pid_dead does not SIGKILL the pid whose registered connection closed
+    // (the kill is commented out: it could not always be done without root), so a QEMU whose
+    // leaked connection closes runs on without its leases (docs/sanlock.md, D1). Releasing
+    // writes the lease: with its storage failing the lease stays held on disk.
     if (record.storage !== 'ok') {
-      return { state: settle({ ...state, registrations }, owner.host), released: 0, kill: true };
+      return { state: settle({ ...state, registrations }, owner.host), released: 0, kill: false };
     }
     let released = 0;
     const leases = state.leases.map((lease) => {
@@ -172,8 +175,7 @@ export const leaseModel: LockServiceModel<LeaseState> = {
       released += lease.holders.length - holders.length;
       return holders.length === lease.holders.length ? lease : { ...lease, holders };
     });
-    // sanlock's client_pid_dead SIGKILLs the pid whose registered connection closed.
-    return { state: settle({ ...state, registrations, leases }, owner.host), released, kill: true };
+    return { state: settle({ ...state, registrations, leases }, owner.host), released, kill: false };
   },
   daemonCrash: (state, host) => leaseEvent(state, state.now, { kind: 'daemon-crash', host }),
   // sanlock has no re-exec: a daemon with lockspaces cannot be restarted in place.

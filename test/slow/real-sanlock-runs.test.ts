@@ -38,18 +38,6 @@ afterAll(() => {
   if (!keep) rmSync(dir, { recursive: true, force: true });
 });
 
-/**
- * The divergences docs/sanlock.md ("Real mode") names and explains; any other finding fails.
- * D1: sanlock 3.x does not SIGKILL an owner whose registered connection closed (the kill in
- * `client_pid_dead` is commented out); the lease model, following the reference, kills it.
- */
-const KNOWN: ReadonlyArray<{ readonly name: string; readonly pattern: RegExp }> = [
-  { name: 'D1 connection-drop: the owner lives on',
-    pattern: /^after its connection dropped pid \d+ was not killed, the model says it is killed$/ },
-];
-
-const known = (message: string) => KNOWN.some((divergence) => divergence.pattern.test(message));
-
 /** Safety-phase steps per trace (the heal phase adds its own). */
 const STEPS = 120;
 
@@ -88,11 +76,11 @@ describeSanlock('real mode on the sanlock driver', () => {
       expect(real.steps).toBe(trace.steps.length);
       expect(real.violation?.invariant ?? null).toBe(model.violation?.invariant ?? null);
       expect(real.liveness?.invariant ?? null).toBe(model.liveness?.invariant ?? null);
-      const unexplained = real.findings.filter((finding) => !known(finding.message));
-      if (unexplained.length > 0) keep = true;
-      expect(unexplained.map((f) => `step ${f.step} (${f.what}) [${f.kind}] ${f.message} — ` +
+      // The one divergence real mode found (docs/sanlock.md, D1: the daemon does not kill an
+      // owner whose connection closed) is now the model's behaviour too: none is left.
+      if (real.findings.length > 0) keep = true;
+      expect(real.findings.map((f) => `step ${f.step} (${f.what}) [${f.kind}] ${f.message} — ` +
         `trace kept: ${realTrace}`)).toEqual([]);
-      if (!faults.includes('connection-drop')) expect(real.findings).toEqual([]);
     });
 
   it('a planted divergence is caught: a driver that keeps its leases after a release', async () => {
@@ -132,7 +120,7 @@ describeSanlock('real mode on the sanlock driver', () => {
         steps: 150, faults: [...SANLOCK_REAL_FAULTS] } });
       const during = firstLocked();
       console.log('sanlock real run, during:', during, 'after:', census(parent, seen));
-      expect(run.findings.filter((finding) => !known(finding.message))).toEqual([]);
+      expect(run.findings).toEqual([]);
       expect(during).not.toBeNull();
       expect(during!.daemons).toBeGreaterThanOrEqual(2); // a daemon per host (and its helper)
       expect(during!.processes).toBeGreaterThan(during!.daemons); // and owners
