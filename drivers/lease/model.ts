@@ -8,8 +8,9 @@
  * - the child registers its own connection; libvirtd acquires, releases and inquires on behalf of
  *   its pid; for a pid the host's daemon does not know, all three silently do nothing and succeed
  *   (libvirt's plugin, edge case #14);
- * - a registered connection that closes releases its pid's leases, and the daemon SIGKILLs the
- *   pid (`client_pid_dead`: a QEMU that closed its connection must not run on unleased);
+ * - a registered connection that closes releases its pid's leases, and the pid runs on: sanlock
+ *   3.x's `client_pid_dead` has its SIGKILL commented out (real mode found it: docs/sanlock.md,
+ *   D1), so a QEMU whose leaked connection closes runs unleased and unfenced;
  * - a lease another host holds is refused while that host renews (-243), and free once it has
  *   been silent for host_dead_seconds (the model refuses at once where sanlock may block inside
  *   the acquire until then);
