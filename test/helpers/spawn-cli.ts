@@ -22,13 +22,15 @@ export interface SpawnOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Called once the child runs, e.g. to signal it later. */
   readonly started?: (child: ChildProcess) => void;
+  /** Run as this user and group (from root: e.g. nobody, where root would bypass a check). */
+  readonly user?: { readonly uid: number; readonly gid: number };
 }
 
 export function lockchart(args: readonly string[], options: SpawnOptions = {}): Promise<SpawnedRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? REPO, env: { ...process.env, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'], ...options.user,
     });
     let out = '';
     let err = '';
