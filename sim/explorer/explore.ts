@@ -14,7 +14,6 @@
  * Pure: no clock, no randomness. The caller measures time.
  */
 import { EXPLORING_STEP, markStep } from '../../drivers/registry/call-slot.ts';
-import { selectCheckers } from '../run/session.ts';
 import { isKnown, type Checker, type InvariantId, type Violation } from '../checkers/index.ts';
 import type { SimDriver } from '../resolve-driver.ts';
 import type { FaultName } from '../faults/index.ts';
@@ -23,9 +22,8 @@ import { applyStep } from '../world/apply.ts';
 import { isWorkload } from '../steps/index.ts';
 import type { CompletedCall } from '../world/lock-calls.ts';
 import type { Design } from '../world/design.ts';
-import { createContext, type SimContext } from '../world/context.ts';
-import { createWorld } from '../world/setup.ts';
-import { plainDefinitions, type WorldShape } from '../world/shape.ts';
+import type { SimContext } from '../world/context.ts';
+import type { WorldShape } from '../world/shape.ts';
 import type { VmDefinition, World } from '../world/types.ts';
 import { BreakdownRecorder, type Breakdown } from './breakdown.ts';
 import { Canonicaliser } from './canonical.ts';
@@ -34,6 +32,7 @@ import { confirmCounterexample } from './confirm.ts';
 import { CoverageRecorder, type CoverageReport } from './coverage.ts';
 import { SearchTree } from './search-tree.ts';
 import { ServiceInterner } from './service-interner.ts';
+import { searchParts } from './search-parts.ts';
 import {
   budgetLeft,
   isQuiescent,
@@ -203,24 +202,12 @@ export class Explorer {
     if (workload !== undefined && (workload < 0 || workload > MAX_WORKLOAD)) {
       throw new RangeError(`the workload budget must be 0…${MAX_WORKLOAD}`);
     }
-    this.ctx = createContext(options.driver.model, options.shape, options.driver.config,
-      { design: options.design ?? 'libvirt' });
-    this.definitions = options.definitions ?? plainDefinitions(options.shape, this.ctx.storage);
-    this.root = createWorld(this.ctx, this.definitions);
-    // The RFC design's supervisor contexts name VMs and disks: it is explored without symmetry.
-    this.canonical = new Canonicaliser(this.ctx, this.root,
-      { symmetry: this.ctx.design === 'libvirt' && (options.symmetry ?? true) });
+    ({ ctx: this.ctx, definitions: this.definitions, root: this.root, canonical: this.canonical,
+      faults: this.faults, budgets: this.budgets, safety: this.safety, liveness: this.liveness,
+      coverage: this.coverage, breakdown: this.breakdown, services: this.services } =
+      searchParts(options.driver, options));
     this.visited = options.bitstate === undefined ? new VisitedSet()
       : new BitstateSet(options.bitstate);
-    this.faults = new Set(options.faults);
-    this.budgets = { faultBudget: options.faultBudget, workload: options.workload };
-    const checkers = selectCheckers(this.ctx, options.invariants);
-    this.safety = checkers.filter((checker) => checker.check);
-    this.liveness = checkers.filter((checker) => checker.checkSettled);
-    this.coverage = options.coverage === false ? null
-      : new CoverageRecorder(options.faults, this.root);
-    this.breakdown = new BreakdownRecorder(this.ctx);
-    this.services = new ServiceInterner(this.ctx.model);
     const packed = options.packed === true ? {} : options.packed || null;
     this.packer = packed ? packed.packer ?? new WorldPacker() : null;
     this.sample = packed ? { prng: new Prng(packed.seed ?? 1), every: packed.sampleEvery ?? 64 }

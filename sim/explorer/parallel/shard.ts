@@ -17,19 +17,17 @@ import { EXPLORING_STEP, markStep } from '../../../drivers/registry/call-slot.ts
 import type { Checker, Violation } from '../../checkers/index.ts';
 import type { FaultName } from '../../faults/index.ts';
 import type { SimDriver } from '../../resolve-driver.ts';
-import { selectCheckers } from '../../run/session.ts';
 import { isWorkload } from '../../steps/index.ts';
 import { isFault, type Step } from '../../steps.ts';
 import { applyStep } from '../../world/apply.ts';
-import { createContext, type SimContext } from '../../world/context.ts';
+import type { SimContext } from '../../world/context.ts';
 import type { CompletedCall } from '../../world/lock-calls.ts';
-import { createWorld } from '../../world/setup.ts';
-import { plainDefinitions } from '../../world/shape.ts';
 import type { World } from '../../world/types.ts';
 import { BreakdownRecorder } from '../breakdown.ts';
 import { Canonicaliser } from '../canonical.ts';
 import { CoverageRecorder } from '../coverage.ts';
 import { ServiceInterner } from '../service-interner.ts';
+import { searchParts } from '../search-parts.ts';
 import { budgetLeft, isQuiescent, successorSteps, type PathBudgets } from '../successors.ts';
 import { Visit, VisitedSet, type StateStore } from '../visited.ts';
 import { BitstateSet } from '../bitstate.ts';
@@ -120,23 +118,12 @@ export class Shard {
   private levelLiveness: LivenessCandidate[] = [];
 
   constructor(readonly setup: ShardSetup, driver: SimDriver) {
-    this.ctx = createContext(driver.model, setup.shape, driver.config,
-      { design: setup.design ?? 'libvirt' });
-    const definitions = setup.definitions ?? plainDefinitions(setup.shape, this.ctx.storage);
-    this.root = createWorld(this.ctx, definitions);
-    this.canonical = new Canonicaliser(this.ctx, this.root,
-      { symmetry: this.ctx.design === 'libvirt' && (setup.symmetry ?? true) });
-    this.services = new ServiceInterner(this.ctx.model);
+    ({ ctx: this.ctx, root: this.root, canonical: this.canonical, faults: this.faults,
+      budgets: this.budgets, safety: this.safety, liveness: this.liveness, coverage: this.coverage,
+      breakdown: this.breakdown, services: this.services } = searchParts(driver, setup));
     // A shard holds its part of the states: its part of the bits too.
     this.visited = setup.bitstate === undefined ? new VisitedSet()
       : new BitstateSet(setup.bitstate / setup.count);
-    this.faults = new Set(setup.faults);
-    this.budgets = { faultBudget: setup.faultBudget, workload: setup.workload };
-    const checkers = selectCheckers(this.ctx, setup.invariants);
-    this.safety = checkers.filter((checker) => checker.check);
-    this.liveness = checkers.filter((checker) => checker.checkSettled);
-    this.coverage = setup.coverage === false ? null : new CoverageRecorder(setup.faults, this.root);
-    this.breakdown = new BreakdownRecorder(this.ctx);
     this.batches = Array.from({ length: setup.count }, () => new Batch());
   }
 
