@@ -14,7 +14,7 @@
  * Pure: no clock, no randomness. The caller measures time.
  */
 import { EXPLORING_STEP, markStep } from '../../drivers/registry/call-slot.ts';
-import { isKnown, type Checker, type InvariantId, type Violation } from '../checkers/index.ts';
+import { isKnown, type InvariantId, type Violation } from '../checkers/index.ts';
 import type { SimDriver } from '../resolve-driver.ts';
 import type { FaultName } from '../faults/index.ts';
 import { isFault, type Step } from '../steps.ts';
@@ -22,23 +22,15 @@ import { applyStep } from '../world/apply.ts';
 import { isWorkload } from '../steps/index.ts';
 import type { CompletedCall } from '../world/lock-calls.ts';
 import type { Design } from '../world/design.ts';
-import type { SimContext } from '../world/context.ts';
 import type { WorldShape } from '../world/shape.ts';
 import type { VmDefinition, World } from '../world/types.ts';
-import { BreakdownRecorder, type Breakdown } from './breakdown.ts';
-import { Canonicaliser } from './canonical.ts';
+import type { Breakdown } from './breakdown.ts';
 import { stepsOf } from './counterexample.ts';
 import { confirmCounterexample } from './confirm.ts';
-import { CoverageRecorder, type CoverageReport } from './coverage.ts';
+import type { CoverageReport } from './coverage.ts';
 import { SearchTree } from './search-tree.ts';
-import { ServiceInterner } from './service-interner.ts';
-import { searchParts } from './search-parts.ts';
-import {
-  budgetLeft,
-  isQuiescent,
-  successorSteps,
-  type PathBudgets,
-} from './successors.ts';
+import { Search } from './search-parts.ts';
+import { budgetLeft, isQuiescent, successorSteps } from './successors.ts';
 import { MAX_FAULTS, MAX_WORKLOAD, Visit, VisitedSet, type StateStore } from './visited.ts';
 import { BitstateSet, type BitstateReport } from './bitstate.ts';
 import { PackedDrift, packedDifference, WorldPacker } from './packed.ts';
@@ -168,21 +160,22 @@ interface Frontier {
   works: number[];
 }
 
+/** The options, once their budgets are within what the state encoding holds. */
+function checkedBudgets(options: ExploreOptions): ExploreOptions {
+  if (options.faultBudget < 0 || options.faultBudget > MAX_FAULTS) {
+    throw new RangeError(`the fault budget must be 0…${MAX_FAULTS}`);
+  }
+  const workload = options.workload;
+  if (workload !== undefined && (workload < 0 || workload > MAX_WORKLOAD)) {
+    throw new RangeError(`the workload budget must be 0…${MAX_WORKLOAD}`);
+  }
+  return options;
+}
+
 /** One exploration: its world, canonical form, visited set and BFS tree. */
-export class Explorer {
-  readonly ctx: SimContext;
-  readonly root: World;
-  readonly definitions: readonly VmDefinition[];
-  readonly canonical: Canonicaliser;
+export class Explorer extends Search {
   readonly visited: StateStore;
   readonly tree = new SearchTree();
-  private readonly faults: ReadonlySet<FaultName>;
-  private readonly budgets: PathBudgets;
-  private readonly safety: Checker[];
-  private readonly liveness: Checker[];
-  private readonly coverage: CoverageRecorder | null;
-  private readonly breakdown: BreakdownRecorder;
-  private readonly services: ServiceInterner;
   private transitions = 0;
   private quiescent = 0;
   private deepest = 0;
@@ -195,17 +188,7 @@ export class Explorer {
   private packedChecked = 0;
 
   constructor(readonly options: ExploreOptions) {
-    if (options.faultBudget < 0 || options.faultBudget > MAX_FAULTS) {
-      throw new RangeError(`the fault budget must be 0…${MAX_FAULTS}`);
-    }
-    const workload = options.workload;
-    if (workload !== undefined && (workload < 0 || workload > MAX_WORKLOAD)) {
-      throw new RangeError(`the workload budget must be 0…${MAX_WORKLOAD}`);
-    }
-    ({ ctx: this.ctx, definitions: this.definitions, root: this.root, canonical: this.canonical,
-      faults: this.faults, budgets: this.budgets, safety: this.safety, liveness: this.liveness,
-      coverage: this.coverage, breakdown: this.breakdown, services: this.services } =
-      searchParts(options.driver, options));
+    super(options.driver, checkedBudgets(options));
     this.visited = options.bitstate === undefined ? new VisitedSet()
       : new BitstateSet(options.bitstate);
     const packed = options.packed === true ? {} : options.packed || null;

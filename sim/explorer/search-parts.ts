@@ -46,7 +46,7 @@ export interface SearchParts {
   readonly services: ServiceInterner;
 }
 
-export function searchParts(driver: SimDriver, bounds: SearchBounds): SearchParts {
+function searchParts(driver: SimDriver, bounds: SearchBounds): SearchParts {
   const ctx = createContext(driver.model, bounds.shape, driver.config,
     { design: bounds.design ?? 'libvirt' });
   const definitions = bounds.definitions ?? plainDefinitions(bounds.shape, ctx.storage);
@@ -67,4 +67,37 @@ export function searchParts(driver: SimDriver, bounds: SearchBounds): SearchPart
     breakdown: new BreakdownRecorder(ctx),
     services: new ServiceInterner(ctx.model),
   };
+}
+
+/**
+ * The base of both searches: the parts, as fields. The visited set and the tree differ (a shard
+ * holds its part of the bits and handed-over paths), so each search makes its own.
+ */
+export abstract class Search implements SearchParts {
+  readonly ctx: SimContext;
+  readonly definitions: readonly VmDefinition[];
+  readonly root: World;
+  readonly canonical: Canonicaliser;
+  readonly faults: ReadonlySet<FaultName>;
+  readonly budgets: PathBudgets;
+  readonly safety: Checker[];
+  readonly liveness: Checker[];
+  readonly coverage: CoverageRecorder | null;
+  readonly breakdown: BreakdownRecorder;
+  readonly services: ServiceInterner;
+
+  constructor(driver: SimDriver, bounds: SearchBounds) {
+    const parts = searchParts(driver, bounds);
+    this.ctx = parts.ctx;
+    this.definitions = parts.definitions;
+    this.root = parts.root;
+    this.canonical = parts.canonical;
+    this.faults = parts.faults;
+    this.budgets = parts.budgets;
+    this.safety = parts.safety;
+    this.liveness = parts.liveness;
+    this.coverage = parts.coverage;
+    this.breakdown = parts.breakdown;
+    this.services = parts.services;
+  }
 }

@@ -14,21 +14,15 @@
  * in-thread run (tests).
  */
 import { EXPLORING_STEP, markStep } from '../../../drivers/registry/call-slot.ts';
-import type { Checker, Violation } from '../../checkers/index.ts';
-import type { FaultName } from '../../faults/index.ts';
+import type { Violation } from '../../checkers/index.ts';
 import type { SimDriver } from '../../resolve-driver.ts';
 import { isWorkload } from '../../steps/index.ts';
 import { isFault, type Step } from '../../steps.ts';
 import { applyStep } from '../../world/apply.ts';
-import type { SimContext } from '../../world/context.ts';
 import type { CompletedCall } from '../../world/lock-calls.ts';
 import type { World } from '../../world/types.ts';
-import { BreakdownRecorder } from '../breakdown.ts';
-import { Canonicaliser } from '../canonical.ts';
-import { CoverageRecorder } from '../coverage.ts';
-import { ServiceInterner } from '../service-interner.ts';
-import { searchParts } from '../search-parts.ts';
-import { budgetLeft, isQuiescent, successorSteps, type PathBudgets } from '../successors.ts';
+import { Search } from '../search-parts.ts';
+import { budgetLeft, isQuiescent, successorSteps } from '../successors.ts';
 import { Visit, VisitedSet, type StateStore } from '../visited.ts';
 import { BitstateSet } from '../bitstate.ts';
 import { ShardTree } from './shard-tree.ts';
@@ -90,19 +84,9 @@ interface Level {
 const emptyLevel = (): Level => ({ worlds: [], works: [], nodes: [], ranks: [] });
 
 /** One shard (see the file comment). */
-export class Shard {
-  readonly ctx: SimContext;
-  readonly root: World;
-  private readonly canonical: Canonicaliser;
+export class Shard extends Search {
   private readonly visited: StateStore;
   private readonly tree = new ShardTree();
-  private readonly services: ServiceInterner;
-  private readonly faults: ReadonlySet<FaultName>;
-  private readonly budgets: PathBudgets;
-  private readonly safety: Checker[];
-  private readonly liveness: Checker[];
-  private readonly coverage: CoverageRecorder | null;
-  private readonly breakdown: BreakdownRecorder;
   private frontier = emptyLevel();
   /** Transitions taken from each frontier state this level (for the counts at a stop). */
   private stepCounts: number[] = [];
@@ -118,9 +102,7 @@ export class Shard {
   private levelLiveness: LivenessCandidate[] = [];
 
   constructor(readonly setup: ShardSetup, driver: SimDriver) {
-    ({ ctx: this.ctx, root: this.root, canonical: this.canonical, faults: this.faults,
-      budgets: this.budgets, safety: this.safety, liveness: this.liveness, coverage: this.coverage,
-      breakdown: this.breakdown, services: this.services } = searchParts(driver, setup));
+    super(driver, setup);
     // A shard holds its part of the states: its part of the bits too.
     this.visited = setup.bitstate === undefined ? new VisitedSet()
       : new BitstateSet(setup.bitstate / setup.count);
